@@ -1,0 +1,3 @@
+//! The Socket.IO adapter trait and the in-memory adapter.
+
+#![forbid(unsafe_code)]

@@ -1,0 +1,45 @@
+//! [`Sid`]: the Engine.IO session id.
+
+use std::sync::Arc;
+
+/// Longest session id accepted from a client or an id generator hook.
+pub const MAX_SID_LEN: usize = 128;
+
+/// An Engine.IO session id, as sent in the OPEN packet and the `sid` query
+/// parameter. Cheap to clone.
+///
+/// Generating ids is left to the caller (the `sio` crate uses a CSPRNG),
+/// so this crate stays free of I/O and randomness.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sid(Arc<str>);
+
+impl Sid {
+    /// Accepts an id of 1 to [`MAX_SID_LEN`] bytes of printable ASCII that
+    /// needs no escaping in a query string or JSON (`A-Z a-z 0-9 - _ . ~`).
+    /// Returns `None` otherwise.
+    pub fn new(id: &str) -> Option<Self> {
+        let ok = !id.is_empty()
+            && id.len() <= MAX_SID_LEN
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'));
+        ok.then(|| Self(Arc::from(id)))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Sid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sid({})", &*self.0)
+    }
+}
+
+impl std::fmt::Display for Sid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
