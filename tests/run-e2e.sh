@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Runs the end-to-end suites with real clients against one e2e server
+# (the contract: examples/e2e_server.rs). Builds and installs nothing: the
+# server must be built, `npm ci` done in tests/js and, for the python suite,
+# the venv made in tests/python/.venv (.ci/run does all three).
+#
+#   tests/run-e2e.sh
+#
+# Environment:
+#   SERVER_CMD  command that starts the server; `--host 127.0.0.1 --port N`
+#               is appended (default: the release e2e_server example of this
+#               repo, under $CARGO_TARGET_DIR or target/). Any server that
+#               keeps the contract works, e.g. SERVER_CMD="node path/server.js".
+#   E2E_SUITES  suites to run, separated by spaces: engine socketio python
+#               (default: engine)
+#   E2E_PORT    port for the server (default: a free one)
+#   PYTHON      python with the suite's requirements
+#               (default: tests/python/.venv/bin/python, else python3)
+#
+# The server is started once, on 127.0.0.1, and stopped on exit whatever
+# happens. Exits non-zero when a suite fails, the server does not start, or
+# it does not exit with status 0 on SIGTERM. The last line reads
+# "e2e: N passed, N failed" (test counts of all suites).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SERVER_CMD="${SERVER_CMD:-"${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/e2e_server"}"
+E2E_SUITES="${E2E_SUITES:-engine}"
+START_TIMEOUT_S=60
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/sio-e2e.XXXXXX")"
+SERVER_PID=""
+PASSED=0
+FAILED=0
+FAILED_SUITES=()
+
+log() { echo "run-e2e: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+# Stops the server if it still runs: SIGTERM, then SIGKILL after 10 s.
+# Sets SERVER_STATUS to its exit status (137 when it had to be killed).
+SERVER_STATUS=0
+stop_server() {
+  [ -n "$SERVER_PID" ] || return 0
+  local pid="$SERVER_PID"
+  SERVER_PID=""
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  SERVER_STATUS=0
+  wait "$pid" 2>/dev/null || SERVER_STATUS=$?
+}
+
+cleanup() {
+  stop_server
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+  node -e 'const s = require("net").createServer();
+    s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+# Starts SERVER_CMD and sets SIO_URL from its "listening on" line.
+start_server() {
+  local port="${E2E_PORT:-$(free_port)}" out="$WORK/server.out"
+  log "starting: $SERVER_CMD --host 127.0.0.1 --port $port"
+  # eval: SERVER_CMD may hold quoted paths (node "/a b/server.js")
+  (eval "exec $SERVER_CMD --host 127.0.0.1 --port $port") >"$out" 2>"$WORK/server.err" </dev/null &
+  SERVER_PID=$!
+  local deadline=$((SECONDS + START_TIMEOUT_S))
+  until grep -q '^listening on http://' "$out"; do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      cat "$WORK/server.err" >&2
+      SERVER_PID=""
+      die "the server exited before it was listening"
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || die "no 'listening on' line within ${START_TIMEOUT_S} s"
+    sleep 0.1
+  done
+  SIO_URL="$(sed -n 's/^listening on \(http:\/\/[^[:space:]]*\).*/\1/p' "$out" | head -n 1)"
+  export SIO_URL
+  log "server listening on $SIO_URL"
+}
+
+# Adds the counts of a finished suite: $1 passed, $2 failed, $3 its status.
+count() {
+  PASSED=$((PASSED + ${1:-0}))
+  FAILED=$((FAILED + ${2:-0}))
+  if [ "$3" -ne 0 ] && [ "${2:-0}" -eq 0 ]; then FAILED=$((FAILED + 1)); fi
+}
+
+# Runs the node test files of tests/js/$1 (TAP output, summary parsed).
+run_node_suite() {
+  local dir="$ROOT/tests/js" suite="$1" status=0 tap="$WORK/$1.tap"
+  [ -d "$dir/node_modules" ] || die "tests/js/node_modules is missing: run 'npm ci' in tests/js"
+  local files=("$dir/$suite"/*.test.mjs)
+  [ -e "${files[0]}" ] || die "no test files in tests/js/$suite"
+  (cd "$dir" && node --test --test-reporter=tap "${files[@]}") | tee "$tap" || status=$?
+  count "$(sed -n 's/^# pass //p' "$tap" | tail -n 1)" "$(sed -n 's/^# fail //p' "$tap" | tail -n 1)" "$status"
+  return "$status"
+}
+
+run_python_suite() {
+  local python="${PYTHON:-}" status=0 out="$WORK/python.out"
+  if [ -z "$python" ]; then
+    python="$ROOT/tests/python/.venv/bin/python"
+    [ -x "$python" ] || python=python3
+  fi
+  (cd "$ROOT/tests/python" && "$python" -m pytest -q -p no:cacheprovider .) | tee "$out" || status=$?
+  # pytest's last line: "N failed, N passed, N error in Ts" (any subset)
+  local summary
+  summary="$(grep -E '[0-9]+ (passed|failed|errors?)' "$out" | tail -n 1 || true)"
+  count "$(awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^passed/) n += $(i - 1) } END { print n + 0 }' <<<"$summary")" \
+    "$(awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^(failed|error)/) n += $(i - 1) } END { print n + 0 }' <<<"$summary")" \
+    "$status"
+  return "$status"
+}
+
+run_suite() {
+  log "suite $1"
+  case "$1" in
+    engine | socketio) run_node_suite "$1" ;;
+    python) run_python_suite ;;
+    *) die "unknown suite: $1 (engine, socketio, python)" ;;
+  esac
+}
+
+main() {
+  start_server
+  local suite
+  for suite in $E2E_SUITES; do
+    run_suite "$suite" || FAILED_SUITES+=("$suite")
+  done
+  stop_server
+  if [ "$SERVER_STATUS" -ne 0 ]; then
+    log "the server exited with status $SERVER_STATUS on SIGTERM (the contract says 0)"
+    cat "$WORK/server.err" >&2
+    FAILED_SUITES+=("server-exit")
+    FAILED=$((FAILED + 1))
+  fi
+  if [ "${#FAILED_SUITES[@]}" -gt 0 ]; then
+    log "failed: ${FAILED_SUITES[*]}"
+  fi
+  echo "e2e: $PASSED passed, $FAILED failed"
+  [ "${#FAILED_SUITES[@]}" -eq 0 ]
+}
+
+main "$@"
