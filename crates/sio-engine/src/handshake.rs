@@ -1,6 +1,8 @@
 //! The query string of an Engine.IO request: `EIO`, `transport`, `sid`,
 //! `b64`, parsed with a real query parser (`form_urlencoded`).
 
+use std::borrow::Cow;
+
 use crate::{RequestError, Sid};
 
 /// Engine.IO protocol revision.
@@ -56,6 +58,69 @@ impl HandshakeQuery {
     /// `transport` is missing or unknown; [`RequestError::UnknownSid`] when
     /// `sid` is not a well-formed id.
     pub fn parse(query: Option<&str>) -> Result<Self, RequestError> {
-        todo!("sio-engine: implement HandshakeQuery::parse ({query:?})")
+        let mut eio = Param::default();
+        let mut transport = Param::default();
+        let mut sid = Param::default();
+        let mut b64 = false;
+        for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            match &*key {
+                "EIO" => eio.set(value),
+                "transport" => transport.set(value),
+                "sid" => sid.set(value),
+                "b64" => b64 = matches!(&*value, "1" | "true"),
+                _ => {}
+            }
+        }
+        let transport = match transport.single() {
+            Some("polling") => TransportKind::Polling,
+            Some("websocket") => TransportKind::WebSocket,
+            _ => return Err(RequestError::UnknownTransport),
+        };
+        let protocol = match eio.single() {
+            Some("4") => Protocol::V4,
+            Some("3") => Protocol::V3,
+            _ => return Err(RequestError::UnsupportedProtocolVersion),
+        };
+        let sid = match sid {
+            Param::Absent => None,
+            Param::Once(id) => Some(Sid::new(&id).ok_or(RequestError::UnknownSid)?),
+            Param::Repeated => return Err(RequestError::UnknownSid),
+        };
+        Ok(Self {
+            protocol,
+            transport,
+            sid,
+            b64,
+        })
     }
 }
+
+/// A query parameter that must appear at most once.
+#[derive(Debug, Default)]
+enum Param<'a> {
+    #[default]
+    Absent,
+    Once(Cow<'a, str>),
+    Repeated,
+}
+
+impl<'a> Param<'a> {
+    fn set(&mut self, value: Cow<'a, str>) {
+        *self = match self {
+            Self::Absent => Self::Once(value),
+            Self::Once(_) | Self::Repeated => Self::Repeated,
+        };
+    }
+
+    /// The value when given exactly once.
+    fn single(&self) -> Option<&str> {
+        match self {
+            Self::Once(value) => Some(value),
+            Self::Absent | Self::Repeated => None,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "handshake_tests.rs"]
+mod tests;

@@ -28,6 +28,8 @@ pub use error::{DecodeError, RequestError};
 pub use handshake::{HandshakeQuery, Protocol, TransportKind};
 pub use packet::{Message, OpenPacket, Packet};
 pub use payload::{EncodedPayload, PayloadLimits};
-pub use session::{CloseReason, Event, PollReply, SendError, Session, SessionConfig, Transmit, WsFrame};
-pub use sid::Sid;
+pub use session::{
+    CloseReason, Event, PollReply, SendError, Session, SessionConfig, Transmit, WsFrame,
+};
+pub use sid::{MAX_SID_LEN, Sid};
 pub use str::Str;

@@ -4,9 +4,22 @@
 //! Binary form on WebSocket: protocol 4 sends the raw bytes of a binary
 //! message; protocol 3 prefixes them with the type byte `0x04`.
 
-use bytes::Bytes;
+use base64::Engine as _;
+use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::{DecodeError, Protocol, Str};
+use crate::{DecodeError, Protocol, Str, WsFrame};
+
+/// The base64 flavour used for binary messages in text form: the standard
+/// alphabet, padding accepted but not required (Node's decoder is lenient
+/// about padding), canonical padding on output.
+pub(crate) const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
+
+/// The type byte of a MESSAGE packet in protocol 3 binary forms.
+const MESSAGE_TYPE_BYTE: u8 = 4;
 
 /// An application message carried by an Engine.IO MESSAGE packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,10 +78,37 @@ impl Packet {
     /// of a polling payload). A text form starting with `b` is a base64
     /// binary message (`b…` in protocol 4, `b4…` in protocol 3).
     ///
+    /// Only the forms a client sends are accepted: OPEN, and PING, PONG,
+    /// CLOSE, UPGRADE or NOOP with data other than `probe` on PING/PONG,
+    /// are [`DecodeError::UnexpectedPacket`].
+    ///
     /// # Errors
     /// A [`DecodeError`] for anything that is not a packet a client may send.
     pub fn decode_text(protocol: Protocol, text: Str) -> Result<Self, DecodeError> {
-        todo!("sio-engine: Packet::decode_text {protocol:?} {text:?}")
+        let bytes = text.as_bytes();
+        let Some(&first) = bytes.first() else {
+            return Err(DecodeError::Empty);
+        };
+        let data = bytes.slice(1..);
+        match first {
+            b'b' => decode_base64(protocol, &data),
+            b'0' => Err(DecodeError::UnexpectedPacket),
+            b'1' => no_data(&data, Self::Close),
+            b'2' => Ok(Self::Ping {
+                probe: probe_data(&data)?,
+            }),
+            b'3' => Ok(Self::Pong {
+                probe: probe_data(&data)?,
+            }),
+            b'4' => {
+                // `data` starts after an ASCII byte of valid UTF-8.
+                let text = Str::from_utf8(data).map_err(|_| DecodeError::InvalidUtf8)?;
+                Ok(Self::Message(Message::Text(text)))
+            }
+            b'5' => no_data(&data, Self::Upgrade),
+            b'6' => no_data(&data, Self::Noop),
+            _ => Err(DecodeError::UnknownType),
+        }
     }
 
     /// Decodes a WebSocket binary frame (protocol 4: the message bytes;
@@ -77,6 +117,131 @@ impl Packet {
     /// # Errors
     /// A [`DecodeError`] when the frame is not a binary message.
     pub fn decode_binary(protocol: Protocol, data: Bytes) -> Result<Self, DecodeError> {
-        todo!("sio-engine: Packet::decode_binary {protocol:?} {data:?}")
+        match protocol {
+            Protocol::V4 => Ok(Self::Message(Message::Binary(data))),
+            Protocol::V3 => match data.first() {
+                None => Err(DecodeError::Empty),
+                Some(&MESSAGE_TYPE_BYTE) => Ok(Self::Message(Message::Binary(data.slice(1..)))),
+                Some(0..=6) => Err(DecodeError::UnexpectedPacket),
+                Some(_) => Err(DecodeError::UnknownType),
+            },
+        }
+    }
+
+    /// The packet's type digit (`0`–`6`).
+    pub fn type_char(&self) -> char {
+        match self {
+            Self::Open(_) => '0',
+            Self::Close => '1',
+            Self::Ping { .. } => '2',
+            Self::Pong { .. } => '3',
+            Self::Message(_) => '4',
+            Self::Upgrade => '5',
+            Self::Noop => '6',
+        }
+    }
+
+    /// True for a MESSAGE packet carrying binary data.
+    pub fn is_binary(&self) -> bool {
+        matches!(self, Self::Message(Message::Binary(_)))
+    }
+
+    /// Encodes the packet in text form. Binary messages go base64: `b…` in
+    /// protocol 4, `b4…` in protocol 3. The OPEN packet omits `maxPayload`
+    /// when its `max_payload` is `None` (protocol 3).
+    pub fn encode_text(&self, protocol: Protocol) -> Str {
+        let mut out = String::new();
+        self.write_text(protocol, &mut out);
+        Str::from(out)
+    }
+
+    /// Appends the text form of the packet to `out` (see
+    /// [`Packet::encode_text`]).
+    pub fn write_text(&self, protocol: Protocol, out: &mut String) {
+        match self {
+            Self::Message(Message::Binary(data)) => {
+                out.push('b');
+                if protocol == Protocol::V3 {
+                    out.push('4');
+                }
+                BASE64.encode_string(data, out);
+            }
+            Self::Message(Message::Text(text)) => {
+                out.push('4');
+                out.push_str(text);
+            }
+            Self::Open(open) => {
+                out.push('0');
+                // Serializing a struct of strings and integers cannot fail;
+                // should it ever, the client sees an OPEN it rejects rather
+                // than the server panicking.
+                out.push_str(&serde_json::to_string(open).unwrap_or_default());
+            }
+            Self::Ping { probe } | Self::Pong { probe } => {
+                out.push(self.type_char());
+                if *probe {
+                    out.push_str("probe");
+                }
+            }
+            Self::Close | Self::Upgrade | Self::Noop => out.push(self.type_char()),
+        }
+    }
+
+    /// Encodes the packet as one WebSocket frame. Binary messages are
+    /// binary frames (protocol 4: the bytes; protocol 3: `0x04` then the
+    /// bytes) unless `supports_binary` is false (protocol 3 `b64=1`), in
+    /// which case they go base64 in a text frame, as everything else does.
+    pub fn encode_ws(&self, protocol: Protocol, supports_binary: bool) -> WsFrame {
+        match self {
+            Self::Message(Message::Binary(data)) if protocol == Protocol::V4 => {
+                WsFrame::Binary(data.clone())
+            }
+            Self::Message(Message::Binary(data)) if supports_binary => {
+                let mut buf = BytesMut::with_capacity(data.len() + 1);
+                buf.put_u8(MESSAGE_TYPE_BYTE);
+                buf.put_slice(data);
+                WsFrame::Binary(buf.freeze())
+            }
+            _ => WsFrame::Text(self.encode_text(protocol)),
+        }
     }
 }
+
+/// `probe` or nothing, as the data of a PING or PONG.
+fn probe_data(data: &[u8]) -> Result<bool, DecodeError> {
+    match data {
+        b"" => Ok(false),
+        b"probe" => Ok(true),
+        _ => Err(DecodeError::UnexpectedPacket),
+    }
+}
+
+/// A packet type that carries no data.
+fn no_data(data: &[u8], packet: Packet) -> Result<Packet, DecodeError> {
+    if data.is_empty() {
+        Ok(packet)
+    } else {
+        Err(DecodeError::UnexpectedPacket)
+    }
+}
+
+/// The part after `b`: base64 (protocol 4) or `4` + base64 (protocol 3).
+fn decode_base64(protocol: Protocol, data: &[u8]) -> Result<Packet, DecodeError> {
+    let encoded = match protocol {
+        Protocol::V4 => data,
+        Protocol::V3 => match data.split_first() {
+            Some((&b'4', rest)) => rest,
+            Some((b'0'..=b'6', _)) => return Err(DecodeError::UnexpectedPacket),
+            Some(_) => return Err(DecodeError::UnknownType),
+            None => return Err(DecodeError::Empty),
+        },
+    };
+    let bytes = BASE64
+        .decode(encoded)
+        .map_err(|_| DecodeError::InvalidBase64)?;
+    Ok(Packet::Message(Message::Binary(Bytes::from(bytes))))
+}
+
+#[cfg(test)]
+#[path = "packet_tests.rs"]
+mod tests;

@@ -1,0 +1,115 @@
+//! The polling side of a session: pending GETs, POST bodies, batching.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+
+use super::upgrade::Upgrade;
+use super::{CloseReason, Farewell, PollReply, Session, Transmit};
+use crate::payload::{self, EncodedPayload, PayloadLimits};
+use crate::{Packet, RequestError, TransportKind};
+
+impl Session {
+    /// A polling GET arrived.
+    ///
+    /// While an upgrade is probed the GET is answered at once with a NOOP.
+    ///
+    /// # Errors
+    /// [`RequestError::BadRequest`] when the session is closed or on
+    /// WebSocket, or a GET is already pending (the session then closes with
+    /// [`CloseReason::TransportError`] and the older GET is answered with a
+    /// CLOSE packet). The I/O layer answers *this* request with the error.
+    pub fn handle_poll(&mut self, now: Instant) -> Result<(), RequestError> {
+        let _ = now;
+        if self.closed || self.transport == TransportKind::WebSocket {
+            return Err(RequestError::BadRequest);
+        }
+        if self.poll_pending {
+            self.shutdown(CloseReason::TransportError, Farewell::Close);
+            return Err(RequestError::BadRequest);
+        }
+        self.poll_pending = true;
+        if let Upgrade::Probed { .. } = self.upgrade {
+            self.end_poll_with_noop();
+        }
+        Ok(())
+    }
+
+    /// The pending GET was dropped by the client before it was answered:
+    /// the session closes with [`CloseReason::TransportClose`]. Without a
+    /// pending GET (it was answered already) this does nothing.
+    pub fn handle_poll_cancelled(&mut self, now: Instant) {
+        let _ = now;
+        if self.closed || !self.poll_pending {
+            return;
+        }
+        self.poll_pending = false;
+        self.shutdown(CloseReason::TransportClose, Farewell::Silent);
+    }
+
+    /// A polling POST body arrived, already bounded by `max_payload` by the
+    /// I/O layer. `binary_body`: the content type was
+    /// `application/octet-stream`.
+    ///
+    /// Messages before a CLOSE packet in the body are delivered; what
+    /// follows it is not.
+    ///
+    /// # Errors
+    /// [`RequestError::BadRequest`] when the session is closed or on
+    /// WebSocket, or the body does not decode (the session then closes with
+    /// [`CloseReason::ParseError`]; with [`CloseReason::TransportError`]
+    /// for a body over `max_payload`). The I/O layer answers the POST with
+    /// the error, or with `200 ok` on success.
+    pub fn handle_post(
+        &mut self,
+        now: Instant,
+        body: Bytes,
+        binary_body: bool,
+    ) -> Result<(), RequestError> {
+        if self.closed || self.transport == TransportKind::WebSocket {
+            return Err(RequestError::BadRequest);
+        }
+        if u64::try_from(body.len()).map_or(true, |len| len > self.config.max_payload) {
+            self.shutdown(CloseReason::TransportError, Farewell::Close);
+            return Err(RequestError::BadRequest);
+        }
+        let limits = PayloadLimits {
+            max_packets: self.config.max_packets_per_payload,
+        };
+        let packets = match payload::decode(self.protocol, body, binary_body, limits) {
+            Ok(packets) => packets,
+            Err(_) => {
+                self.shutdown(CloseReason::ParseError, Farewell::Close);
+                return Err(RequestError::BadRequest);
+            }
+        };
+        for packet in packets {
+            if self.closed {
+                break;
+            }
+            self.handle_packet(now, packet);
+        }
+        Ok(())
+    }
+
+    /// Answers the pending GET with everything buffered, unless an upgrade
+    /// holds the packets back for the WebSocket.
+    pub(super) fn flush_poll(&mut self) -> Option<Transmit> {
+        if !self.poll_pending || self.outbox.is_empty() {
+            return None;
+        }
+        if let Upgrade::Probed { .. } = self.upgrade {
+            return None;
+        }
+        self.poll_pending = false;
+        let packets: Vec<Packet> = self.outbox.drain(..).collect();
+        Some(Transmit::Poll(PollReply::Payload(
+            self.encode_payload(&packets),
+        )))
+    }
+
+    /// A polling body of `packets` for this client.
+    pub(super) fn encode_payload(&self, packets: &[Packet]) -> EncodedPayload {
+        payload::encode(self.protocol, packets, self.supports_binary)
+    }
+}
