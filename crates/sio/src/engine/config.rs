@@ -1,0 +1,198 @@
+//! [`EngineConfig`]: every setting of the Engine.IO endpoint, with Node's
+//! option names and defaults.
+
+use std::future::Future;
+use std::time::Duration;
+
+use http::request::Parts;
+use sio_engine::SessionConfig;
+
+use super::hooks::{AllowRequest, IdGenerator};
+
+/// Settings of an Engine.IO endpoint. Build with [`EngineConfig::default`]
+/// and the setters, each taking and returning `self`.
+///
+/// ```
+/// use std::time::Duration;
+/// let config = sio::EngineConfig::default()
+///     .ping_interval(Duration::from_millis(300))
+///     .ping_timeout(Duration::from_millis(200))
+///     .allow_eio3(true);
+/// assert_eq!(config.path_str(), "/engine.io/");
+/// ```
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub(crate) path: String,
+    pub(crate) session: SessionConfig,
+    pub(crate) polling: bool,
+    pub(crate) allow_eio3: bool,
+    pub(crate) cookie: bool,
+    pub(crate) allowed_origins: Option<Vec<String>>,
+    pub(crate) allow_request: Option<AllowRequest>,
+    pub(crate) id_generator: Option<IdGenerator>,
+    pub(crate) compression_threshold: Option<usize>,
+    pub(crate) socket_buffer: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            path: "/engine.io/".to_owned(),
+            session: SessionConfig::default(),
+            polling: true,
+            allow_eio3: false,
+            cookie: false,
+            allowed_origins: None,
+            allow_request: None,
+            id_generator: None,
+            compression_threshold: Some(1024),
+            socket_buffer: 128,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// [`path`] The exact path served (default `/engine.io/`). Requests for
+    /// this path, or for it without its trailing `/`, are Engine.IO
+    /// requests; every other request goes to the inner service.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// The configured path.
+    pub fn path_str(&self) -> &str {
+        &self.path
+    }
+
+    /// [`pingInterval`] Time between two server pings. Default 25 s.
+    pub fn ping_interval(mut self, d: Duration) -> Self {
+        self.session.ping_interval = d;
+        self
+    }
+
+    /// [`pingTimeout`] How long to wait for a pong. Default 20 s.
+    pub fn ping_timeout(mut self, d: Duration) -> Self {
+        self.session.ping_timeout = d;
+        self
+    }
+
+    /// [`upgradeTimeout`] How long an upgrade to WebSocket may take before
+    /// it is abandoned. Default 10 s.
+    pub fn upgrade_timeout(mut self, d: Duration) -> Self {
+        self.session.upgrade_timeout = d;
+        self
+    }
+
+    /// [`maxHttpBufferSize`] Largest polling body (counted while it
+    /// streams: past it the POST gets 413 and the session closes) and
+    /// largest WebSocket message or frame (past it: close 1009), in bytes.
+    /// Default 1,000,000.
+    pub fn max_payload(mut self, bytes: u64) -> Self {
+        self.session.max_payload = bytes;
+        self
+    }
+
+    /// [`transports`] Which transports are on. Default both. Turning both
+    /// off leaves an endpoint that refuses everything with code 0.
+    pub fn transports(mut self, polling: bool, websocket: bool) -> Self {
+        self.polling = polling;
+        self.session.websocket_enabled = websocket;
+        self
+    }
+
+    /// [`allowUpgrades`] Whether polling sessions may move to WebSocket.
+    /// Default true.
+    pub fn allow_upgrades(mut self, allow: bool) -> Self {
+        self.session.allow_upgrades = allow;
+        self
+    }
+
+    /// [`allowEIO3`] Whether protocol 3 clients (socket.io-client 2.x) are
+    /// accepted. Default false: `EIO=3` gets 400 code 5.
+    pub fn allow_eio3(mut self, allow: bool) -> Self {
+        self.allow_eio3 = allow;
+        self
+    }
+
+    /// [`cookie`] Sends `Set-Cookie: io=<sid>; Path=/; HttpOnly;
+    /// SameSite=Lax` on the handshake (useful for sticky sessions). Default
+    /// off.
+    pub fn cookie(mut self, on: bool) -> Self {
+        self.cookie = on;
+        self
+    }
+
+    /// Origins allowed to reach the endpoint (exact `Origin` values, e.g.
+    /// `https://example.com`). Checked on polling requests and on
+    /// WebSocket upgrades before the 101; a request whose `Origin` is not
+    /// listed gets 403 code 4. Requests without `Origin` (non-browser
+    /// clients) pass. Default: no check. An `Origin` holding control
+    /// characters is always refused (400 code 3).
+    pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// [`allowRequest`] An async check run on every handshake with the
+    /// request's head; `false` answers 403 `{"code":4,"message":"Forbidden"}`.
+    /// A hook that panics counts as `false`: the server keeps serving.
+    /// Default: none.
+    pub fn allow_request<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn(&Parts) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = bool> + Send + 'static,
+    {
+        self.allow_request = Some(AllowRequest::new(hook));
+        self
+    }
+
+    /// [`generateId`] An async session-id generator. Ids must be 1 to 128
+    /// characters of `A-Z a-z 0-9 - _ . ~` and unique; otherwise the
+    /// handshake gets 500. Default: 20 bytes from a CSPRNG, base64url
+    /// without padding.
+    pub fn id_generator<F, Fut>(mut self, hook: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = String> + Send + 'static,
+    {
+        self.id_generator = Some(IdGenerator::new(hook));
+        self
+    }
+
+    /// [`httpCompression.threshold`] Polling responses of at least this
+    /// many bytes are compressed (gzip or deflate, per `Accept-Encoding`);
+    /// `None` turns compression off. Default `Some(1024)`.
+    pub fn compression_threshold(mut self, bytes: Option<usize>) -> Self {
+        self.compression_threshold = bytes;
+        self
+    }
+
+    /// Most packets one polling POST body may hold; more closes the session
+    /// with a parse error. Bounds per-request work independently of
+    /// [`Self::max_payload`]. Default 64.
+    pub fn max_packets_per_payload(mut self, n: usize) -> Self {
+        self.session.max_packets_per_payload = n;
+        self
+    }
+
+    /// Most outgoing packets a session buffers while its transport cannot
+    /// take them (no pending poll, or mid-upgrade); past it sends fail with
+    /// [`SendError::Full`](crate::SendError::Full). Default 1024.
+    pub fn max_buffered_packets(mut self, n: usize) -> Self {
+        self.session.max_buffered_packets = n;
+        self
+    }
+
+    /// Capacity of the channel from an [`EngineSocket`](crate::EngineSocket)
+    /// to its connection task; [`EngineSocket::send`](crate::EngineSocket::send)
+    /// fails with `Full` when it is full. Default 128.
+    pub fn socket_buffer(mut self, n: usize) -> Self {
+        self.socket_buffer = n.max(1);
+        self
+    }
+}

@@ -1,0 +1,318 @@
+//! The connection task: one tokio task per session owns the sans-IO
+//! [`Session`] by value and is the only place with timers. It selects over
+//! the requests handed over by the HTTP side, the WebSocket (if any), the
+//! session's next deadline, a cancelled pending poll and the handler's own
+//! futures, then drains what the session wants sent and heard.
+
+use std::future::{pending, poll_fn};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use futures_util::{SinkExt as _, StreamExt as _};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use sio_engine::{CloseReason, Event, Message, PollReply, RequestError, Session, Str, Transmit, WsFrame};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{self, Utf8Bytes};
+
+use super::handler::{ConnHandler, SocketShared};
+use super::registry::Registry;
+
+/// The WebSocket of a session, over a hyper upgrade.
+pub(crate) type WsStream = WebSocketStream<TokioIo<Upgraded>>;
+
+/// Most messages taken from the socket channel in one go, so that a busy
+/// sender cannot starve the other inputs.
+const MSG_BATCH: usize = 64;
+
+/// A request handed to a session's task by the HTTP side.
+#[derive(Debug)]
+pub(crate) enum Command {
+    /// A polling GET, answered when the session has something to send.
+    Poll(oneshot::Sender<Result<PollReply, RequestError>>),
+    /// A polling POST body, already bounded by `max_payload`.
+    Post {
+        body: Bytes,
+        binary: bool,
+        reply: oneshot::Sender<Result<(), RequestError>>,
+    },
+    /// A WebSocket request for this session: may it upgrade?
+    Upgrade(oneshot::Sender<Result<(), RequestError>>),
+    /// The WebSocket of an accepted upgrade.
+    Ws(Box<WsStream>),
+    /// The accepted upgrade never became a WebSocket.
+    WsFailed,
+}
+
+/// The current time, from tokio's clock so that paused-time tests work.
+fn now() -> std::time::Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// One session's task state.
+pub(crate) struct Driver<C> {
+    pub(crate) session: Session,
+    pub(crate) conn: C,
+    pub(crate) shared: Arc<SocketShared>,
+    pub(crate) registry: Arc<Registry>,
+    pub(crate) cmd_rx: mpsc::Receiver<Command>,
+    pub(crate) msg_rx: mpsc::Receiver<Message>,
+    pub(crate) close_rx: watch::Receiver<Option<CloseReason>>,
+    pub(crate) pending_get: Option<oneshot::Sender<Result<PollReply, RequestError>>>,
+    pub(crate) ws: Option<Box<WsStream>>,
+}
+
+enum Step {
+    Ws(Option<Result<tungstenite::Message, tungstenite::Error>>),
+    Cmd(Option<Command>),
+    Msg(Message),
+    CloseRequested,
+    PollCancelled,
+    Timeout,
+    ConnIdle,
+}
+
+impl<C: ConnHandler> Driver<C> {
+    /// Runs the session to its end, then forgets it in the registry.
+    pub(crate) async fn run(mut self) {
+        // Forgets the session even if a handler callback panics.
+        let _deregister = Deregister(self.registry.clone(), self.shared.sid.clone());
+        let mut conn_active = true;
+        loop {
+            self.settle().await;
+            if self.session.is_closed() {
+                break;
+            }
+            let step = self.next_step(conn_active).await;
+            conn_active = !matches!(step, Step::ConnIdle);
+            self.apply(step).await;
+        }
+        if let Some(mut ws) = self.ws.take() {
+            let _ = WebSocketStream::close(&mut *ws, None).await;
+        }
+        tracing::debug!(sid = %self.shared.sid, "session task ended");
+    }
+
+    async fn next_step(&mut self, conn_active: bool) -> Step {
+        let deadline = self.session.poll_timeout();
+        let conn = &mut self.conn;
+        tokio::select! {
+            biased;
+            frame = ws_next(&mut self.ws) => Step::Ws(frame),
+            Some(msg) = self.msg_rx.recv() => Step::Msg(msg),
+            cmd = self.cmd_rx.recv() => Step::Cmd(cmd),
+            Ok(()) = self.close_rx.changed() => Step::CloseRequested,
+            () = get_closed(&mut self.pending_get) => Step::PollCancelled,
+            () = sleep_until(deadline) => Step::Timeout,
+            () = poll_fn(|cx| conn.poll(cx)), if conn_active => Step::ConnIdle,
+        }
+    }
+
+    async fn apply(&mut self, step: Step) {
+        let now = now();
+        match step {
+            Step::Ws(frame) => self.on_ws(frame).await,
+            Step::Msg(msg) => self.send(msg),
+            Step::Cmd(Some(cmd)) => self.on_command(cmd).await,
+            Step::Cmd(None) => self.session.close(now, CloseReason::ServerShuttingDown),
+            Step::CloseRequested => {
+                let reason = (*self.close_rx.borrow_and_update()).unwrap_or(CloseReason::ForcedClose);
+                self.session.close(now, reason);
+            }
+            Step::PollCancelled => {
+                self.pending_get = None;
+                self.session.handle_poll_cancelled(now);
+            }
+            Step::Timeout => self.session.handle_timeout(now),
+            Step::ConnIdle => {}
+        }
+    }
+
+    fn send(&mut self, msg: Message) {
+        if let Err(e) = self.session.send(msg) {
+            tracing::debug!(sid = %self.shared.sid, "message dropped: {e}");
+        }
+    }
+
+    async fn on_command(&mut self, cmd: Command) {
+        let now = now();
+        match cmd {
+            Command::Poll(reply) => match self.session.handle_poll(now) {
+                Ok(()) => self.pending_get = Some(reply),
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                }
+            },
+            Command::Post { body, binary, reply } => {
+                let result = self.session.handle_post(now, body, binary);
+                // Let the handler hear the messages (and answer them) before
+                // the POST is acknowledged, as Node does.
+                self.settle().await;
+                let _ = reply.send(result);
+            }
+            Command::Upgrade(reply) => {
+                let _ = reply.send(self.session.handle_upgrade_request(now));
+            }
+            Command::Ws(ws) => {
+                if let Some(mut old) = self.ws.replace(ws) {
+                    let _ = WebSocketStream::close(&mut *old, None).await;
+                }
+            }
+            Command::WsFailed => self.session.handle_ws_closed(now, true),
+        }
+    }
+
+    async fn on_ws(&mut self, frame: Option<Result<tungstenite::Message, tungstenite::Error>>) {
+        let now = now();
+        match frame {
+            Some(Ok(tungstenite::Message::Text(text))) => {
+                match Str::from_utf8(Bytes::from(text)) {
+                    Ok(text) => self.session.handle_ws_text(now, text),
+                    Err(_) => self.drop_ws(now, true).await,
+                }
+            }
+            Some(Ok(tungstenite::Message::Binary(data))) => self.session.handle_ws_binary(now, data),
+            Some(Ok(tungstenite::Message::Close(_))) => {
+                if let Some(ws) = self.ws.as_mut() {
+                    // Sends tungstenite's queued reply to the close frame.
+                    let _ = ws.flush().await;
+                }
+                self.drop_ws(now, false).await;
+            }
+            Some(Ok(_)) => {
+                // Ping: tungstenite queued the pong; send it now.
+                if let Some(ws) = self.ws.as_mut() {
+                    if ws.flush().await.is_err() {
+                        self.drop_ws(now, true).await;
+                    }
+                }
+            }
+            Some(Err(tungstenite::Error::Capacity(e))) => {
+                tracing::debug!(sid = %self.shared.sid, "websocket message too big: {e}");
+                if let Some(ws) = self.ws.as_mut() {
+                    let frame = CloseFrame { code: CloseCode::Size, reason: Utf8Bytes::from_static("") };
+                    let _ = WebSocketStream::close(&mut **ws, Some(frame)).await;
+                }
+                self.drop_ws(now, true).await;
+            }
+            Some(Err(_)) => self.drop_ws(now, true).await,
+            None => self.drop_ws(now, false).await,
+        }
+    }
+
+    async fn drop_ws(&mut self, now: std::time::Instant, error: bool) {
+        if self.ws.take().is_some() {
+            self.session.handle_ws_closed(now, error);
+        }
+    }
+
+    /// Takes queued messages, then drains transmits and events until the
+    /// session has nothing more to say.
+    async fn settle(&mut self) {
+        loop {
+            for _ in 0..MSG_BATCH {
+                match self.msg_rx.try_recv() {
+                    Ok(msg) => self.send(msg),
+                    Err(_) => break,
+                }
+            }
+            self.drain_transmits().await;
+            let mut heard = false;
+            while let Some(event) = self.session.poll_event() {
+                heard = true;
+                match event {
+                    Event::Message(msg) => self.conn.on_message(msg),
+                    Event::Upgraded => {
+                        self.shared.upgraded.store(true, Ordering::Release);
+                        self.conn.on_upgrade();
+                    }
+                    Event::Closed(reason) => self.conn.on_close(reason),
+                }
+            }
+            if !heard && self.msg_rx.is_empty() {
+                return;
+            }
+        }
+    }
+
+    async fn drain_transmits(&mut self) {
+        let mut dirty = false;
+        while let Some(transmit) = self.session.poll_transmit() {
+            match transmit {
+                Transmit::Poll(reply) => {
+                    if let Some(tx) = self.pending_get.take() {
+                        let _ = tx.send(Ok(reply));
+                    }
+                }
+                Transmit::Ws(frame) => {
+                    let Some(ws) = self.ws.as_mut() else { continue };
+                    let msg = match frame {
+                        WsFrame::Text(text) => match Utf8Bytes::try_from(text.into_bytes()) {
+                            Ok(text) => tungstenite::Message::Text(text),
+                            Err(_) => continue,
+                        },
+                        WsFrame::Binary(data) => tungstenite::Message::Binary(data),
+                    };
+                    if ws.feed(msg).await.is_err() {
+                        self.drop_ws(now(), true).await;
+                        dirty = false;
+                    } else {
+                        dirty = true;
+                    }
+                }
+                Transmit::CloseWs => {
+                    if dirty && let Some(ws) = self.ws.as_mut() {
+                        let _ = ws.flush().await;
+                    }
+                    dirty = false;
+                    if let Some(mut ws) = self.ws.take() {
+                        let _ = WebSocketStream::close(&mut *ws, None).await;
+                    }
+                }
+            }
+        }
+        if dirty && let Some(ws) = self.ws.as_mut() && ws.flush().await.is_err() {
+            self.drop_ws(now(), true).await;
+        }
+    }
+}
+
+/// Removes a session from the registry when its task ends, however it ends.
+struct Deregister(Arc<Registry>, sio_engine::Sid);
+
+impl Drop for Deregister {
+    fn drop(&mut self) {
+        self.0.remove(&self.1);
+    }
+}
+
+impl<C> std::fmt::Debug for Driver<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver").field("sid", &self.shared.sid).finish_non_exhaustive()
+    }
+}
+
+async fn ws_next(ws: &mut Option<Box<WsStream>>) -> Option<Result<tungstenite::Message, tungstenite::Error>> {
+    match ws {
+        Some(ws) => ws.next().await,
+        None => pending().await,
+    }
+}
+
+async fn get_closed<T>(get: &mut Option<oneshot::Sender<T>>) {
+    match get {
+        Some(tx) => tx.closed().await,
+        None => pending().await,
+    }
+}
+
+async fn sleep_until(deadline: Option<std::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
+        None => pending().await,
+    }
+}

@@ -1,0 +1,135 @@
+//! The interface to the layer above the engine (a bare echo server, or the
+//! socket.io layer): [`EngineHandler`] opens a [`ConnHandler`] per session,
+//! whose callbacks run in order inside the session's own task, and
+//! [`EngineSocket`] is the handle used to send and close.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+
+use http::request::Parts;
+use sio_engine::{CloseReason, Message, Protocol, SendError, Sid, TransportKind};
+use tokio::sync::{mpsc, watch};
+
+/// Opens a [`ConnHandler`] for each new Engine.IO session.
+///
+/// Shared by all sessions of an endpoint (hence `Sync`).
+pub trait EngineHandler: Send + Sync + 'static {
+    /// What handles one session.
+    type Conn: ConnHandler;
+
+    /// A session opened (its OPEN packet is already queued). Runs in the
+    /// session's task before any other callback.
+    fn on_open(&self, socket: EngineSocket) -> Self::Conn;
+}
+
+/// Handles one session. Every callback runs synchronously in the session's
+/// task, in the order things happened: keep them short (hand long work to
+/// another task, or drive it from [`ConnHandler::poll`]).
+pub trait ConnHandler: Send + 'static {
+    /// A message from the client.
+    fn on_message(&mut self, msg: Message);
+
+    /// The session moved from polling to WebSocket.
+    fn on_upgrade(&mut self) {}
+
+    /// The session closed; no callback follows.
+    fn on_close(&mut self, reason: CloseReason);
+
+    /// Drives the handler's own futures inside the session's task. Called
+    /// after every callback and whenever the waker registered here fires.
+    /// Return `Poll::Ready(())` when there is nothing left to drive: it is
+    /// then not polled again until the next callback. Default: nothing to
+    /// drive.
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let _ = cx;
+        Poll::Ready(())
+    }
+}
+
+/// A cheap, cloneable handle on one session: who it is, how it connected,
+/// and a way to send to it and close it.
+#[derive(Debug, Clone)]
+pub struct EngineSocket {
+    inner: Arc<SocketShared>,
+}
+
+#[derive(Debug)]
+pub(crate) struct SocketShared {
+    pub(crate) sid: Sid,
+    pub(crate) protocol: Protocol,
+    pub(crate) parts: Parts,
+    pub(crate) upgraded: AtomicBool,
+    pub(crate) initial: TransportKind,
+    pub(crate) msg_tx: mpsc::Sender<Message>,
+    pub(crate) close_tx: watch::Sender<Option<CloseReason>>,
+}
+
+impl EngineSocket {
+    pub(crate) fn new(inner: Arc<SocketShared>) -> Self {
+        Self { inner }
+    }
+
+    /// The session id.
+    pub fn sid(&self) -> &Sid {
+        &self.inner.sid
+    }
+
+    /// The Engine.IO protocol revision the client speaks.
+    pub fn protocol(&self) -> Protocol {
+        self.inner.protocol
+    }
+
+    /// The current transport (WebSocket once an upgrade completed).
+    pub fn transport(&self) -> TransportKind {
+        if self.inner.upgraded.load(Ordering::Acquire) {
+            TransportKind::WebSocket
+        } else {
+            self.inner.initial
+        }
+    }
+
+    /// The head of the handshake request: method, URI (with the query),
+    /// headers and extensions. The remote address is there when the server
+    /// adds it, e.g. axum's `ConnectInfo<SocketAddr>` with
+    /// `into_make_service_with_connect_info`.
+    pub fn parts(&self) -> &Parts {
+        &self.inner.parts
+    }
+
+    /// Queues a message for the client without waiting.
+    ///
+    /// # Errors
+    /// [`SendError::Full`] when the channel to the session's task is full
+    /// (see [`EngineConfig::socket_buffer`](crate::EngineConfig::socket_buffer));
+    /// [`SendError::Closed`] once the session is gone.
+    pub fn send(&self, msg: Message) -> Result<(), SendError> {
+        self.inner.msg_tx.try_send(msg).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => SendError::Full,
+            mpsc::error::TrySendError::Closed(_) => SendError::Closed,
+        })
+    }
+
+    /// Closes the session (reason `forced close`). Does nothing if it is
+    /// already closing.
+    pub fn close(&self) {
+        close_with(&self.inner.close_tx, CloseReason::ForcedClose);
+    }
+
+    /// True once the session's task has ended.
+    pub fn is_closed(&self) -> bool {
+        self.inner.msg_tx.is_closed()
+    }
+}
+
+/// Asks a session's task to close with `reason`, keeping the first reason.
+pub(crate) fn close_with(tx: &watch::Sender<Option<CloseReason>>, reason: CloseReason) {
+    tx.send_if_modified(|current| {
+        if current.is_none() {
+            *current = Some(reason);
+            true
+        } else {
+            false
+        }
+    });
+}

@@ -1,0 +1,118 @@
+//! The Engine.IO I/O side: a tower layer that claims its path, long-polling
+//! and WebSocket transports, and one task per session driving the sans-IO
+//! [`sio_engine::Session`].
+//!
+//! Layering: [`EngineIoService`] parses and checks each request and hands it
+//! to the session's task (`driver`) through the `registry`; the task owns
+//! the session and calls the [`ConnHandler`] of the layer above.
+
+mod body;
+mod compress;
+mod config;
+mod driver;
+mod future;
+mod handler;
+mod hooks;
+mod layer;
+mod polling;
+mod registry;
+mod request;
+mod response;
+mod service;
+mod websocket;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use http::request::Parts;
+use sio_engine::{Session, Sid, TransportKind};
+use tokio::sync::{mpsc, oneshot, watch};
+
+pub use body::EngineBody;
+pub use config::EngineConfig;
+pub use future::ResponseFuture;
+pub use handler::{ConnHandler, EngineHandler, EngineSocket};
+pub use layer::EngineIoLayer;
+pub use service::EngineIoService;
+
+use driver::{Command, Driver, WsStream};
+use handler::SocketShared;
+use registry::{Entry, Registry};
+use response::Reject;
+
+/// Capacity of the channel of HTTP requests to a session's task. Senders
+/// wait (the HTTP request stays pending), so this bounds memory, not
+/// correctness.
+const COMMAND_BUFFER: usize = 16;
+
+/// What every request of one endpoint shares.
+#[derive(Debug)]
+pub(crate) struct Engine<H> {
+    pub(crate) config: EngineConfig,
+    pub(crate) handler: H,
+    pub(crate) registry: Arc<Registry>,
+}
+
+/// Reply channel of a pending polling GET.
+pub(crate) type PollReplyTx =
+    oneshot::Sender<Result<sio_engine::PollReply, sio_engine::RequestError>>;
+
+impl<H: EngineHandler> Engine<H> {
+    /// A fresh, unused session id from the configured generator.
+    pub(crate) async fn new_sid(&self) -> Result<Sid, Reject> {
+        let id = match &self.config.id_generator {
+            Some(generator) => generator.generate().await.ok_or(Reject::Internal)?,
+            None => hooks::random_id(),
+        };
+        let sid = Sid::new(&id).ok_or_else(|| {
+            tracing::warn!("id generator returned an invalid session id");
+            Reject::Internal
+        })?;
+        if self.registry.contains(&sid) {
+            tracing::warn!("id generator returned a session id in use");
+            return Err(Reject::Internal);
+        }
+        Ok(sid)
+    }
+
+    /// Registers `session`, opens its handler and spawns its task.
+    pub(crate) fn start(
+        &self,
+        session: Session,
+        parts: Parts,
+        pending_get: Option<PollReplyTx>,
+        ws: Option<Box<WsStream>>,
+    ) -> Result<(), Reject> {
+        let (msg_tx, msg_rx) = mpsc::channel(self.config.socket_buffer);
+        let (close_tx, close_rx) = watch::channel(None);
+        let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(COMMAND_BUFFER);
+        let initial = if ws.is_some() { TransportKind::WebSocket } else { TransportKind::Polling };
+        let shared = Arc::new(SocketShared {
+            sid: session.sid().clone(),
+            protocol: session.protocol(),
+            parts,
+            upgraded: AtomicBool::new(false),
+            initial,
+            msg_tx,
+            close_tx,
+        });
+        let entry = Entry { tx: cmd_tx, post_busy: Arc::default(), shared: shared.clone() };
+        if !self.registry.insert(shared.sid.clone(), entry) {
+            return Err(Reject::Internal);
+        }
+        let conn = self.handler.on_open(EngineSocket::new(shared.clone()));
+        let driver = Driver {
+            session,
+            conn,
+            shared,
+            registry: self.registry.clone(),
+            cmd_rx,
+            msg_rx,
+            close_rx,
+            pending_get,
+            ws,
+        };
+        tokio::spawn(driver.run());
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! HTTP long-polling: the handshake GET, data GETs answered by the
+//! session's task, and POST bodies read with a hard cap while streaming.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, SET_COOKIE, VARY};
+use http::request::Parts;
+use http::{HeaderValue, Response};
+use http_body::Body;
+use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
+use sio_engine::{CloseReason, HandshakeQuery, PollReply, Protocol, RequestError, Session, TransportKind};
+use tokio::sync::oneshot;
+
+use super::compress;
+use super::driver::Command;
+use super::registry::Entry;
+use super::response::{Reject, post_ok};
+use super::service::BoxError;
+use super::{Engine, EngineHandler};
+
+/// A polling handshake: opens a session whose OPEN packet answers this GET.
+pub(crate) async fn handshake<H: EngineHandler>(
+    engine: &Arc<Engine<H>>,
+    query: &HandshakeQuery,
+    parts: Parts,
+) -> Result<Response<Full<Bytes>>, Reject> {
+    let sid = engine.new_sid().await?;
+    let now = tokio::time::Instant::now().into_std();
+    let session = Session::new(
+        sid.clone(),
+        query.protocol,
+        TransportKind::Polling,
+        query.b64,
+        engine.config.session.clone(),
+        now,
+    );
+    let (tx, rx) = oneshot::channel();
+    let headers = parts.headers.clone();
+    engine.start(session, parts, Some(tx), None)?;
+    let mut res = answer(engine, &headers, rx.await)?;
+    if engine.config.cookie {
+        let cookie = format!("io={sid}; Path=/; HttpOnly; SameSite=Lax");
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            res.headers_mut().insert(SET_COOKIE, value);
+        }
+    }
+    Ok(res)
+}
+
+/// A data GET: waits for the session's task to answer it.
+pub(crate) async fn get<H: EngineHandler>(
+    engine: &Arc<Engine<H>>,
+    entry: &Entry,
+    parts: &Parts,
+) -> Result<Response<Full<Bytes>>, Reject> {
+    let (tx, rx) = oneshot::channel();
+    entry.tx.send(Command::Poll(tx)).await.map_err(|_| RequestError::UnknownSid)?;
+    answer(engine, &parts.headers, rx.await)
+}
+
+/// Turns the task's answer into the response, compressing large bodies.
+fn answer<H>(
+    engine: &Engine<H>,
+    req_headers: &http::HeaderMap,
+    reply: Result<Result<PollReply, RequestError>, oneshot::error::RecvError>,
+) -> Result<Response<Full<Bytes>>, Reject> {
+    let payload = match reply {
+        Ok(Ok(PollReply::Payload(payload))) => payload,
+        Ok(Ok(PollReply::Closed)) | Err(_) => return Err(RequestError::UnknownSid.into()),
+        Ok(Err(e)) => return Err(e.into()),
+    };
+    let mut body = payload.body;
+    let mut encoding = None;
+    if let Some(threshold) = engine.config.compression_threshold {
+        if body.len() >= threshold {
+            if let Some(coding) = compress::negotiate(req_headers) {
+                if let Some(packed) = compress::compress(coding, &body) {
+                    body = packed;
+                    encoding = Some(coding);
+                }
+            }
+        }
+    }
+    let mut res = Response::new(Full::new(body));
+    let headers = res.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(payload.content_type));
+    if let Some(coding) = encoding {
+        headers.insert(CONTENT_ENCODING, HeaderValue::from_static(coding.as_str()));
+        headers.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    Ok(res)
+}
+
+/// A data POST: reads the body (at most `max_payload` bytes, counted while
+/// it streams), hands it to the session's task, answers `200 ok`.
+pub(crate) async fn post<H, B>(
+    engine: &Arc<Engine<H>>,
+    entry: &Entry,
+    parts: &Parts,
+    body: B,
+) -> Result<Response<Full<Bytes>>, Reject>
+where
+    H: EngineHandler,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let Some(_guard) = entry.begin_post() else {
+        entry.close(CloseReason::TransportError);
+        return Err(RequestError::BadRequest.into());
+    };
+    let binary = parts
+        .headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|ct| ct.as_bytes().eq_ignore_ascii_case(b"application/octet-stream"));
+    if binary && entry.shared.protocol == Protocol::V4 {
+        entry.close(CloseReason::TransportError);
+        return Err(RequestError::BadRequest.into());
+    }
+    let max = usize::try_from(engine.config.session.max_payload).unwrap_or(usize::MAX);
+    let declared = parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > engine.config.session.max_payload) {
+        entry.close(CloseReason::TransportError);
+        return Err(Reject::PayloadTooLarge);
+    }
+    let body = match Limited::new(body, max).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => {
+            entry.close(CloseReason::TransportError);
+            return Err(if e.downcast_ref::<LengthLimitError>().is_some() {
+                Reject::PayloadTooLarge
+            } else {
+                RequestError::BadRequest.into()
+            });
+        }
+    };
+    let (tx, rx) = oneshot::channel();
+    let cmd = Command::Post { body, binary, reply: tx };
+    entry.tx.send(cmd).await.map_err(|_| RequestError::UnknownSid)?;
+    match rx.await {
+        Ok(Ok(())) => Ok(post_ok()),
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => Err(RequestError::UnknownSid.into()),
+    }
+}

@@ -1,0 +1,116 @@
+//! The registry: live sessions by id, each with the channel to its
+//! connection task. A short `parking_lot` lock guards the map; it is never
+//! held across an `.await`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use parking_lot::Mutex;
+use sio_engine::{CloseReason, Sid};
+use tokio::sync::{Notify, mpsc};
+
+use super::driver::Command;
+use super::handler::{SocketShared, close_with};
+
+/// What the HTTP side needs to reach one session.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    /// Requests handed to the session's task.
+    pub(crate) tx: mpsc::Sender<Command>,
+    /// Set while a polling POST is being read and handled.
+    pub(crate) post_busy: Arc<AtomicBool>,
+    /// The state shared with the session's [`EngineSocket`](super::EngineSocket)s.
+    pub(crate) shared: Arc<SocketShared>,
+}
+
+impl Entry {
+    /// Marks a POST as in flight; `None` when one already is (the caller
+    /// must then refuse this one). The flag is cleared when the guard drops.
+    pub(crate) fn begin_post(&self) -> Option<PostGuard> {
+        let busy = self.post_busy.swap(true, Ordering::AcqRel);
+        (!busy).then(|| PostGuard(self.post_busy.clone()))
+    }
+
+    /// Asks the session's task to close with `reason`.
+    pub(crate) fn close(&self, reason: CloseReason) {
+        close_with(&self.shared.close_tx, reason);
+    }
+}
+
+/// Clears the "POST in flight" flag when dropped.
+#[derive(Debug)]
+pub(crate) struct PostGuard(Arc<AtomicBool>);
+
+impl Drop for PostGuard {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+/// Live sessions by id.
+#[derive(Debug, Default)]
+pub(crate) struct Registry {
+    map: Mutex<HashMap<Sid, Entry>>,
+    emptied: Notify,
+}
+
+impl Registry {
+    /// Adds a session; false (and nothing changed) when the id is taken.
+    pub(crate) fn insert(&self, sid: Sid, entry: Entry) -> bool {
+        let mut map = self.map.lock();
+        if map.contains_key(&sid) {
+            return false;
+        }
+        map.insert(sid, entry);
+        true
+    }
+
+    /// The session with this id, if it is live.
+    pub(crate) fn get(&self, sid: &Sid) -> Option<Entry> {
+        self.map.lock().get(sid).cloned()
+    }
+
+    /// True when a session has this id.
+    pub(crate) fn contains(&self, sid: &Sid) -> bool {
+        self.map.lock().contains_key(sid)
+    }
+
+    /// Forgets a session (its task ended).
+    pub(crate) fn remove(&self, sid: &Sid) {
+        let now_empty = {
+            let mut map = self.map.lock();
+            map.remove(sid);
+            map.is_empty()
+        };
+        if now_empty {
+            self.emptied.notify_waiters();
+        }
+    }
+
+    /// How many sessions are live.
+    pub(crate) fn len(&self) -> usize {
+        self.map.lock().len()
+    }
+
+    /// Asks every session to close with `reason`.
+    pub(crate) fn close_all(&self, reason: CloseReason) {
+        let entries: Vec<Entry> = self.map.lock().values().cloned().collect();
+        for entry in entries {
+            entry.close(reason);
+        }
+    }
+
+    /// Resolves once no session is live.
+    pub(crate) async fn wait_empty(&self) {
+        loop {
+            let notified = self.emptied.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.len() == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! Checks an Engine.IO request in Node's order and routes it to the
+//! polling or WebSocket side: transport (code 0), protocol (5), session id
+//! (1), handshake method (2), WebSocket headers (3), origin (3 / 4), then
+//! the allow-request hook on handshakes (4).
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::ORIGIN;
+use http::request::Parts;
+use http::{HeaderMap, Method, Request, Response};
+use http_body::Body;
+use http_body_util::Full;
+use sio_engine::{HandshakeQuery, Protocol, RequestError, TransportKind};
+
+use super::response::Reject;
+use super::service::BoxError;
+use super::{Engine, EngineConfig, EngineHandler, polling, websocket};
+
+/// Answers one request for the engine's path. Never fails: every refusal
+/// becomes its response in [`Reject::into_response`].
+pub(crate) async fn handle<H, B>(engine: Arc<Engine<H>>, req: Request<B>) -> Response<Full<Bytes>>
+where
+    H: EngineHandler,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let (parts, body) = req.into_parts();
+    match route(&engine, parts, body).await {
+        Ok(res) => res,
+        Err(reject) => {
+            tracing::debug!(?reject, "engine.io request refused");
+            reject.into_response()
+        }
+    }
+}
+
+async fn route<H, B>(engine: &Arc<Engine<H>>, mut parts: Parts, body: B) -> Result<Response<Full<Bytes>>, Reject>
+where
+    H: EngineHandler,
+    B: Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let config = &engine.config;
+    let query = HandshakeQuery::parse(parts.uri.query())?;
+    let enabled = match query.transport {
+        TransportKind::Polling => config.polling,
+        TransportKind::WebSocket => config.session.websocket_enabled,
+    };
+    if !enabled {
+        return Err(RequestError::UnknownTransport.into());
+    }
+    if query.protocol == Protocol::V3 && !config.allow_eio3 {
+        return Err(RequestError::UnsupportedProtocolVersion.into());
+    }
+    let is_ws = query.transport == TransportKind::WebSocket;
+    match &query.sid {
+        Some(sid) => {
+            let entry = engine.registry.get(sid).ok_or(RequestError::UnknownSid)?;
+            let accept = if is_ws { Some(websocket::accept_key(&parts)?) } else { None };
+            check_origin(&parts.headers, config)?;
+            match accept {
+                Some(accept) => websocket::upgrade(engine, &entry, &mut parts, accept).await,
+                None if parts.method == Method::GET => polling::get(engine, &entry, &parts).await,
+                None if parts.method == Method::POST => polling::post(engine, &entry, &parts, body).await,
+                None => Err(RequestError::BadRequest.into()),
+            }
+        }
+        None => {
+            if parts.method != Method::GET {
+                return Err(RequestError::BadHandshakeMethod.into());
+            }
+            let accept = if is_ws { Some(websocket::accept_key(&parts)?) } else { None };
+            check_origin(&parts.headers, config)?;
+            if let Some(hook) = &config.allow_request {
+                if !hook.check(&parts).await {
+                    return Err(RequestError::Forbidden.into());
+                }
+            }
+            match accept {
+                Some(accept) => websocket::handshake(engine, &query, parts, accept).await,
+                None => polling::handshake(engine, &query, parts).await,
+            }
+        }
+    }
+}
+
+/// The `Origin` check: control characters are a bad request (code 3); an
+/// origin missing from a configured allow-list is forbidden (code 4).
+fn check_origin(headers: &HeaderMap, config: &EngineConfig) -> Result<(), RequestError> {
+    let Some(origin) = headers.get(ORIGIN) else { return Ok(()) };
+    let bytes = origin.as_bytes();
+    if bytes.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Err(RequestError::BadRequest);
+    }
+    match &config.allowed_origins {
+        Some(list) if !list.iter().any(|allowed| allowed.as_bytes() == bytes) => Err(RequestError::Forbidden),
+        _ => Ok(()),
+    }
+}

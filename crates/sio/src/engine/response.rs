@@ -1,0 +1,74 @@
+//! Every refusal of the engine becomes an HTTP response here, and only
+//! here: Engine.IO's `{"code":N,"message":"…"}` JSON bodies, 413 for an
+//! oversized POST, 500 for a failing id generator.
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use http_body_util::Full;
+use sio_engine::RequestError;
+
+/// Why the engine refused a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Reject {
+    /// An Engine.IO error: 400 or 403 with its code.
+    Request(RequestError),
+    /// A polling body over `max_payload`: 413.
+    PayloadTooLarge,
+    /// The server could not do its part (the id generator failed): 500.
+    Internal,
+}
+
+impl From<RequestError> for Reject {
+    fn from(e: RequestError) -> Self {
+        Self::Request(e)
+    }
+}
+
+impl Reject {
+    /// The response for this refusal.
+    pub(crate) fn into_response(self) -> Response<Full<Bytes>> {
+        match self {
+            Self::Request(e) => {
+                let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+                let mut res = Response::new(Full::new(Bytes::from(e.json_body())));
+                *res.status_mut() = status;
+                res.headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                res
+            }
+            Self::PayloadTooLarge => status_only(StatusCode::PAYLOAD_TOO_LARGE),
+            Self::Internal => status_only(StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+}
+
+fn status_only(status: StatusCode) -> Response<Full<Bytes>> {
+    let mut res = Response::new(Full::new(Bytes::new()));
+    *res.status_mut() = status;
+    res
+}
+
+/// `200 ok` with `text/html`, the answer to an accepted POST (text/html
+/// rather than text/plain keeps some user agents from offering a download).
+pub(crate) fn post_ok() -> Response<Full<Bytes>> {
+    let mut res = Response::new(Full::new(Bytes::from_static(b"ok")));
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_is_403_json() {
+        let res = Reject::Request(RequestError::Forbidden).into_response();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+    }
+
+    #[test]
+    fn too_large_is_413() {
+        assert_eq!(Reject::PayloadTooLarge.into_response().status(), StatusCode::PAYLOAD_TOO_LARGE);
+    }
+}
