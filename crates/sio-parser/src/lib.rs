@@ -1,4 +1,81 @@
 //! Sans-IO Socket.IO packets (protocols 5 and 4): encoding, decoding and
-//! binary attachments.
+//! binary attachments, for the default (JSON) parser and msgpack.
+//!
+//! No I/O, no clock, no tasks: a [`Decoder`] per connection takes Engine.IO
+//! messages one by one and yields complete [`Packet`]s; an [`Encoder`] turns
+//! a packet into an [`Encoded`] whose buffers every recipient of a broadcast
+//! shares.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use sio_engine::Str;
+//! use sio_parser::{Decoder, DecoderConfig, Encoder, Parser, Version};
+//!
+//! // Encode once: the bytes become an attachment and the packet a BINARY_EVENT.
+//! let encoder = Encoder::new(Parser::Default, Version::V5);
+//! let encoded = encoder.event("/chat", "file", &("a.txt", Bytes::from_static(b"hi")), Some(7)).unwrap();
+//! assert_eq!(encoded.text(), Some(r#"51-/chat,7["file","a.txt",{"_placeholder":true,"num":0}]"#));
+//!
+//! // Decode on the other side, one message at a time.
+//! let mut decoder = Decoder::new(Parser::Default, Version::V5, DecoderConfig::default());
+//! let mut packet = None;
+//! for message in encoded.messages() {
+//!     packet = decoder.decode(message).unwrap();
+//! }
+//! let packet = packet.unwrap();
+//! assert_eq!(packet.event_name(), Some("file"));
+//! let (name, body): (String, Bytes) = packet.args().unwrap();
+//! assert_eq!((name.as_str(), &body[..]), ("a.txt", &b"hi"[..]));
+//! ```
+//!
+//! # Data stays raw until asked for
+//!
+//! A non-binary packet keeps its JSON as a slice of the frame ([`Data::Json`]);
+//! the decoder only checks its shape (an EVENT is a non-empty array whose head
+//! is a non-reserved string or a number) and depth without building a value.
+//! [`Packet::args`], [`Packet::arg`] and [`Packet::data_as`] deserialize
+//! straight from those bytes. Binary packets (and msgpack) are decoded into a
+//! [`Value`] tree whose [`Value::Binary`] leaves are handed to `bytes::Bytes`
+//! fields of user types.
+//!
+//! # Strictness
+//!
+//! Validation follows socket.io-parser 4.2.6, with these deliberate extras:
+//! an empty frame, an EVENT or ACK without data, an ACK without id, an ack id on
+//! CONNECT/DISCONNECT/CONNECT_ERROR, `5-` without digits, duplicate or
+//! malformed placeholders and unreferenced attachments are all refused; a
+//! server's decoder refuses CONNECT_ERROR ([`DecoderConfig::allow_connect_error`]).
+//! The reserved event names are socket.io-parser's ([`RESERVED_EVENTS`]):
+//! `error` is not among them, so the server decides what an `error` event
+//! from a client means.
+//!
+//! # Features
+//!
+//! | feature   | default | what it adds |
+//! |-----------|---------|--------------|
+//! | `msgpack` | yes     | [`Parser::MsgPack`], compatible with socket.io-msgpack-parser |
 
 #![forbid(unsafe_code)]
+
+mod args;
+mod binary;
+mod config;
+mod decoder;
+mod encode;
+mod error;
+#[cfg(feature = "msgpack")]
+mod msgpack;
+mod packet;
+mod parser;
+mod placeholder;
+mod shape;
+mod text;
+mod value;
+
+pub use config::DecoderConfig;
+pub use decoder::Decoder;
+pub use encode::{Encoded, Encoder};
+pub use error::{DataError, DecodeError, EncodeError};
+pub use packet::{Data, MAX_ACK_ID, Packet, PacketKind, RESERVED_EVENTS, RawJson, Version, is_reserved_event};
+pub use parser::Parser;
+pub use value::Value;

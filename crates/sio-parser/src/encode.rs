@@ -1,0 +1,286 @@
+//! [`Encoder`] and [`Encoded`]: packets into Engine.IO messages, encoded once
+//! and shared by every recipient.
+
+use bytes::Bytes;
+use serde::Serialize;
+use sio_engine::{Message, Str};
+
+use crate::error::EncodeError;
+use crate::packet::{Data, MAX_ACK_ID, Packet, PacketKind, Version, is_reserved_event};
+use crate::parser::Parser;
+use crate::placeholder::{Found, WithPlaceholders};
+use crate::value::Value;
+
+/// An encoded packet: cheap to clone (the buffers are shared).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Encoded {
+    /// Default parser: a text message followed by its binary attachments.
+    Text {
+        /// The packet's text message.
+        text: Str,
+        /// The attachments, sent as binary messages right after `text`.
+        attachments: Vec<Bytes>,
+    },
+    /// msgpack parser: the whole packet as one binary message.
+    Binary(Bytes),
+}
+
+impl Encoded {
+    /// The Engine.IO messages to send, in order.
+    pub fn messages(&self) -> impl Iterator<Item = Message> + '_ {
+        let (first, rest) = match self {
+            Self::Text { text, attachments } => (Message::Text(text.clone()), attachments.as_slice()),
+            Self::Binary(data) => (Message::Binary(data.clone()), &[][..]),
+        };
+        std::iter::once(first).chain(rest.iter().cloned().map(Message::Binary))
+    }
+
+    /// The text message (default parser) as a string.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Self::Text { text, .. } => Some(text.as_str()),
+            Self::Binary(_) => None,
+        }
+    }
+}
+
+/// Encodes packets for one protocol revision and parser. `Copy`: keep one per
+/// connection or build one per broadcast.
+///
+/// ```
+/// use sio_parser::{Encoder, Parser, Version};
+///
+/// let encoder = Encoder::new(Parser::Default, Version::V5);
+/// let encoded = encoder.event("/", "chat", &("hi",), None).unwrap();
+/// assert_eq!(encoded.text(), Some(r#"2["chat","hi"]"#));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Encoder {
+    parser: Parser,
+    version: Version,
+}
+
+impl Encoder {
+    /// An encoder for `parser` and protocol `version`.
+    pub fn new(parser: Parser, version: Version) -> Self {
+        Self { parser, version }
+    }
+
+    /// EVENT (or BINARY_EVENT when `args` holds bytes): `args` must serialize
+    /// to a sequence (a tuple or a `Vec`); `bytes::Bytes` anywhere inside
+    /// becomes an attachment.
+    ///
+    /// # Errors
+    /// [`EncodeError`] for a reserved event name, a bad namespace or ack id,
+    /// or arguments that do not serialize to a sequence.
+    pub fn event<T: Serialize + ?Sized>(
+        &self,
+        ns: &str,
+        event: &str,
+        args: &T,
+        id: Option<u64>,
+    ) -> Result<Encoded, EncodeError> {
+        if is_reserved_event(event) {
+            return Err(EncodeError::ReservedEvent(event.to_owned()));
+        }
+        check(ns, id)?;
+        #[cfg(feature = "msgpack")]
+        if self.parser == Parser::MsgPack {
+            let mut items = vec![Value::from(event)];
+            match Value::from_serialize(args)? {
+                Value::Array(rest) => items.extend(rest),
+                _ => return Err(EncodeError::NotASequence),
+            }
+            return Ok(crate::msgpack::encode(PacketKind::Event, ns, id, Some(&Value::Array(items))));
+        }
+        let found = Found::default();
+        let args = serde_json::to_string(&WithPlaceholders { value: args, found: &found })?;
+        let rest = args.strip_prefix('[').ok_or(EncodeError::NotASequence)?;
+        let head = serde_json::to_string(event)?;
+        let mut json = String::with_capacity(head.len() + args.len() + 1);
+        json.push('[');
+        json.push_str(&head);
+        if rest != "]" {
+            json.push(',');
+        }
+        json.push_str(rest);
+        Ok(text_packet(PacketKind::Event, ns, id, &json, found.into_inner()))
+    }
+
+    /// ACK (or BINARY_ACK) answering ack `id` with `args` (a sequence).
+    ///
+    /// # Errors
+    /// [`EncodeError`] for a bad namespace or id, or non-sequence arguments.
+    pub fn ack<T: Serialize + ?Sized>(&self, ns: &str, id: u64, args: &T) -> Result<Encoded, EncodeError> {
+        check(ns, Some(id))?;
+        #[cfg(feature = "msgpack")]
+        if self.parser == Parser::MsgPack {
+            let value = Value::from_serialize(args)?;
+            if !matches!(value, Value::Array(_)) {
+                return Err(EncodeError::NotASequence);
+            }
+            return Ok(crate::msgpack::encode(PacketKind::Ack, ns, Some(id), Some(&value)));
+        }
+        let found = Found::default();
+        let json = serde_json::to_string(&WithPlaceholders { value: args, found: &found })?;
+        if !json.starts_with('[') {
+            return Err(EncodeError::NotASequence);
+        }
+        Ok(text_packet(PacketKind::Ack, ns, Some(id), &json, found.into_inner()))
+    }
+
+    /// CONNECT accepting a namespace: `{"sid":…}` plus `pid` (connection
+    /// state recovery) in protocol 5; no data in protocol 4.
+    ///
+    /// # Errors
+    /// [`EncodeError::BadNamespace`].
+    pub fn connect(&self, ns: &str, sid: &str, pid: Option<&str>) -> Result<Encoded, EncodeError> {
+        let mut data = vec![("sid".to_owned(), Value::from(sid))];
+        if let Some(pid) = pid {
+            data.push(("pid".to_owned(), Value::from(pid)));
+        }
+        self.connect_with(ns, &Value::Object(data))
+    }
+
+    /// CONNECT with any object as data (ignored in protocol 4, which sends
+    /// none).
+    ///
+    /// # Errors
+    /// [`EncodeError`] for a bad namespace or data that fails to serialize.
+    pub fn connect_with<T: Serialize + ?Sized>(&self, ns: &str, data: &T) -> Result<Encoded, EncodeError> {
+        check(ns, None)?;
+        if self.version == Version::V4 {
+            return self.bare(PacketKind::Connect, ns, None);
+        }
+        self.with_data(PacketKind::Connect, ns, data)
+    }
+
+    /// CONNECT_ERROR refusing a namespace: `{"message":…,"data":…}` in
+    /// protocol 5; in protocol 4 the data if any, else the message.
+    ///
+    /// # Errors
+    /// [`EncodeError`] for a bad namespace or data that fails to serialize.
+    pub fn connect_error<T: Serialize + ?Sized>(
+        &self,
+        ns: &str,
+        message: &str,
+        data: Option<&T>,
+    ) -> Result<Encoded, EncodeError> {
+        check(ns, None)?;
+        let value = match (self.version, data) {
+            (Version::V4, Some(data)) => Value::from_serialize(data)?,
+            (Version::V4, None) => Value::from(message),
+            (_, data) => {
+                let mut entries = vec![("message".to_owned(), Value::from(message))];
+                if let Some(data) = data {
+                    entries.push(("data".to_owned(), Value::from_serialize(data)?));
+                }
+                Value::Object(entries)
+            }
+        };
+        self.with_data(PacketKind::ConnectError, ns, &value)
+    }
+
+    /// DISCONNECT from a namespace.
+    ///
+    /// # Errors
+    /// [`EncodeError::BadNamespace`].
+    pub fn disconnect(&self, ns: &str) -> Result<Encoded, EncodeError> {
+        check(ns, None)?;
+        self.bare(PacketKind::Disconnect, ns, None)
+    }
+
+    /// Re-encodes a decoded packet (forwarding, adapters, tests): raw JSON is
+    /// copied unchanged, values are serialized with their binary parts.
+    ///
+    /// # Errors
+    /// [`EncodeError`] for a bad namespace or id.
+    pub fn packet(&self, packet: &Packet) -> Result<Encoded, EncodeError> {
+        check(&packet.ns, packet.id)?;
+        let ns = packet.ns.as_str();
+        #[cfg(feature = "msgpack")]
+        if self.parser == Parser::MsgPack {
+            let value = match &packet.data {
+                Data::None => None,
+                Data::Query(q) => Some(Value::from(q.as_str())),
+                Data::Json(raw) => Some(serde_json::from_slice(raw.as_bytes())?),
+                Data::Value(v) => Some(v.clone()),
+            };
+            let kind = unbinary(packet.kind);
+            return Ok(crate::msgpack::encode(kind, ns, packet.id, value.as_ref()));
+        }
+        match &packet.data {
+            Data::None => self.bare(packet.kind, ns, packet.id),
+            Data::Query(q) => self.bare(packet.kind, &format!("{ns}?{q}"), packet.id),
+            Data::Json(raw) => {
+                let json = std::str::from_utf8(raw.as_bytes()).map_err(|e| EncodeError::Serialize(e.to_string()))?;
+                Ok(text_packet(unbinary(packet.kind), ns, packet.id, json, Vec::new()))
+            }
+            Data::Value(v) => {
+                let found = Found::default();
+                let json = serde_json::to_string(&WithPlaceholders { value: v, found: &found })?;
+                Ok(text_packet(unbinary(packet.kind), ns, packet.id, &json, found.into_inner()))
+            }
+        }
+    }
+
+    fn bare(&self, kind: PacketKind, ns: &str, id: Option<u64>) -> Result<Encoded, EncodeError> {
+        #[cfg(feature = "msgpack")]
+        if self.parser == Parser::MsgPack {
+            return Ok(crate::msgpack::encode(kind, ns, id, None));
+        }
+        Ok(text_packet(kind, ns, id, "", Vec::new()))
+    }
+
+    fn with_data<T: Serialize + ?Sized>(&self, kind: PacketKind, ns: &str, data: &T) -> Result<Encoded, EncodeError> {
+        #[cfg(feature = "msgpack")]
+        if self.parser == Parser::MsgPack {
+            return Ok(crate::msgpack::encode(kind, ns, None, Some(&Value::from_serialize(data)?)));
+        }
+        Ok(text_packet(kind, ns, None, &serde_json::to_string(data)?, Vec::new()))
+    }
+}
+
+fn check(ns: &str, id: Option<u64>) -> Result<(), EncodeError> {
+    if !ns.starts_with('/') {
+        return Err(EncodeError::BadNamespace);
+    }
+    if id.is_some_and(|id| id > MAX_ACK_ID) {
+        return Err(EncodeError::BadAckId);
+    }
+    Ok(())
+}
+
+/// The non-binary kind; the binary one is chosen from the attachments found.
+fn unbinary(kind: PacketKind) -> PacketKind {
+    match kind {
+        PacketKind::BinaryEvent => PacketKind::Event,
+        PacketKind::BinaryAck => PacketKind::Ack,
+        other => other,
+    }
+}
+
+/// `<type>[<n>-][<ns>,][<id>]<json>`, exactly as socket.io-parser writes it.
+fn text_packet(kind: PacketKind, ns: &str, id: Option<u64>, json: &str, attachments: Vec<Bytes>) -> Encoded {
+    use std::fmt::Write as _;
+    let kind = match (kind, attachments.is_empty()) {
+        (PacketKind::Event, false) => PacketKind::BinaryEvent,
+        (PacketKind::Ack, false) => PacketKind::BinaryAck,
+        (kind, _) => kind,
+    };
+    let mut text = String::with_capacity(json.len() + ns.len() + 24);
+    text.push(char::from(b'0' + kind.as_u8()));
+    if kind.is_binary() {
+        let _ = write!(text, "{}-", attachments.len());
+    }
+    if ns != "/" {
+        text.push_str(ns);
+        text.push(',');
+    }
+    if let Some(id) = id {
+        let _ = write!(text, "{id}");
+    }
+    text.push_str(json);
+    Encoded::Text { text: Str::from(text), attachments }
+}
