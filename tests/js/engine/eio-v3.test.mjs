@@ -69,7 +69,7 @@ for (const mode of Object.keys(MODES)) {
     test("300 messages come back in order", TEST, async () => {
       const socket = await connect(mode);
       const count = 300;
-      const replies = collect(socket, "message", count, { ms: 10000 });
+      const replies = collect(socket, "message", count, { ms: 10000, failOn: ["close"] });
       for (let i = 0; i < count; i++) socket.send(`msg-${i}`);
       assert.deepEqual(await replies, Array.from({ length: count }, (_, i) => `msg-${i}`));
       socket.close();
@@ -78,7 +78,7 @@ for (const mode of Object.keys(MODES)) {
     test("client pings are answered", TEST, async () => {
       const socket = await connect(mode);
       // protocol 3: the client pings every pingInterval, the server pongs
-      await collect(socket, "pong", 2, { ms: 3000 });
+      await collect(socket, "pong", 2, { ms: 3000, failOn: ["close"] });
       assert.equal(await echo(socket, "still here"), "still here");
       socket.close();
     });

@@ -81,7 +81,7 @@ for (const mode of Object.keys(MODES)) {
     test("1000 messages come back in order", TEST, async () => {
       const socket = await connect(mode);
       const count = 1000;
-      const replies = collect(socket, "message", count, { ms: 10000 });
+      const replies = collect(socket, "message", count, { ms: 10000, failOn: ["close"] });
       for (let i = 0; i < count; i++) {
         socket.send(i % 10 === 9 ? Buffer.from(`bin-${i}`) : `msg-${i}`);
       }
@@ -103,7 +103,7 @@ for (const mode of Object.keys(MODES)) {
     test("stays open across several heartbeats", TEST, async () => {
       const socket = await connect(mode);
       // ping interval 300 ms: three pings answered keep the session alive
-      await collect(socket, "ping", 3, { ms: 3000 });
+      await collect(socket, "ping", 3, { ms: 3000, failOn: ["close"] });
       assert.equal(await echo(socket, "still here"), "still here");
       socket.close();
     });

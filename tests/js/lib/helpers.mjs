@@ -40,23 +40,35 @@ export function waitFor(emitter, event, { ms = WAIT_MS, failOn = [] } = {}) {
   });
 }
 
-/** Collects the next `count` payloads of `event`, in order, within `ms`. */
-export function collect(emitter, event, count, { ms = WAIT_MS } = {}) {
+/**
+ * Collects the next `count` payloads of `event`, in order, within `ms`;
+ * rejects early when one of `failOn` fires (e.g. the client's close).
+ */
+export function collect(emitter, event, count, { ms = WAIT_MS, failOn = [] } = {}) {
   return new Promise((resolve, reject) => {
     const seen = [];
+    const cleanups = [];
+    const done = (fn, value) => {
+      clearTimeout(timer);
+      for (const cleanup of cleanups) cleanup();
+      fn(value);
+    };
     const onEvent = (...args) => {
       seen.push(args.length > 1 ? args : args[0]);
-      if (seen.length === count) {
-        clearTimeout(timer);
-        emitter.off(event, onEvent);
-        resolve(seen);
-      }
+      if (seen.length === count) done(resolve, seen);
     };
-    const timer = setTimeout(() => {
-      emitter.off(event, onEvent);
-      reject(new Error(`got ${seen.length} of ${count} '${event}' within ${ms} ms`));
-    }, ms);
+    const timer = setTimeout(
+      () => done(reject, new Error(`got ${seen.length} of ${count} '${event}' within ${ms} ms`)),
+      ms,
+    );
     emitter.on(event, onEvent);
+    cleanups.push(() => emitter.off(event, onEvent));
+    for (const name of failOn) {
+      const onFail = (err) =>
+        done(reject, new Error(`'${name}' after ${seen.length} of ${count} '${event}': ${describe(err)}`));
+      emitter.once(name, onFail);
+      cleanups.push(() => emitter.off(name, onFail));
+    }
   });
 }
 

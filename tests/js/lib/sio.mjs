@@ -108,7 +108,10 @@ export async function connectMany(nsp, count, opts = {}) {
 export function ask(socket, event, ...args) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`no ack for '${event}' within ${WAIT_MS} ms`)),
+      () => {
+        const state = socket.connected ? "connected" : "disconnected";
+        reject(new Error(`no ack for '${event}' within ${WAIT_MS} ms (socket ${state})`));
+      },
       WAIT_MS,
     );
     socket.emit(event, ...args, (...reply) => {

@@ -76,7 +76,7 @@ for (const mode of Object.keys(MODES)) {
 
     test("1000 events keep their order", TEST, async () => {
       const count = 1000;
-      const backs = collect(socket, "message-back", count, { ms: 10000 });
+      const backs = collect(socket, "message-back", count, { ms: 10000, failOn: ["disconnect"] });
       for (let i = 0; i < count; i++) {
         if (i % 50 === 49) socket.emit("message", i, Buffer.from([i & 0xff]));
         else socket.emit("message", i);
@@ -111,7 +111,7 @@ describe("socket.io v4 events during the upgrade", () => {
     const engine = socket.io.engine;
     const upgraded = engine.transport.name === "websocket" ? null : waitFor(engine, "upgrade");
     const count = 1000;
-    const backs = collect(socket, "message-back", count, { ms: 10000 });
+    const backs = collect(socket, "message-back", count, { ms: 10000, failOn: ["disconnect"] });
     for (let i = 0; i < count; i++) socket.emit("message", i);
     const got = (await backs).map((args) => (Array.isArray(args) ? args[0] : args));
     assert.deepEqual(got, Array.from({ length: count }, (_, i) => i));

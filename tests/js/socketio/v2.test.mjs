@@ -89,7 +89,7 @@ for (const mode of Object.keys(MODES)) {
 
     test("500 events keep their order", TEST, async () => {
       const [socket] = await connectV2(freshNamespace("v2o"), mode);
-      const backs = collect(socket, "message-back", 500, { ms: 10000 });
+      const backs = collect(socket, "message-back", 500, { ms: 10000, failOn: ["disconnect"] });
       for (let i = 0; i < 500; i++) socket.emit("message", i);
       assert.deepEqual(await backs, Array.from({ length: 500 }, (_, i) => i));
       socket.close();
