@@ -26,6 +26,7 @@
 //!   that goes away, a parse error or a heartbeat timeout all end in exactly
 //!   one [`Event::Closed`].
 
+mod close;
 mod heartbeat;
 mod polling;
 mod types;
@@ -37,6 +38,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use crate::{DecodeError, Message, OpenPacket, Packet, Protocol, Sid, Str, TransportKind};
+use close::Farewell;
 use heartbeat::Heartbeat;
 pub use types::{CloseReason, Event, PollReply, SendError, SessionConfig, Transmit, WsFrame};
 use upgrade::Upgrade;
@@ -66,19 +68,6 @@ pub struct Session {
     events: VecDeque<Event>,
     heartbeat: Heartbeat,
     upgrade: Upgrade,
-}
-
-/// What a closing session still tells the client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Farewell {
-    /// The server ends the session: flush what is buffered, then a CLOSE
-    /// packet, where a transport can take them.
-    Close,
-    /// The client closed: end a pending GET with a NOOP (as Node does),
-    /// close the WebSocket.
-    Noop,
-    /// The transport is gone: nothing can be sent on it.
-    Silent,
 }
 
 impl Session {
@@ -228,15 +217,6 @@ impl Session {
         Ok(())
     }
 
-    /// Closes the session from the server side: a CLOSE packet is sent on
-    /// the transport when it can take it, then [`Event::Closed`] with
-    /// `reason`. On polling without a pending GET nothing can be sent: the
-    /// client learns of the close from its next request.
-    pub fn close(&mut self, now: Instant, reason: CloseReason) {
-        let _ = now;
-        self.shutdown(reason, Farewell::Close);
-    }
-
     /// Runs the timers that are due at `now` (heartbeat, upgrade).
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.closed {
@@ -320,52 +300,6 @@ impl Session {
 
     fn ws_frame(&self, packet: &Packet) -> WsFrame {
         packet.encode_ws(self.protocol, self.supports_binary)
-    }
-
-    /// Ends the session: says goodbye where possible, queues
-    /// [`Event::Closed`] once, and stops every timer.
-    fn shutdown(&mut self, reason: CloseReason, farewell: Farewell) {
-        if self.closed {
-            return;
-        }
-        self.closed = true;
-        if self.upgrade != Upgrade::Idle {
-            // Only the probe is a WebSocket while upgrading.
-            self.transmits.push_back(Transmit::CloseWs);
-            self.upgrade = Upgrade::Idle;
-        }
-        match self.transport {
-            TransportKind::Polling => {
-                if self.poll_pending {
-                    self.poll_pending = false;
-                    let reply = match farewell {
-                        Farewell::Close => {
-                            self.outbox.push_back(Packet::Close);
-                            let packets: Vec<Packet> = self.outbox.drain(..).collect();
-                            PollReply::Payload(self.encode_payload(&packets))
-                        }
-                        Farewell::Noop => PollReply::Payload(self.encode_payload(&[Packet::Noop])),
-                        Farewell::Silent => PollReply::Closed,
-                    };
-                    self.transmits.push_back(Transmit::Poll(reply));
-                }
-            }
-            TransportKind::WebSocket => match farewell {
-                Farewell::Close => {
-                    self.outbox.push_back(Packet::Close);
-                    while let Some(packet) = self.outbox.pop_front() {
-                        let frame = self.ws_frame(&packet);
-                        self.transmits.push_back(Transmit::Ws(frame));
-                    }
-                    self.transmits.push_back(Transmit::CloseWs);
-                }
-                Farewell::Noop => self.transmits.push_back(Transmit::CloseWs),
-                Farewell::Silent => {}
-            },
-        }
-        self.outbox.clear();
-        self.heartbeat = Heartbeat::Stopped;
-        self.events.push_back(Event::Closed(reason));
     }
 }
 
