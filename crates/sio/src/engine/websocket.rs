@@ -100,8 +100,10 @@ pub(crate) async fn handshake<H: EngineHandler>(
     Ok(res)
 }
 
-/// An upgrade of a polling session: the session must accept it before the
-/// 101; the WebSocket then goes to the session's task.
+/// An upgrade of a polling session: the session is asked before the 101;
+/// if it accepts, the WebSocket then goes to the session's task, if it
+/// refuses (already upgraded or upgrading), the WebSocket is closed right
+/// after the handshake, as Node does.
 pub(crate) async fn upgrade<H: EngineHandler>(
     engine: &Arc<Engine<H>>,
     entry: &Entry,
@@ -110,16 +112,27 @@ pub(crate) async fn upgrade<H: EngineHandler>(
 ) -> Result<Response<Full<Bytes>>, Reject> {
     let (tx, rx) = oneshot::channel();
     entry.tx.send(Command::Upgrade(tx)).await.map_err(|_| RequestError::UnknownSid)?;
-    rx.await.map_err(|_| RequestError::UnknownSid)??;
+    let accepted = rx.await.map_err(|_| RequestError::UnknownSid)?;
     let on_upgrade = parts.extensions.remove::<OnUpgrade>();
     let config = ws_config(engine);
     let cmd_tx = entry.tx.clone();
     tokio::spawn(async move {
-        let cmd = match accept_ws(on_upgrade, config).await {
-            Some(ws) => Command::Ws(ws),
-            None => Command::WsFailed,
-        };
-        let _ = cmd_tx.send(cmd).await;
+        let ws = accept_ws(on_upgrade, config).await;
+        match (accepted, ws) {
+            (Ok(()), Some(ws)) => {
+                let _ = cmd_tx.send(Command::Ws(ws)).await;
+            }
+            (Ok(()), None) => {
+                let _ = cmd_tx.send(Command::WsFailed).await;
+            }
+            // Refused (already upgraded or upgrading): like Node, complete
+            // the WebSocket handshake, then close it at once; the session
+            // is untouched.
+            (Err(_), Some(mut ws)) => {
+                let _ = WebSocketStream::close(&mut *ws, None).await;
+            }
+            (Err(_), None) => {}
+        }
     });
     Ok(switching(accept))
 }
