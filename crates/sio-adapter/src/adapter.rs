@@ -1,0 +1,330 @@
+//! The [`Adapter`] trait, what it needs from the server
+//! ([`LocalNamespace`]), and the types they exchange.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use sio_engine::Str;
+use sio_parser::{Encoded, Value};
+use tokio::sync::mpsc;
+
+use crate::{BroadcastFlags, BroadcastOptions, Room, SocketId};
+
+/// A boxed, sendable future: what adapter methods return, so that the trait
+/// stays object-safe.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Why an adapter operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AdapterError {
+    /// Other servers did not answer in time; the partial result, if any,
+    /// was lost. Retry or accept the local answer.
+    #[error("timeout reached while waiting for the other servers")]
+    Timeout,
+    /// The cluster's transport failed (e.g. the Redis connection dropped).
+    /// Local delivery has been done; retry the cluster part later.
+    #[error("adapter transport error: {0}")]
+    Transport(String),
+    /// The adapter is closed (server shutting down).
+    #[error("the adapter is closed")]
+    Closed,
+    /// The operation is not supported by this adapter.
+    #[error("not supported by this adapter: {0}")]
+    Unsupported(&'static str),
+}
+
+/// Why one local socket did not get a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeliveryError {
+    /// Its outgoing queue is full (slow consumer); the packet was dropped
+    /// for that socket.
+    #[error("the socket's send buffer is full")]
+    Full,
+    /// The socket is gone.
+    #[error("the socket is closed")]
+    Closed,
+}
+
+/// What one broadcast reached on this server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BroadcastReport {
+    /// Sockets the packet was queued for.
+    pub sent: usize,
+    /// Sockets skipped because their queue was full (or volatile and not
+    /// writable) or they were closing.
+    pub dropped: usize,
+}
+
+/// A socket as `fetch_sockets` describes it, on this server or another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SocketInfo {
+    /// Its id.
+    pub id: SocketId,
+    /// The handshake, shaped as Node's (`headers`, `time`, `address`,
+    /// `xdomain`, `secure`, `issued`, `url`, `query`, `auth`).
+    pub handshake: serde_json::Value,
+    /// Its rooms, its own id included.
+    pub rooms: Vec<Room>,
+    /// Its `data` (Node's `socket.data`), as JSON.
+    pub data: serde_json::Value,
+}
+
+/// One client's answer to a broadcast with acks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AckResponse {
+    /// The socket that answered, when known (cluster peers send only the
+    /// data).
+    pub socket: Option<SocketId>,
+    /// The ack's arguments.
+    pub args: Vec<Value>,
+}
+
+enum AckEvent {
+    /// A server reports how many clients it sent the packet to.
+    ClientCount(usize),
+    /// A client answered.
+    Ack(AckResponse),
+}
+
+/// Where answers to a broadcast with acks are pushed (by the local
+/// namespace as clients answer, and by cluster adapters as other servers
+/// report). Cheap to clone; pushing to a stream nobody reads any more is a
+/// no-op.
+#[derive(Clone)]
+pub struct AckSink(mpsc::UnboundedSender<AckEvent>);
+
+impl std::fmt::Debug for AckSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AckSink").finish_non_exhaustive()
+    }
+}
+
+impl AckSink {
+    /// Reports that one server sent the packet to `n` clients. Every server
+    /// reports once, even with 0.
+    pub fn client_count(&self, n: usize) {
+        let _ = self.0.send(AckEvent::ClientCount(n));
+    }
+
+    /// Pushes one client's answer.
+    pub fn ack(&self, response: AckResponse) {
+        let _ = self.0.send(AckEvent::Ack(response));
+    }
+
+    /// True once the collecting side has given up (timeout or dropped).
+    pub fn is_closed(&self) -> bool {
+        self.0.is_closed()
+    }
+}
+
+/// The answers to one broadcast with acks, as they arrive.
+pub struct AckStream {
+    servers: usize,
+    rx: mpsc::UnboundedReceiver<AckEvent>,
+}
+
+impl std::fmt::Debug for AckStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AckStream").field("servers", &self.servers).finish_non_exhaustive()
+    }
+}
+
+/// The outcome of [`AckStream::collect`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct AckCollected {
+    /// The answers that arrived in time.
+    pub responses: Vec<AckResponse>,
+    /// True when every server reported and every client answered.
+    pub complete: bool,
+}
+
+impl AckStream {
+    /// A stream expecting a client count from `servers` servers (this one
+    /// included), and the sink that feeds it.
+    pub fn new(servers: usize) -> (AckSink, AckStream) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (AckSink(tx), AckStream { servers, rx })
+    }
+
+    /// Waits until every server has reported its client count and that many
+    /// answers arrived, or until `timeout` passes.
+    pub async fn collect(mut self, timeout: Duration) -> AckCollected {
+        let mut responses = Vec::new();
+        let mut reported = 0usize;
+        let mut expected = 0usize;
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if reported >= self.servers && responses.len() >= expected {
+                return AckCollected { responses, complete: true };
+            }
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(AckEvent::ClientCount(n))) => {
+                    reported += 1;
+                    expected = expected.saturating_add(n);
+                }
+                Ok(Some(AckEvent::Ack(r))) => responses.push(r),
+                // Every sink dropped: nothing more can come.
+                Ok(None) => {
+                    let complete = reported >= self.servers && responses.len() >= expected;
+                    return AckCollected { responses, complete };
+                }
+                Err(_) => return AckCollected { responses, complete: false },
+            }
+        }
+    }
+}
+
+/// What an adapter may do with this server's sockets of one namespace. The
+/// server implements it; an adapter holds it weakly.
+///
+/// Every method is synchronous and never blocks: delivery means "queued on
+/// the socket's bounded outgoing queue".
+pub trait LocalNamespace: Send + Sync + 'static {
+    /// The namespace's name.
+    fn name(&self) -> &str;
+
+    /// Queues `packet` for socket `sid` (the adapter resolved rooms to ids).
+    ///
+    /// # Errors
+    /// [`DeliveryError`] when the socket is gone or its queue is full (or
+    /// the packet is volatile and the socket cannot take it now).
+    fn send(&self, sid: &SocketId, packet: &Encoded, flags: &BroadcastFlags)
+    -> Result<(), DeliveryError>;
+
+    /// Queues `packet`, which carries ack id `ack_id`, for socket `sid`, and
+    /// registers `sink` to receive that socket's answer (until the sink is
+    /// closed).
+    ///
+    /// # Errors
+    /// As [`LocalNamespace::send`].
+    fn send_with_ack(
+        &self,
+        sid: &SocketId,
+        packet: &Encoded,
+        ack_id: u64,
+        sink: &AckSink,
+    ) -> Result<(), DeliveryError>;
+
+    /// Describes a local socket for `fetch_sockets`.
+    fn socket_info(&self, sid: &SocketId) -> Option<SocketInfo>;
+
+    /// Disconnects a local socket (reason "server namespace disconnect");
+    /// with `close`, its whole engine connection.
+    fn disconnect(&self, sid: &SocketId, close: bool);
+
+    /// Hands a server-side event from another server to this server's
+    /// handlers. With `ack`, the first answer must be sent to it.
+    fn server_side_event(&self, args: Vec<Value>, ack: Option<AckSink>);
+}
+
+/// The adapter of one namespace. See the crate docs.
+///
+/// The room index methods are synchronous: rooms are always local state.
+/// Operations that may cross servers return boxed futures.
+pub trait Adapter: Send + Sync + 'static {
+    /// Starts the adapter (subscriptions, for a cluster adapter).
+    fn init(&self) -> BoxFuture<'_, Result<(), AdapterError>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// Stops it.
+    fn close(&self) -> BoxFuture<'_, Result<(), AdapterError>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// How many servers share this namespace, this one included.
+    fn server_count(&self) -> BoxFuture<'_, Result<usize, AdapterError>> {
+        Box::pin(std::future::ready(Ok(1)))
+    }
+
+    /// Adds local socket `sid` to `rooms` (rooms are created as needed).
+    fn add_all(&self, sid: &SocketId, rooms: &[Room]);
+
+    /// Removes local socket `sid` from `room` (the room goes when empty).
+    fn del(&self, sid: &SocketId, room: &Room);
+
+    /// Removes local socket `sid` from every room.
+    fn del_all(&self, sid: &SocketId);
+
+    /// The rooms of local socket `sid`, its own room included.
+    fn socket_rooms(&self, sid: &SocketId) -> Vec<Room>;
+
+    /// Sends `packet` (encoded once; every target shares its buffers) to
+    /// every socket `opts` targets, here and, unless `opts.flags.local`, on
+    /// the other servers.
+    fn broadcast(
+        &self,
+        packet: Encoded,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, Result<BroadcastReport, AdapterError>>;
+
+    /// Like [`Adapter::broadcast`] for a packet that carries ack id `ack_id`:
+    /// every server reports its client count to `sink`, and every client's
+    /// answer is pushed there.
+    fn broadcast_with_ack(
+        &self,
+        packet: Encoded,
+        ack_id: u64,
+        opts: BroadcastOptions,
+        sink: AckSink,
+    ) -> BoxFuture<'_, Result<(), AdapterError>>;
+
+    /// The ids of the sockets `opts` targets (whole cluster unless local).
+    fn sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<SocketId>, AdapterError>>;
+
+    /// Descriptions of the sockets `opts` targets (whole cluster unless local).
+    fn fetch_sockets(
+        &self,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, Result<Vec<SocketInfo>, AdapterError>>;
+
+    /// Every room of the namespace (whole cluster unless local).
+    fn rooms(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>>;
+
+    /// Makes the sockets `opts` targets join `rooms`.
+    fn add_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, Result<(), AdapterError>>;
+
+    /// Makes the sockets `opts` targets leave `rooms`.
+    fn del_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, Result<(), AdapterError>>;
+
+    /// Disconnects the sockets `opts` targets; with `close`, their whole
+    /// engine connections.
+    fn disconnect_sockets(
+        &self,
+        opts: BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'_, Result<(), AdapterError>>;
+
+    /// Sends a server-side event to the OTHER servers (this server's
+    /// handlers do not receive it). The in-memory adapter has no other
+    /// server: it succeeds and nobody receives it.
+    fn server_side_emit(&self, args: Vec<Value>) -> BoxFuture<'_, Result<(), AdapterError>>;
+
+    /// Like [`Adapter::server_side_emit`], collecting each other server's
+    /// first answer into `sink` (each server reports a client count of 1).
+    fn server_side_emit_with_ack(
+        &self,
+        args: Vec<Value>,
+        timeout: Duration,
+        sink: AckSink,
+    ) -> BoxFuture<'_, Result<(), AdapterError>>;
+}
+
+/// Makes the adapter of each namespace (the server calls it once per
+/// namespace, dynamic children included).
+pub trait AdapterFactory: Send + Sync + 'static {
+    /// The adapter of namespace `ns`, delivering locally through `local`.
+    fn create(&self, ns: Str, local: Weak<dyn LocalNamespace>) -> Arc<dyn Adapter>;
+}
