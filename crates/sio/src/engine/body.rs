@@ -37,6 +37,13 @@ impl<B> EngineBody<B> {
     }
 }
 
+/// An empty body (what tower-http's CORS layer sends for a preflight).
+impl<B> Default for EngineBody<B> {
+    fn default() -> Self {
+        Self::engine(Full::default())
+    }
+}
+
 impl<B> Body for EngineBody<B>
 where
     B: Body<Data = Bytes>,

@@ -1,0 +1,50 @@
+//! Heartbeat under tokio's paused clock: the session task's only timer
+//! drives pings and the ping timeout, with no real waiting.
+
+mod engine_common;
+
+use std::time::Duration;
+
+use engine_common::*;
+use http::StatusCode;
+use tokio::time::Instant;
+
+#[tokio::test(start_paused = true)]
+async fn a_missing_pong_closes_the_session_after_ping_timeout() {
+    let (layer, svc) = app(config());
+    let start = Instant::now();
+    let sid = handshake(&svc).await;
+    let uri = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+
+    let ping = call(&svc, get_req(&uri)).await;
+    assert_eq!(ping.text(), "2");
+    assert_eq!(start.elapsed(), Duration::from_millis(300), "one ping interval after open");
+
+    // No pong: the session closes at ping_timeout, answering the held poll.
+    let last = call(&svc, get_req(&uri)).await;
+    assert!(start.elapsed() >= Duration::from_millis(500));
+    assert!(last.status == StatusCode::BAD_REQUEST || last.text() == "1", "{last:?}");
+    assert!(no_sessions_left(&layer).await);
+    assert_eq!(call(&svc, get_req(&uri)).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(start_paused = true)]
+async fn pongs_keep_the_session_alive() {
+    let (layer, svc) = app(config());
+    let sid = handshake(&svc).await;
+    let uri = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    for _ in 0..5 {
+        assert_eq!(call(&svc, get_req(&uri)).await.text(), "2");
+        assert_eq!(call(&svc, post_req(&uri, "3")).await.status, StatusCode::OK);
+    }
+    assert_eq!(layer.session_count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_session_is_forgotten() {
+    let (layer, svc) = app(config());
+    handshake(&svc).await;
+    assert_eq!(layer.session_count(), 1);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(no_sessions_left(&layer).await);
+}

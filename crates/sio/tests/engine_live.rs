@@ -1,0 +1,175 @@
+//! The engine behind a real listener on 127.0.0.1:0: long-polling over raw
+//! HTTP/1.1 connections and WebSocket with a tokio-tungstenite client.
+
+mod engine_common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use engine_common::*;
+use futures_util::{SinkExt as _, StreamExt as _};
+use sio::{EngineConfig, EngineIoLayer};
+use tokio::io::AsyncWriteExt as _;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::{WebSocketStream, client_async};
+
+type Ws = WebSocketStream<TcpStream>;
+
+/// A live server: `/health` plus the engine layer (as `Router::layer`).
+async fn start(config: EngineConfig) -> (EngineIoLayer<Echo>, SocketAddr) {
+    let layer = EngineIoLayer::new(config, Echo);
+    let router = Router::new().route("/health", get(|| async { "ok" })).layer(layer.clone());
+    (layer, serve(router).await)
+}
+
+async fn open_polling(addr: SocketAddr) -> String {
+    let (status, body) = http(addr, "GET", "/engine.io/?EIO=4&transport=polling", "").await;
+    assert_eq!(status, 200);
+    sid_of(&body)
+}
+
+async fn ws_connect(addr: SocketAddr, query: &str) -> Ws {
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let (ws, res) = client_async(format!("ws://{addr}/engine.io/?{query}"), tcp).await.unwrap();
+    assert_eq!(res.status(), 101);
+    ws
+}
+
+async fn next_text(ws: &mut Ws) -> String {
+    match ws.next().await.unwrap().unwrap() {
+        WsMessage::Text(t) => t.to_string(),
+        other => panic!("expected text, got {other:?}"),
+    }
+}
+
+const HELD: Duration = Duration::from_millis(100);
+
+#[tokio::test]
+async fn polling_handshake_and_echo_under_router_layer() {
+    let (_layer, addr) = start(config()).await;
+    assert_eq!(http(addr, "GET", "/health", "").await, (200, "ok".to_owned()));
+    let sid = open_polling(addr).await;
+    let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    assert_eq!(http(addr, "POST", &path, "4hello").await, (200, "ok".to_owned()));
+    assert_eq!(http(addr, "GET", &path, "").await, (200, "4hello".to_owned()));
+}
+
+#[tokio::test]
+async fn works_under_nest_service() {
+    let layer = EngineIoLayer::new(config(), Echo);
+    let router = Router::new().nest_service("/rt", tower::Layer::layer(&layer, inner()));
+    let addr = serve(router).await;
+    let (status, body) = http(addr, "GET", "/rt/engine.io/?EIO=4&transport=polling", "").await;
+    assert_eq!((status, body.starts_with("0{")), (200, true));
+    assert_eq!(http(addr, "GET", "/rt/other", "").await, (200, "inner".to_owned()));
+}
+
+#[tokio::test]
+async fn overlapping_gets_close_the_session() {
+    let (layer, addr) = start(config()).await;
+    let sid = open_polling(addr).await;
+    let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let mut first = send_raw(addr, "GET", &path, "").await;
+    assert!(is_held(&mut first, HELD).await, "the first GET waits for data");
+    let (status, _) = http(addr, "GET", &path, "").await;
+    assert_eq!(status, 400, "the overlapping GET is refused");
+    let (status, _) = read_raw(first).await;
+    assert_eq!(status, 200, "the first GET is answered");
+    assert_eq!(http(addr, "GET", &path, "").await.0, 400);
+    assert!(no_sessions_left(&layer).await);
+}
+
+#[tokio::test]
+async fn a_cancelled_get_closes_the_session() {
+    let (layer, addr) = start(config()).await;
+    let sid = open_polling(addr).await;
+    let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let mut pending = send_raw(addr, "GET", &path, "").await;
+    assert!(is_held(&mut pending, HELD).await);
+    drop(pending);
+    assert!(no_sessions_left(&layer).await, "the session closed");
+    assert_eq!(http(addr, "GET", &path, "").await.0, 400);
+}
+
+#[tokio::test]
+async fn origin_with_a_control_character_never_reaches_a_session() {
+    let (layer, addr) = start(config()).await;
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let req = "GET /engine.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\nOrigin: https://a\x01b\r\nConnection: close\r\n\r\n";
+    tcp.write_all(req.as_bytes()).await.unwrap();
+    assert_eq!(read_raw(tcp).await.0, 400);
+    assert_eq!(layer.session_count(), 0);
+}
+
+#[tokio::test]
+async fn websocket_direct_session_echoes_text_and_binary() {
+    let (layer, addr) = start(config()).await;
+    let mut ws = ws_connect(addr, "EIO=4&transport=websocket").await;
+    let open = next_text(&mut ws).await;
+    let json: serde_json::Value = serde_json::from_str(&open[1..]).unwrap();
+    assert_eq!(json["upgrades"], serde_json::json!([]));
+    ws.send(WsMessage::text("4hello")).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "4hello");
+    ws.send(WsMessage::binary(vec![1u8, 2, 3])).await.unwrap();
+    assert_eq!(ws.next().await.unwrap().unwrap(), WsMessage::binary(vec![1u8, 2, 3]));
+    assert_eq!(layer.session_count(), 1);
+    ws.close(None).await.unwrap();
+    assert!(no_sessions_left(&layer).await, "no session left after close");
+}
+
+#[tokio::test]
+async fn upgrade_from_polling_to_websocket() {
+    let (layer, addr) = start(config()).await;
+    let sid = open_polling(addr).await;
+    let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let mut ws = ws_connect(addr, &format!("EIO=4&transport=websocket&sid={sid}")).await;
+    ws.send(WsMessage::text("2probe")).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "3probe");
+    assert_eq!(http(addr, "GET", &path, "").await, (200, "6".to_owned()), "noop ends the poll");
+    ws.send(WsMessage::text("5")).await.unwrap();
+    ws.send(WsMessage::text("4after")).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "4after");
+    assert_eq!(http(addr, "GET", &path, "").await.0, 400, "no polling once upgraded");
+    // A second WebSocket for the same sid is accepted, then closed at once.
+    let mut second = ws_connect(addr, &format!("EIO=4&transport=websocket&sid={sid}")).await;
+    assert!(matches!(second.next().await, Some(Ok(WsMessage::Close(_))) | None));
+    ws.send(WsMessage::text("4still")).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "4still");
+    drop(ws);
+    assert!(no_sessions_left(&layer).await);
+}
+
+#[tokio::test]
+async fn oversized_websocket_message_closes_with_1009() {
+    let (layer, addr) = start(config().max_payload(1000)).await;
+    let mut ws = ws_connect(addr, "EIO=4&transport=websocket").await;
+    next_text(&mut ws).await;
+    ws.send(WsMessage::text(format!("4{}", "a".repeat(2000)))).await.unwrap();
+    loop {
+        match ws.next().await {
+            Some(Ok(WsMessage::Close(Some(frame)))) => {
+                assert_eq!(frame.code, CloseCode::Size);
+                break;
+            }
+            Some(Ok(WsMessage::Text(_))) => continue,
+            other => panic!("expected close 1009, got {other:?}"),
+        }
+    }
+    assert!(no_sessions_left(&layer).await);
+}
+
+#[tokio::test]
+async fn shutdown_answers_pending_polls_and_empties_the_registry() {
+    let (layer, addr) = start(config()).await;
+    let sid = open_polling(addr).await;
+    let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let mut pending = send_raw(addr, "GET", &path, "").await;
+    assert!(is_held(&mut pending, HELD).await);
+    tokio::time::timeout(Duration::from_secs(2), layer.shutdown()).await.unwrap();
+    assert_eq!(read_raw(pending).await, (200, "1".to_owned()), "a CLOSE packet");
+    assert_eq!(layer.session_count(), 0);
+}
