@@ -225,6 +225,13 @@ impl Reader<'_> {
     }
 }
 
+/// JavaScript has one number type: an integral float within the safe range
+/// is the same number as the integer (and notepack writes it as one).
 fn float(f: f64) -> Value {
+    const SAFE: f64 = MAX_ACK_ID as f64;
+    if f.fract() == 0.0 && (-SAFE..=SAFE).contains(&f) {
+        #[allow(clippy::cast_possible_truncation)]
+        return Value::Number((f as i64).into());
+    }
     serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
 }
