@@ -68,8 +68,8 @@ impl Encoder {
     }
 
     /// EVENT (or BINARY_EVENT when `args` holds bytes): `args` must serialize
-    /// to a sequence (a tuple or a `Vec`); `bytes::Bytes` anywhere inside
-    /// becomes an attachment.
+    /// to a sequence (a tuple or a `Vec`; `()` for none); `bytes::Bytes`
+    /// anywhere inside becomes an attachment.
     ///
     /// # Errors
     /// [`EncodeError`] for a reserved event name, a bad namespace or ack id,
@@ -90,13 +90,14 @@ impl Encoder {
             let mut items = vec![Value::from(event)];
             match Value::from_serialize(args)? {
                 Value::Array(rest) => items.extend(rest),
+                Value::Null => {}
                 _ => return Err(EncodeError::NotASequence),
             }
             return Ok(crate::msgpack::encode(PacketKind::Event, ns, id, Some(&Value::Array(items))));
         }
         let found = Found::default();
         let args = serde_json::to_string(&WithPlaceholders { value: args, found: &found })?;
-        let rest = args.strip_prefix('[').ok_or(EncodeError::NotASequence)?;
+        let rest = if args == "null" { "]" } else { args.strip_prefix('[').ok_or(EncodeError::NotASequence)? };
         let head = serde_json::to_string(event)?;
         let mut json = String::with_capacity(head.len() + args.len() + 1);
         json.push('[');
@@ -108,7 +109,8 @@ impl Encoder {
         Ok(text_packet(PacketKind::Event, ns, id, &json, found.into_inner()))
     }
 
-    /// ACK (or BINARY_ACK) answering ack `id` with `args` (a sequence).
+    /// ACK (or BINARY_ACK) answering ack `id` with `args` (a sequence, or
+    /// `()` for none).
     ///
     /// # Errors
     /// [`EncodeError`] for a bad namespace or id, or non-sequence arguments.
@@ -116,15 +118,18 @@ impl Encoder {
         check(ns, Some(id))?;
         #[cfg(feature = "msgpack")]
         if self.parser == Parser::MsgPack {
-            let value = Value::from_serialize(args)?;
-            if !matches!(value, Value::Array(_)) {
-                return Err(EncodeError::NotASequence);
-            }
+            let value = match Value::from_serialize(args)? {
+                Value::Null => Value::Array(Vec::new()),
+                value @ Value::Array(_) => value,
+                _ => return Err(EncodeError::NotASequence),
+            };
             return Ok(crate::msgpack::encode(PacketKind::Ack, ns, Some(id), Some(&value)));
         }
         let found = Found::default();
-        let json = serde_json::to_string(&WithPlaceholders { value: args, found: &found })?;
-        if !json.starts_with('[') {
+        let mut json = serde_json::to_string(&WithPlaceholders { value: args, found: &found })?;
+        if json == "null" {
+            json = "[]".to_owned();
+        } else if !json.starts_with('[') {
             return Err(EncodeError::NotASequence);
         }
         Ok(text_packet(PacketKind::Ack, ns, Some(id), &json, found.into_inner()))
