@@ -15,7 +15,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use axum::serve::ListenerExt as _;
-use sio::{CloseReason, ConnHandler, EngineConfig, EngineHandler, EngineIoLayer, EngineSocket, Message};
+use sio::{
+    CloseReason, ConnHandler, EngineConfig, EngineHandler, EngineIoLayer, EngineSocket, Message,
+};
 
 /// Command-line options.
 #[derive(Debug)]
@@ -34,7 +36,11 @@ fn parse_args() -> Result<Args, String> {
     let port = std::env::var("PORT").ok();
     let mut args = Args {
         host: "127.0.0.1".to_owned(),
-        port: port.as_deref().unwrap_or("3000").parse().map_err(|_| "invalid PORT")?,
+        port: port
+            .as_deref()
+            .unwrap_or("3000")
+            .parse()
+            .map_err(|_| "invalid PORT")?,
         recovery: false,
         redis: None,
         node_name: None,
@@ -99,7 +105,10 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(tracing::Level::WARN).init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::WARN)
+        .init();
     let args = match parse_args() {
         Ok(args) => args,
         Err(e) => {
@@ -107,17 +116,25 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let node_name = args.node_name.clone().unwrap_or_else(|| format!("node-{}", args.port));
+    let node_name = args
+        .node_name
+        .clone()
+        .unwrap_or_else(|| format!("node-{}", args.port));
     tracing::info!(%node_name, recovery = args.recovery, redis = ?args.redis, "starting");
 
     let engine = EngineIoLayer::new(engine_config(), Echo);
     // The Socket.IO layer (`/socket.io/`) mounts here, next to the engine one.
-    let app = Router::new().route("/health", get(|| async { "ok" })).layer(engine.clone());
+    let app = Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .layer(engine.clone());
 
     let listener = match tokio::net::TcpListener::bind((args.host.as_str(), args.port)).await {
         Ok(listener) => listener,
         Err(e) => {
-            eprintln!("e2e_server: cannot listen on {}:{}: {e}", args.host, args.port);
+            eprintln!(
+                "e2e_server: cannot listen on {}:{}: {e}",
+                args.host, args.port
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -132,7 +149,10 @@ async fn main() -> ExitCode {
         shutdown_signal().await;
         engine.shutdown().await;
     };
-    match axum::serve(listener, app).with_graceful_shutdown(shutdown).await {
+    match axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("e2e_server: {e}");

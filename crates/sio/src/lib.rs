@@ -11,7 +11,7 @@
 mod engine;
 
 pub use engine::{
-    ConnHandler, EngineBody, EngineConfig, EngineHandler, EngineIoLayer, EngineIoService, EngineSocket,
-    ResponseFuture,
+    ConnHandler, EngineBody, EngineConfig, EngineHandler, EngineIoLayer, EngineIoService,
+    EngineSocket, ResponseFuture,
 };
 pub use sio_engine::{CloseReason, Message, Protocol, SendError, Sid, Str, TransportKind};

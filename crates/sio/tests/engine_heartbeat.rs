@@ -18,14 +18,24 @@ async fn a_missing_pong_closes_the_session_after_ping_timeout() {
 
     let ping = call(&svc, get_req(&uri)).await;
     assert_eq!(ping.text(), "2");
-    assert_eq!(start.elapsed(), Duration::from_millis(300), "one ping interval after open");
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_millis(300),
+        "one ping interval after open"
+    );
 
     // No pong: the session closes at ping_timeout, answering the held poll.
     let last = call(&svc, get_req(&uri)).await;
     assert!(start.elapsed() >= Duration::from_millis(500));
-    assert!(last.status == StatusCode::BAD_REQUEST || last.text() == "1", "{last:?}");
+    assert!(
+        last.status == StatusCode::BAD_REQUEST || last.text() == "1",
+        "{last:?}"
+    );
     assert!(no_sessions_left(&layer).await);
-    assert_eq!(call(&svc, get_req(&uri)).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        call(&svc, get_req(&uri)).await.status,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test(start_paused = true)]

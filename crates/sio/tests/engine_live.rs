@@ -22,7 +22,9 @@ type Ws = WebSocketStream<TcpStream>;
 /// A live server: `/health` plus the engine layer (as `Router::layer`).
 async fn start(config: EngineConfig) -> (EngineIoLayer<Echo>, SocketAddr) {
     let layer = EngineIoLayer::new(config, Echo);
-    let router = Router::new().route("/health", get(|| async { "ok" })).layer(layer.clone());
+    let router = Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .layer(layer.clone());
     (layer, serve(router).await)
 }
 
@@ -34,7 +36,9 @@ async fn open_polling(addr: SocketAddr) -> String {
 
 async fn ws_connect(addr: SocketAddr, query: &str) -> Ws {
     let tcp = TcpStream::connect(addr).await.unwrap();
-    let (ws, res) = client_async(format!("ws://{addr}/engine.io/?{query}"), tcp).await.unwrap();
+    let (ws, res) = client_async(format!("ws://{addr}/engine.io/?{query}"), tcp)
+        .await
+        .unwrap();
     assert_eq!(res.status(), 101);
     ws
 }
@@ -51,11 +55,20 @@ const HELD: Duration = Duration::from_millis(100);
 #[tokio::test]
 async fn polling_handshake_and_echo_under_router_layer() {
     let (_layer, addr) = start(config()).await;
-    assert_eq!(http(addr, "GET", "/health", "").await, (200, "ok".to_owned()));
+    assert_eq!(
+        http(addr, "GET", "/health", "").await,
+        (200, "ok".to_owned())
+    );
     let sid = open_polling(addr).await;
     let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
-    assert_eq!(http(addr, "POST", &path, "4hello").await, (200, "ok".to_owned()));
-    assert_eq!(http(addr, "GET", &path, "").await, (200, "4hello".to_owned()));
+    assert_eq!(
+        http(addr, "POST", &path, "4hello").await,
+        (200, "ok".to_owned())
+    );
+    assert_eq!(
+        http(addr, "GET", &path, "").await,
+        (200, "4hello".to_owned())
+    );
 }
 
 #[tokio::test]
@@ -65,7 +78,10 @@ async fn works_under_nest_service() {
     let addr = serve(router).await;
     let (status, body) = http(addr, "GET", "/rt/engine.io/?EIO=4&transport=polling", "").await;
     assert_eq!((status, body.starts_with("0{")), (200, true));
-    assert_eq!(http(addr, "GET", "/rt/other", "").await, (200, "inner".to_owned()));
+    assert_eq!(
+        http(addr, "GET", "/rt/other", "").await,
+        (200, "inner".to_owned())
+    );
 }
 
 #[tokio::test]
@@ -74,7 +90,10 @@ async fn overlapping_gets_close_the_session() {
     let sid = open_polling(addr).await;
     let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
     let mut first = send_raw(addr, "GET", &path, "").await;
-    assert!(is_held(&mut first, HELD).await, "the first GET waits for data");
+    assert!(
+        is_held(&mut first, HELD).await,
+        "the first GET waits for data"
+    );
     let (status, _) = http(addr, "GET", &path, "").await;
     assert_eq!(status, 400, "the overlapping GET is refused");
     let (status, _) = read_raw(first).await;
@@ -115,10 +134,16 @@ async fn websocket_direct_session_echoes_text_and_binary() {
     ws.send(WsMessage::text("4hello")).await.unwrap();
     assert_eq!(next_text(&mut ws).await, "4hello");
     ws.send(WsMessage::binary(vec![1u8, 2, 3])).await.unwrap();
-    assert_eq!(ws.next().await.unwrap().unwrap(), WsMessage::binary(vec![1u8, 2, 3]));
+    assert_eq!(
+        ws.next().await.unwrap().unwrap(),
+        WsMessage::binary(vec![1u8, 2, 3])
+    );
     assert_eq!(layer.session_count(), 1);
     ws.close(None).await.unwrap();
-    assert!(no_sessions_left(&layer).await, "no session left after close");
+    assert!(
+        no_sessions_left(&layer).await,
+        "no session left after close"
+    );
 }
 
 #[tokio::test]
@@ -129,14 +154,25 @@ async fn upgrade_from_polling_to_websocket() {
     let mut ws = ws_connect(addr, &format!("EIO=4&transport=websocket&sid={sid}")).await;
     ws.send(WsMessage::text("2probe")).await.unwrap();
     assert_eq!(next_text(&mut ws).await, "3probe");
-    assert_eq!(http(addr, "GET", &path, "").await, (200, "6".to_owned()), "noop ends the poll");
+    assert_eq!(
+        http(addr, "GET", &path, "").await,
+        (200, "6".to_owned()),
+        "noop ends the poll"
+    );
     ws.send(WsMessage::text("5")).await.unwrap();
     ws.send(WsMessage::text("4after")).await.unwrap();
     assert_eq!(next_text(&mut ws).await, "4after");
-    assert_eq!(http(addr, "GET", &path, "").await.0, 400, "no polling once upgraded");
+    assert_eq!(
+        http(addr, "GET", &path, "").await.0,
+        400,
+        "no polling once upgraded"
+    );
     // A second WebSocket for the same sid is accepted, then closed at once.
     let mut second = ws_connect(addr, &format!("EIO=4&transport=websocket&sid={sid}")).await;
-    assert!(matches!(second.next().await, Some(Ok(WsMessage::Close(_))) | None));
+    assert!(matches!(
+        second.next().await,
+        Some(Ok(WsMessage::Close(_))) | None
+    ));
     ws.send(WsMessage::text("4still")).await.unwrap();
     assert_eq!(next_text(&mut ws).await, "4still");
     drop(ws);
@@ -148,7 +184,9 @@ async fn oversized_websocket_message_closes_with_1009() {
     let (layer, addr) = start(config().max_payload(1000)).await;
     let mut ws = ws_connect(addr, "EIO=4&transport=websocket").await;
     next_text(&mut ws).await;
-    ws.send(WsMessage::text(format!("4{}", "a".repeat(2000)))).await.unwrap();
+    ws.send(WsMessage::text(format!("4{}", "a".repeat(2000))))
+        .await
+        .unwrap();
     loop {
         match ws.next().await {
             Some(Ok(WsMessage::Close(Some(frame)))) => {
@@ -169,7 +207,13 @@ async fn shutdown_answers_pending_polls_and_empties_the_registry() {
     let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
     let mut pending = send_raw(addr, "GET", &path, "").await;
     assert!(is_held(&mut pending, HELD).await);
-    tokio::time::timeout(Duration::from_secs(2), layer.shutdown()).await.unwrap();
-    assert_eq!(read_raw(pending).await, (200, "1".to_owned()), "a CLOSE packet");
+    tokio::time::timeout(Duration::from_secs(2), layer.shutdown())
+        .await
+        .unwrap();
+    assert_eq!(
+        read_raw(pending).await,
+        (200, "1".to_owned()),
+        "a CLOSE packet"
+    );
     assert_eq!(layer.session_count(), 0);
 }

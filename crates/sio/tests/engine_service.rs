@@ -17,9 +17,17 @@ fn json(reply: &Reply) -> serde_json::Value {
     serde_json::from_slice(&reply.body).unwrap()
 }
 
-async fn refused(uri: &str, method: Method, config: sio::EngineConfig) -> (StatusCode, serde_json::Value) {
+async fn refused(
+    uri: &str,
+    method: Method,
+    config: sio::EngineConfig,
+) -> (StatusCode, serde_json::Value) {
     let (_layer, svc) = app(config);
-    let req = Request::builder().method(method).uri(uri).body(Body::empty()).unwrap();
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .body(Body::empty())
+        .unwrap();
     let reply = call(&svc, req).await;
     (reply.status, json(&reply))
 }
@@ -29,9 +37,19 @@ async fn other_paths_reach_the_inner_service_untouched() {
     let (_layer, svc) = app(config());
     let reply = call(&svc, get_req("/other")).await;
     assert_eq!((reply.status, reply.text()), (StatusCode::OK, "inner"));
-    for path in ["/engine.io/x", "/engine.iox", "/", "/engine.io//", "/foo/engine.io/"] {
+    for path in [
+        "/engine.io/x",
+        "/engine.iox",
+        "/",
+        "/engine.io//",
+        "/foo/engine.io/",
+    ] {
         let reply = call(&svc, get_req(&format!("{path}?EIO=4&transport=polling"))).await;
-        assert_eq!((reply.status, reply.text()), (StatusCode::NOT_FOUND, "inner fallback"), "{path}");
+        assert_eq!(
+            (reply.status, reply.text()),
+            (StatusCode::NOT_FOUND, "inner fallback"),
+            "{path}"
+        );
     }
 }
 
@@ -61,12 +79,22 @@ async fn handshake_announces_the_settings() {
 #[tokio::test]
 async fn each_refusal_has_its_code() {
     let cases: [(&str, Method, u16, u64); 9] = [
-        ("/engine.io/?EIO=4&transport=carrier-pigeon", Method::GET, 400, 0),
+        (
+            "/engine.io/?EIO=4&transport=carrier-pigeon",
+            Method::GET,
+            400,
+            0,
+        ),
         ("/engine.io/?EIO=4&transport=__proto__", Method::GET, 400, 0),
         ("/engine.io/?EIO=4", Method::GET, 400, 0),
         ("/engine.io/?EIO=9&transport=polling", Method::GET, 400, 5),
         ("/engine.io/?transport=polling", Method::GET, 400, 5),
-        ("/engine.io/?EIO=4&transport=polling&sid=nope", Method::GET, 400, 1),
+        (
+            "/engine.io/?EIO=4&transport=polling&sid=nope",
+            Method::GET,
+            400,
+            1,
+        ),
         ("/engine.io/?EIO=4&transport=polling", Method::POST, 400, 2),
         ("/engine.io/?EIO=4&transport=polling", Method::PUT, 400, 2),
         ("/engine.io/?EIO=4&transport=websocket", Method::GET, 400, 3),
@@ -80,16 +108,31 @@ async fn each_refusal_has_its_code() {
 
 #[tokio::test]
 async fn protocol_3_is_off_by_default() {
-    let (status, body) = refused("/engine.io/?EIO=3&transport=polling", Method::GET, sio::EngineConfig::default()).await;
-    assert_eq!((status, body["code"].as_u64()), (StatusCode::BAD_REQUEST, Some(5)));
+    let (status, body) = refused(
+        "/engine.io/?EIO=3&transport=polling",
+        Method::GET,
+        sio::EngineConfig::default(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (StatusCode::BAD_REQUEST, Some(5))
+    );
     assert_eq!(body["message"], "Unsupported protocol version");
 }
 
 #[tokio::test]
 async fn disabled_transports_are_unknown() {
-    let (status, body) =
-        refused("/engine.io/?EIO=4&transport=polling", Method::GET, config().transports(false, true)).await;
-    assert_eq!((status, body["code"].as_u64()), (StatusCode::BAD_REQUEST, Some(0)));
+    let (status, body) = refused(
+        "/engine.io/?EIO=4&transport=polling",
+        Method::GET,
+        config().transports(false, true),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_u64()),
+        (StatusCode::BAD_REQUEST, Some(0))
+    );
 }
 
 #[tokio::test]
@@ -97,7 +140,10 @@ async fn a_v4_binary_post_is_refused_and_closes_the_session() {
     let (layer, svc) = app(config());
     let sid = handshake(&svc).await;
     let uri = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
-    let req = Request::post(&uri).header("content-type", "application/octet-stream").body(Body::from("4a")).unwrap();
+    let req = Request::post(&uri)
+        .header("content-type", "application/octet-stream")
+        .body(Body::from("4a"))
+        .unwrap();
     assert_eq!(call(&svc, req).await.status, StatusCode::BAD_REQUEST);
     assert!(no_sessions_left(&layer).await);
 }
@@ -110,7 +156,10 @@ async fn oversized_post_with_content_length_gets_413_and_closes() {
     let reply = call(&svc, post_req(&uri, format!("4{}", "a".repeat(2000)))).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(no_sessions_left(&layer).await);
-    assert_eq!(call(&svc, get_req(&uri)).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        call(&svc, get_req(&uri)).await.status,
+        StatusCode::BAD_REQUEST
+    );
 }
 
 #[tokio::test]
@@ -119,9 +168,13 @@ async fn endless_chunked_post_gets_413_once_past_the_cap() {
     let sid = handshake(&svc).await;
     let uri = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
     // A body without length that never ends: the cap must stop reading it.
-    let chunks = futures_util::stream::repeat_with(|| Ok::<_, std::io::Error>(Bytes::from_static(&[b'a'; 512])));
+    let chunks = futures_util::stream::repeat_with(|| {
+        Ok::<_, std::io::Error>(Bytes::from_static(&[b'a'; 512]))
+    });
     let req = Request::post(&uri).body(Body::from_stream(chunks)).unwrap();
-    let reply = tokio::time::timeout(Duration::from_secs(5), call(&svc, req)).await.unwrap();
+    let reply = tokio::time::timeout(Duration::from_secs(5), call(&svc, req))
+        .await
+        .unwrap();
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(no_sessions_left(&layer).await);
 }
@@ -143,13 +196,20 @@ async fn large_poll_responses_are_compressed() {
     let sid = handshake(&svc).await;
     let uri = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
     let big = format!("4{}", "x".repeat(4000));
-    assert_eq!(call(&svc, post_req(&uri, big.clone())).await.status, StatusCode::OK);
-    let req = Request::get(&uri).header("accept-encoding", "gzip").body(Body::empty()).unwrap();
+    assert_eq!(
+        call(&svc, post_req(&uri, big.clone())).await.status,
+        StatusCode::OK
+    );
+    let req = Request::get(&uri)
+        .header("accept-encoding", "gzip")
+        .body(Body::empty())
+        .unwrap();
     let reply = call(&svc, req).await;
     assert_eq!(reply.headers["content-encoding"], "gzip");
     assert!(reply.body.len() < 1000);
     let mut out = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&reply.body[..]), &mut out).unwrap();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&reply.body[..]), &mut out)
+        .unwrap();
     assert_eq!(out, big);
 }
 
@@ -157,12 +217,23 @@ async fn large_poll_responses_are_compressed() {
 async fn origin_allow_list_applies_to_polling_and_websocket() {
     let (_layer, svc) = app(config().allowed_origins(["https://good.example"]));
     let with_origin = |uri: &str, origin: &str| {
-        Request::get(uri).header("origin", origin).body(Body::empty()).unwrap()
+        Request::get(uri)
+            .header("origin", origin)
+            .body(Body::empty())
+            .unwrap()
     };
     let polling = "/engine.io/?EIO=4&transport=polling";
-    assert_eq!(call(&svc, with_origin(polling, "https://good.example")).await.status, StatusCode::OK);
+    assert_eq!(
+        call(&svc, with_origin(polling, "https://good.example"))
+            .await
+            .status,
+        StatusCode::OK
+    );
     let reply = call(&svc, with_origin(polling, "https://evil.example")).await;
-    assert_eq!((reply.status, json(&reply)["code"].as_u64()), (StatusCode::FORBIDDEN, Some(4)));
+    assert_eq!(
+        (reply.status, json(&reply)["code"].as_u64()),
+        (StatusCode::FORBIDDEN, Some(4))
+    );
     let ws = Request::get("/engine.io/?EIO=4&transport=websocket")
         .header("origin", "https://evil.example")
         .header("upgrade", "websocket")
@@ -172,7 +243,11 @@ async fn origin_allow_list_applies_to_polling_and_websocket() {
         .body(Body::empty())
         .unwrap();
     let reply = call(&svc, ws).await;
-    assert_eq!(reply.status, StatusCode::FORBIDDEN, "refused before the 101");
+    assert_eq!(
+        reply.status,
+        StatusCode::FORBIDDEN,
+        "refused before the 101"
+    );
 }
 
 #[tokio::test]
@@ -185,23 +260,35 @@ async fn allow_request_hook_refuses_with_403_even_when_it_panics() {
     let reply = call(&svc, get_req("/engine.io/?EIO=4&transport=polling")).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert_eq!(reply.text(), r#"{"code":4,"message":"Forbidden"}"#);
-    let req = Request::get("/engine.io/?EIO=4&transport=polling").header("x-token", "1").body(Body::empty()).unwrap();
+    let req = Request::get("/engine.io/?EIO=4&transport=polling")
+        .header("x-token", "1")
+        .body(Body::empty())
+        .unwrap();
     assert_eq!(call(&svc, req).await.status, StatusCode::OK);
     assert_eq!(layer.session_count(), 1);
 
     let (_layer, svc) = app(config().allow_request(|_| async { panic!("hook bug") }));
     let reply = call(&svc, get_req("/engine.io/?EIO=4&transport=polling")).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
-    assert_eq!(call(&svc, get_req("/other")).await.status, StatusCode::OK, "still serving");
+    assert_eq!(
+        call(&svc, get_req("/other")).await.status,
+        StatusCode::OK,
+        "still serving"
+    );
 }
 
 #[tokio::test]
 async fn custom_ids_and_cookie() {
-    let cfg = config().cookie(true).id_generator(|| async { "my-id".to_owned() });
+    let cfg = config()
+        .cookie(true)
+        .id_generator(|| async { "my-id".to_owned() });
     let (_layer, svc) = app(cfg);
     let reply = call(&svc, get_req("/engine.io/?EIO=4&transport=polling")).await;
     assert_eq!(sid_of(reply.text()), "my-id");
-    assert_eq!(reply.headers["set-cookie"], "io=my-id; Path=/; HttpOnly; SameSite=Lax");
+    assert_eq!(
+        reply.headers["set-cookie"],
+        "io=my-id; Path=/; HttpOnly; SameSite=Lax"
+    );
     // The same id again is in use: the generator failed, the server says so.
     let reply = call(&svc, get_req("/engine.io/?EIO=4&transport=polling")).await;
     assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);

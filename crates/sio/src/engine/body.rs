@@ -29,11 +29,15 @@ pin_project! {
 
 impl<B> EngineBody<B> {
     pub(crate) fn inner(body: B) -> Self {
-        Self { kind: Kind::Inner { body } }
+        Self {
+            kind: Kind::Inner { body },
+        }
     }
 
     pub(crate) fn engine(body: Full<Bytes>) -> Self {
-        Self { kind: Kind::Engine { body } }
+        Self {
+            kind: Kind::Engine { body },
+        }
     }
 }
 

@@ -38,7 +38,8 @@ pub(crate) fn negotiate(headers: &HeaderMap) -> Option<Coding> {
             let name = parts.next().unwrap_or("").trim();
             let refused = parts.any(|p| {
                 let p = p.trim();
-                p.strip_prefix("q=").is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0))
+                p.strip_prefix("q=")
+                    .is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q <= 0.0))
             });
             if refused {
                 continue;
@@ -102,7 +103,9 @@ mod tests {
         let body = "4hello".repeat(500);
         let packed = compress(Coding::Gzip, body.as_bytes()).unwrap();
         let mut out = String::new();
-        flate2::read::GzDecoder::new(&packed[..]).read_to_string(&mut out).unwrap();
+        flate2::read::GzDecoder::new(&packed[..])
+            .read_to_string(&mut out)
+            .unwrap();
         assert_eq!(out, body);
     }
 }

@@ -52,7 +52,7 @@ impl Default for EngineConfig {
 }
 
 impl EngineConfig {
-    /// [`path`] The exact path served (default `/engine.io/`). Requests for
+    /// Node: `path`. The exact path served (default `/engine.io/`). Requests for
     /// this path, or for it without its trailing `/`, are Engine.IO
     /// requests; every other request goes to the inner service.
     pub fn path(mut self, path: impl Into<String>) -> Self {
@@ -65,26 +65,26 @@ impl EngineConfig {
         &self.path
     }
 
-    /// [`pingInterval`] Time between two server pings. Default 25 s.
+    /// Node: `pingInterval`. Time between two server pings. Default 25 s.
     pub fn ping_interval(mut self, d: Duration) -> Self {
         self.session.ping_interval = d;
         self
     }
 
-    /// [`pingTimeout`] How long to wait for a pong. Default 20 s.
+    /// Node: `pingTimeout`. How long to wait for a pong. Default 20 s.
     pub fn ping_timeout(mut self, d: Duration) -> Self {
         self.session.ping_timeout = d;
         self
     }
 
-    /// [`upgradeTimeout`] How long an upgrade to WebSocket may take before
+    /// Node: `upgradeTimeout`. How long an upgrade to WebSocket may take before
     /// it is abandoned. Default 10 s.
     pub fn upgrade_timeout(mut self, d: Duration) -> Self {
         self.session.upgrade_timeout = d;
         self
     }
 
-    /// [`maxHttpBufferSize`] Largest polling body (counted while it
+    /// Node: `maxHttpBufferSize`. Largest polling body (counted while it
     /// streams: past it the POST gets 413 and the session closes) and
     /// largest WebSocket message or frame (past it: close 1009), in bytes.
     /// Default 1,000,000.
@@ -93,7 +93,7 @@ impl EngineConfig {
         self
     }
 
-    /// [`transports`] Which transports are on. Default both. Turning both
+    /// Node: `transports`. Which transports are on. Default both. Turning both
     /// off leaves an endpoint that refuses everything with code 0.
     pub fn transports(mut self, polling: bool, websocket: bool) -> Self {
         self.polling = polling;
@@ -101,21 +101,21 @@ impl EngineConfig {
         self
     }
 
-    /// [`allowUpgrades`] Whether polling sessions may move to WebSocket.
+    /// Node: `allowUpgrades`. Whether polling sessions may move to WebSocket.
     /// Default true.
     pub fn allow_upgrades(mut self, allow: bool) -> Self {
         self.session.allow_upgrades = allow;
         self
     }
 
-    /// [`allowEIO3`] Whether protocol 3 clients (socket.io-client 2.x) are
+    /// Node: `allowEIO3`. Whether protocol 3 clients (socket.io-client 2.x) are
     /// accepted. Default false: `EIO=3` gets 400 code 5.
     pub fn allow_eio3(mut self, allow: bool) -> Self {
         self.allow_eio3 = allow;
         self
     }
 
-    /// [`cookie`] Sends `Set-Cookie: io=<sid>; Path=/; HttpOnly;
+    /// Node: `cookie`. Sends `Set-Cookie: io=<sid>; Path=/; HttpOnly;
     /// SameSite=Lax` on the handshake (useful for sticky sessions). Default
     /// off.
     pub fn cookie(mut self, on: bool) -> Self {
@@ -138,7 +138,7 @@ impl EngineConfig {
         self
     }
 
-    /// [`allowRequest`] An async check run on every handshake with the
+    /// Node: `allowRequest`. An async check run on every handshake with the
     /// request's head; `false` answers 403 `{"code":4,"message":"Forbidden"}`.
     /// A hook that panics counts as `false`: the server keeps serving.
     /// Default: none.
@@ -151,7 +151,7 @@ impl EngineConfig {
         self
     }
 
-    /// [`generateId`] An async session-id generator. Ids must be 1 to 128
+    /// Node: `generateId`. An async session-id generator. Ids must be 1 to 128
     /// characters of `A-Z a-z 0-9 - _ . ~` and unique; otherwise the
     /// handshake gets 500. Default: 20 bytes from a CSPRNG, base64url
     /// without padding.
@@ -164,7 +164,7 @@ impl EngineConfig {
         self
     }
 
-    /// [`httpCompression.threshold`] Polling responses of at least this
+    /// Node: `httpCompression.threshold`. Polling responses of at least this
     /// many bytes are compressed (gzip or deflate, per `Accept-Encoding`);
     /// `None` turns compression off. Default `Some(1024)`.
     pub fn compression_threshold(mut self, bytes: Option<usize>) -> Self {

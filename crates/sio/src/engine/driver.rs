@@ -12,7 +12,9 @@ use bytes::Bytes;
 use futures_util::{SinkExt as _, StreamExt as _};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
-use sio_engine::{CloseReason, Event, Message, PollReply, RequestError, Session, Str, Transmit, WsFrame};
+use sio_engine::{
+    CloseReason, Event, Message, PollReply, RequestError, Session, Str, Transmit, WsFrame,
+};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -120,7 +122,8 @@ impl<C: ConnHandler> Driver<C> {
             Step::Cmd(Some(cmd)) => self.on_command(cmd).await,
             Step::Cmd(None) => self.session.close(now, CloseReason::ServerShuttingDown),
             Step::CloseRequested => {
-                let reason = (*self.close_rx.borrow_and_update()).unwrap_or(CloseReason::ForcedClose);
+                let reason =
+                    (*self.close_rx.borrow_and_update()).unwrap_or(CloseReason::ForcedClose);
                 self.session.close(now, reason);
             }
             Step::PollCancelled => {
@@ -147,7 +150,11 @@ impl<C: ConnHandler> Driver<C> {
                     let _ = reply.send(Err(e));
                 }
             },
-            Command::Post { body, binary, reply } => {
+            Command::Post {
+                body,
+                binary,
+                reply,
+            } => {
                 let result = self.session.handle_post(now, body, binary);
                 // Let the handler hear the messages (and answer them) before
                 // the POST is acknowledged, as Node does.
@@ -169,13 +176,13 @@ impl<C: ConnHandler> Driver<C> {
     async fn on_ws(&mut self, frame: Option<Result<tungstenite::Message, tungstenite::Error>>) {
         let now = now();
         match frame {
-            Some(Ok(tungstenite::Message::Text(text))) => {
-                match Str::from_utf8(Bytes::from(text)) {
-                    Ok(text) => self.session.handle_ws_text(now, text),
-                    Err(_) => self.drop_ws(now, true).await,
-                }
+            Some(Ok(tungstenite::Message::Text(text))) => match Str::from_utf8(Bytes::from(text)) {
+                Ok(text) => self.session.handle_ws_text(now, text),
+                Err(_) => self.drop_ws(now, true).await,
+            },
+            Some(Ok(tungstenite::Message::Binary(data))) => {
+                self.session.handle_ws_binary(now, data)
             }
-            Some(Ok(tungstenite::Message::Binary(data))) => self.session.handle_ws_binary(now, data),
             Some(Ok(tungstenite::Message::Close(_))) => {
                 if let Some(ws) = self.ws.as_mut() {
                     // Sends tungstenite's queued reply to the close frame.
@@ -194,7 +201,10 @@ impl<C: ConnHandler> Driver<C> {
             Some(Err(tungstenite::Error::Capacity(e))) => {
                 tracing::debug!(sid = %self.shared.sid, "websocket message too big: {e}");
                 if let Some(ws) = self.ws.as_mut() {
-                    let frame = CloseFrame { code: CloseCode::Size, reason: Utf8Bytes::from_static("") };
+                    let frame = CloseFrame {
+                        code: CloseCode::Size,
+                        reason: Utf8Bytes::from_static(""),
+                    };
                     let _ = WebSocketStream::close(&mut **ws, Some(frame)).await;
                 }
                 self.drop_ws(now, true).await;
@@ -275,7 +285,10 @@ impl<C: ConnHandler> Driver<C> {
                 }
             }
         }
-        if dirty && let Some(ws) = self.ws.as_mut() && ws.flush().await.is_err() {
+        if dirty
+            && let Some(ws) = self.ws.as_mut()
+            && ws.flush().await.is_err()
+        {
             self.drop_ws(now(), true).await;
         }
     }
@@ -292,11 +305,15 @@ impl Drop for Deregister {
 
 impl<C> std::fmt::Debug for Driver<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Driver").field("sid", &self.shared.sid).finish_non_exhaustive()
+        f.debug_struct("Driver")
+            .field("sid", &self.shared.sid)
+            .finish_non_exhaustive()
     }
 }
 
-async fn ws_next(ws: &mut Option<Box<WsStream>>) -> Option<Result<tungstenite::Message, tungstenite::Error>> {
+async fn ws_next(
+    ws: &mut Option<Box<WsStream>>,
+) -> Option<Result<tungstenite::Message, tungstenite::Error>> {
     match ws {
         Some(ws) => ws.next().await,
         None => pending().await,

@@ -34,11 +34,15 @@ pin_project! {
 
 impl<F> ResponseFuture<F> {
     pub(crate) fn inner(fut: F) -> Self {
-        Self { kind: Kind::Inner { fut } }
+        Self {
+            kind: Kind::Inner { fut },
+        }
     }
 
     pub(crate) fn engine(fut: BoxFuture<'static, Response<Full<Bytes>>>) -> Self {
-        Self { kind: Kind::Engine { fut } }
+        Self {
+            kind: Kind::Engine { fut },
+        }
     }
 }
 
@@ -53,7 +57,10 @@ where
             KindProj::Inner { fut } => fut
                 .poll(cx)
                 .map(|res| res.map(|res| res.map(EngineBody::inner))),
-            KindProj::Engine { fut } => fut.as_mut().poll(cx).map(|res| Ok(res.map(EngineBody::engine))),
+            KindProj::Engine { fut } => fut
+                .as_mut()
+                .poll(cx)
+                .map(|res| Ok(res.map(EngineBody::engine))),
         }
     }
 }

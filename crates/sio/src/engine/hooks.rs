@@ -12,9 +12,12 @@ use futures_util::future::BoxFuture;
 use http::request::Parts;
 use rand::RngCore as _;
 
+/// The type-erased allow-request function.
+type AllowFn = dyn Fn(&Parts) -> BoxFuture<'static, bool> + Send + Sync;
+
 /// Decides whether a handshake may open a session (Node's `allowRequest`).
 #[derive(Clone)]
-pub(crate) struct AllowRequest(Arc<dyn Fn(&Parts) -> BoxFuture<'static, bool> + Send + Sync>);
+pub(crate) struct AllowRequest(Arc<AllowFn>);
 
 impl AllowRequest {
     pub(crate) fn new<F, Fut>(f: F) -> Self

@@ -40,8 +40,14 @@ pub struct EngineIoLayer<H> {
 impl<H: EngineHandler> EngineIoLayer<H> {
     /// A layer serving `config.path` with `handler`.
     pub fn new(config: EngineConfig, handler: H) -> Self {
-        let engine = Engine { config, handler, registry: Arc::new(Registry::default()) };
-        Self { engine: Arc::new(engine) }
+        let engine = Engine {
+            config,
+            handler,
+            registry: Arc::new(Registry::default()),
+        };
+        Self {
+            engine: Arc::new(engine),
+        }
     }
 
     /// How many sessions are live.
@@ -52,20 +58,26 @@ impl<H: EngineHandler> EngineIoLayer<H> {
     /// Closes every session (reason `server shutting down`; pending polls
     /// are answered) and resolves once all their tasks have ended.
     pub async fn shutdown(&self) {
-        self.engine.registry.close_all(CloseReason::ServerShuttingDown);
+        self.engine
+            .registry
+            .close_all(CloseReason::ServerShuttingDown);
         self.engine.registry.wait_empty().await;
     }
 }
 
 impl<H> Clone for EngineIoLayer<H> {
     fn clone(&self) -> Self {
-        Self { engine: self.engine.clone() }
+        Self {
+            engine: self.engine.clone(),
+        }
     }
 }
 
 impl<H> fmt::Debug for EngineIoLayer<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EngineIoLayer").field("path", &self.engine.config.path).finish_non_exhaustive()
+        f.debug_struct("EngineIoLayer")
+            .field("path", &self.engine.config.path)
+            .finish_non_exhaustive()
     }
 }
 

@@ -86,7 +86,11 @@ impl<H: EngineHandler> Engine<H> {
         let (msg_tx, msg_rx) = mpsc::channel(self.config.socket_buffer);
         let (close_tx, close_rx) = watch::channel(None);
         let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(COMMAND_BUFFER);
-        let initial = if ws.is_some() { TransportKind::WebSocket } else { TransportKind::Polling };
+        let initial = if ws.is_some() {
+            TransportKind::WebSocket
+        } else {
+            TransportKind::Polling
+        };
         let shared = Arc::new(SocketShared {
             sid: session.sid().clone(),
             protocol: session.protocol(),
@@ -96,7 +100,11 @@ impl<H: EngineHandler> Engine<H> {
             msg_tx,
             close_tx,
         });
-        let entry = Entry { tx: cmd_tx, post_busy: Arc::default(), shared: shared.clone() };
+        let entry = Entry {
+            tx: cmd_tx,
+            post_busy: Arc::default(),
+            shared: shared.clone(),
+        };
         if !self.registry.insert(shared.sid.clone(), entry) {
             return Err(Reject::Internal);
         }

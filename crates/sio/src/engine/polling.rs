@@ -9,7 +9,9 @@ use http::request::Parts;
 use http::{HeaderValue, Response};
 use http_body::Body;
 use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
-use sio_engine::{CloseReason, HandshakeQuery, PollReply, Protocol, RequestError, Session, TransportKind};
+use sio_engine::{
+    CloseReason, HandshakeQuery, PollReply, Protocol, RequestError, Session, TransportKind,
+};
 use tokio::sync::oneshot;
 
 use super::compress;
@@ -55,7 +57,11 @@ pub(crate) async fn get<H: EngineHandler>(
     parts: &Parts,
 ) -> Result<Response<Full<Bytes>>, Reject> {
     let (tx, rx) = oneshot::channel();
-    entry.tx.send(Command::Poll(tx)).await.map_err(|_| RequestError::UnknownSid)?;
+    entry
+        .tx
+        .send(Command::Poll(tx))
+        .await
+        .map_err(|_| RequestError::UnknownSid)?;
     answer(engine, &parts.headers, rx.await)
 }
 
@@ -110,10 +116,10 @@ where
         entry.close(CloseReason::TransportError);
         return Err(RequestError::BadRequest.into());
     };
-    let binary = parts
-        .headers
-        .get(CONTENT_TYPE)
-        .is_some_and(|ct| ct.as_bytes().eq_ignore_ascii_case(b"application/octet-stream"));
+    let binary = parts.headers.get(CONTENT_TYPE).is_some_and(|ct| {
+        ct.as_bytes()
+            .eq_ignore_ascii_case(b"application/octet-stream")
+    });
     if binary && entry.shared.protocol == Protocol::V4 {
         entry.close(CloseReason::TransportError);
         return Err(RequestError::BadRequest.into());
@@ -140,8 +146,16 @@ where
         }
     };
     let (tx, rx) = oneshot::channel();
-    let cmd = Command::Post { body, binary, reply: tx };
-    entry.tx.send(cmd).await.map_err(|_| RequestError::UnknownSid)?;
+    let cmd = Command::Post {
+        body,
+        binary,
+        reply: tx,
+    };
+    entry
+        .tx
+        .send(cmd)
+        .await
+        .map_err(|_| RequestError::UnknownSid)?;
     match rx.await {
         Ok(Ok(())) => Ok(post_ok()),
         Ok(Err(e)) => Err(e.into()),

@@ -36,7 +36,11 @@ where
     }
 }
 
-async fn route<H, B>(engine: &Arc<Engine<H>>, mut parts: Parts, body: B) -> Result<Response<Full<Bytes>>, Reject>
+async fn route<H, B>(
+    engine: &Arc<Engine<H>>,
+    mut parts: Parts,
+    body: B,
+) -> Result<Response<Full<Bytes>>, Reject>
 where
     H: EngineHandler,
     B: Body + Send + 'static,
@@ -59,12 +63,18 @@ where
     match &query.sid {
         Some(sid) => {
             let entry = engine.registry.get(sid).ok_or(RequestError::UnknownSid)?;
-            let accept = if is_ws { Some(websocket::accept_key(&parts)?) } else { None };
+            let accept = if is_ws {
+                Some(websocket::accept_key(&parts)?)
+            } else {
+                None
+            };
             check_origin(&parts.headers, config)?;
             match accept {
                 Some(accept) => websocket::upgrade(engine, &entry, &mut parts, accept).await,
                 None if parts.method == Method::GET => polling::get(engine, &entry, &parts).await,
-                None if parts.method == Method::POST => polling::post(engine, &entry, &parts, body).await,
+                None if parts.method == Method::POST => {
+                    polling::post(engine, &entry, &parts, body).await
+                }
                 None => Err(RequestError::BadRequest.into()),
             }
         }
@@ -72,7 +82,11 @@ where
             if parts.method != Method::GET {
                 return Err(RequestError::BadHandshakeMethod.into());
             }
-            let accept = if is_ws { Some(websocket::accept_key(&parts)?) } else { None };
+            let accept = if is_ws {
+                Some(websocket::accept_key(&parts)?)
+            } else {
+                None
+            };
             check_origin(&parts.headers, config)?;
             if let Some(hook) = &config.allow_request {
                 if !hook.check(&parts).await {
@@ -90,13 +104,17 @@ where
 /// The `Origin` check: control characters are a bad request (code 3); an
 /// origin missing from a configured allow-list is forbidden (code 4).
 fn check_origin(headers: &HeaderMap, config: &EngineConfig) -> Result<(), RequestError> {
-    let Some(origin) = headers.get(ORIGIN) else { return Ok(()) };
+    let Some(origin) = headers.get(ORIGIN) else {
+        return Ok(());
+    };
     let bytes = origin.as_bytes();
     if bytes.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
         return Err(RequestError::BadRequest);
     }
     match &config.allowed_origins {
-        Some(list) if !list.iter().any(|allowed| allowed.as_bytes() == bytes) => Err(RequestError::Forbidden),
+        Some(list) if !list.iter().any(|allowed| allowed.as_bytes() == bytes) => {
+            Err(RequestError::Forbidden)
+        }
         _ => Ok(()),
     }
 }

@@ -29,11 +29,14 @@ impl Reject {
     pub(crate) fn into_response(self) -> Response<Full<Bytes>> {
         match self {
             Self::Request(e) => {
-                let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+                let status =
+                    StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
                 let mut res = Response::new(Full::new(Bytes::from(e.json_body())));
                 *res.status_mut() = status;
-                res.headers_mut()
-                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                res.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
                 res
             }
             Self::PayloadTooLarge => status_only(StatusCode::PAYLOAD_TOO_LARGE),
@@ -52,7 +55,8 @@ fn status_only(status: StatusCode) -> Response<Full<Bytes>> {
 /// rather than text/plain keeps some user agents from offering a download).
 pub(crate) fn post_ok() -> Response<Full<Bytes>> {
     let mut res = Response::new(Full::new(Bytes::from_static(b"ok")));
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
     res
 }
 
@@ -69,6 +73,9 @@ mod tests {
 
     #[test]
     fn too_large_is_413() {
-        assert_eq!(Reject::PayloadTooLarge.into_response().status(), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(
+            Reject::PayloadTooLarge.into_response().status(),
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
     }
 }

@@ -30,13 +30,19 @@ impl<S, H> EngineIoService<S, H> {
     /// without the trailing `/`.
     fn claims(&self, path: &str) -> bool {
         let own = self.engine.config.path.as_str();
-        path == own || own.strip_suffix('/').is_some_and(|bare| !bare.is_empty() && path == bare)
+        path == own
+            || own
+                .strip_suffix('/')
+                .is_some_and(|bare| !bare.is_empty() && path == bare)
     }
 }
 
 impl<S: Clone, H> Clone for EngineIoService<S, H> {
     fn clone(&self) -> Self {
-        Self { inner: self.inner.clone(), engine: self.engine.clone() }
+        Self {
+            inner: self.inner.clone(),
+            engine: self.engine.clone(),
+        }
     }
 }
 

@@ -7,7 +7,9 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, SET_COOKIE, UPGRADE};
+use http::header::{
+    CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, SET_COOKIE, UPGRADE,
+};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
 use http_body_util::Full;
@@ -33,7 +35,10 @@ pub(crate) fn accept_key(parts: &Parts) -> Result<HeaderValue, RequestError> {
         && has_token(h, UPGRADE, "websocket")
         && has_token(h, CONNECTION, "upgrade")
         && h.get(SEC_WEBSOCKET_VERSION).is_some_and(|v| v == "13");
-    let key = h.get(SEC_WEBSOCKET_KEY).filter(|_| ok).ok_or(RequestError::BadRequest)?;
+    let key = h
+        .get(SEC_WEBSOCKET_KEY)
+        .filter(|_| ok)
+        .ok_or(RequestError::BadRequest)?;
     HeaderValue::from_str(&derive_accept_key(key.as_bytes())).map_err(|_| RequestError::BadRequest)
 }
 
@@ -59,12 +64,18 @@ fn switching(accept: HeaderValue) -> Response<Full<Bytes>> {
 
 fn ws_config<H>(engine: &Engine<H>) -> WebSocketConfig {
     let max = usize::try_from(engine.config.session.max_payload).unwrap_or(usize::MAX);
-    WebSocketConfig::default().max_message_size(Some(max)).max_frame_size(Some(max))
+    WebSocketConfig::default()
+        .max_message_size(Some(max))
+        .max_frame_size(Some(max))
 }
 
-async fn accept_ws(on_upgrade: Option<OnUpgrade>, config: WebSocketConfig) -> Option<Box<WsStream>> {
+async fn accept_ws(
+    on_upgrade: Option<OnUpgrade>,
+    config: WebSocketConfig,
+) -> Option<Box<WsStream>> {
     let upgraded = on_upgrade?.await.ok()?;
-    let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+    let ws =
+        WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
     Some(Box::new(ws))
 }
 
@@ -83,17 +94,28 @@ pub(crate) async fn handshake<H: EngineHandler>(
     let task_engine = engine.clone();
     let task_sid = sid.clone();
     tokio::spawn(async move {
-        let Some(ws) = accept_ws(on_upgrade, config).await else { return };
+        let Some(ws) = accept_ws(on_upgrade, config).await else {
+            return;
+        };
         let now = tokio::time::Instant::now().into_std();
         let session_config = task_engine.config.session.clone();
-        let session = Session::new(task_sid, protocol, TransportKind::WebSocket, b64, session_config, now);
+        let session = Session::new(
+            task_sid,
+            protocol,
+            TransportKind::WebSocket,
+            b64,
+            session_config,
+            now,
+        );
         if task_engine.start(session, parts, None, Some(ws)).is_err() {
             tracing::warn!("websocket session could not be registered");
         }
     });
     let mut res = switching(accept);
     if engine.config.cookie {
-        if let Ok(value) = HeaderValue::from_str(&format!("io={sid}; Path=/; HttpOnly; SameSite=Lax")) {
+        if let Ok(value) =
+            HeaderValue::from_str(&format!("io={sid}; Path=/; HttpOnly; SameSite=Lax"))
+        {
             res.headers_mut().insert(SET_COOKIE, value);
         }
     }
@@ -111,7 +133,11 @@ pub(crate) async fn upgrade<H: EngineHandler>(
     accept: HeaderValue,
 ) -> Result<Response<Full<Bytes>>, Reject> {
     let (tx, rx) = oneshot::channel();
-    entry.tx.send(Command::Upgrade(tx)).await.map_err(|_| RequestError::UnknownSid)?;
+    entry
+        .tx
+        .send(Command::Upgrade(tx))
+        .await
+        .map_err(|_| RequestError::UnknownSid)?;
     let accepted = rx.await.map_err(|_| RequestError::UnknownSid)?;
     let on_upgrade = parts.extensions.remove::<OnUpgrade>();
     let config = ws_config(engine);

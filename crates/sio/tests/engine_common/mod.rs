@@ -11,7 +11,10 @@ use axum::routing::get;
 use bytes::Bytes;
 use http::{Request, StatusCode};
 use http_body_util::BodyExt as _;
-use sio::{CloseReason, ConnHandler, EngineConfig, EngineHandler, EngineIoLayer, EngineIoService, EngineSocket, Message};
+use sio::{
+    CloseReason, ConnHandler, EngineConfig, EngineHandler, EngineIoLayer, EngineIoService,
+    EngineSocket, Message,
+};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tower::{Layer as _, ServiceExt as _};
@@ -78,7 +81,11 @@ pub async fn call(svc: &EngineIoService<Router, Echo>, req: Request<Body>) -> Re
     let res = svc.clone().oneshot(req).await.unwrap();
     let (parts, body) = res.into_parts();
     let body = body.collect().await.unwrap().to_bytes();
-    Reply { status: parts.status, headers: parts.headers, body }
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    }
 }
 
 pub fn get_req(uri: &str) -> Request<Body> {
@@ -86,7 +93,10 @@ pub fn get_req(uri: &str) -> Request<Body> {
 }
 
 pub fn post_req(uri: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post(uri).header("content-type", "text/plain;charset=UTF-8").body(body.into()).unwrap()
+    Request::post(uri)
+        .header("content-type", "text/plain;charset=UTF-8")
+        .body(body.into())
+        .unwrap()
 }
 
 /// Opens a v4 polling session through the service; returns its sid.
@@ -127,7 +137,10 @@ pub async fn read_raw(mut tcp: TcpStream) -> (u16, String) {
     tcp.read_to_end(&mut buf).await.unwrap();
     let text = String::from_utf8_lossy(&buf).into_owned();
     let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -139,7 +152,9 @@ pub async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u1
 /// True when nothing arrives on `tcp` within `wait` (the request is held).
 pub async fn is_held(tcp: &mut TcpStream, wait: Duration) -> bool {
     let mut byte = [0u8; 1];
-    tokio::time::timeout(wait, tcp.peek(&mut byte)).await.is_err()
+    tokio::time::timeout(wait, tcp.peek(&mut byte))
+        .await
+        .is_err()
 }
 
 /// Waits (up to 2 s) until `layer` has no live session.
