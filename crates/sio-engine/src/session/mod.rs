@@ -15,16 +15,35 @@
 //!   `ping_timeout` closes with [`CloseReason::PingTimeout`]. Protocol 3: the
 //!   client pings, the server answers pong; no ping within
 //!   `ping_interval + ping_timeout` closes the session.
-//! - upgrade: `2probe` on the WebSocket is answered `3probe`; while
-//!   upgrading, a pending GET (and every new one) is answered with a NOOP;
-//!   `5` switches the session to WebSocket and flushes the buffered
-//!   packets there; no `5` within `upgrade_timeout` drops the WebSocket
+//! - upgrade: `2probe` on the WebSocket is answered `3probe`; from then
+//!   on a pending GET (and every new one) is answered with a NOOP and
+//!   outgoing packets wait for the WebSocket; `5` switches the session to
+//!   WebSocket and flushes the buffered packets there; any other frame on
+//!   the probe abandons the upgrade; no `5` within `upgrade_timeout` drops the WebSocket
 //!   ([`Transmit::CloseWs`]) and the session stays on polling.
 //! - polling: one pending GET at a time (a second one closes the session,
 //!   so does a pending GET the client cancels); no polling once upgraded.
 //! - close: a CLOSE packet from the client, [`Session::close`], a transport
 //!   that goes away, a parse error or a heartbeat timeout all end in exactly
 //!   one [`Event::Closed`].
+//!
+//! Driver contract:
+//! - after every `handle_*`, [`Session::send`] or [`Session::close`], drain
+//!   [`Session::poll_transmit`] and [`Session::poll_event`] until `None`,
+//!   then sleep until [`Session::poll_timeout`];
+//! - a [`Transmit::Poll`] answers the one pending GET (the handshake GET
+//!   counts as pending); [`Transmit::CloseWs`] closes the one WebSocket
+//!   (the transport, or the probe during an upgrade);
+//! - once closed, every `handle_*` is a no-op (those returning a `Result`
+//!   answer [`RequestError::BadRequest`](crate::RequestError::BadRequest)),
+//!   [`Session::send`] fails with [`SendError::Closed`],
+//!   [`Session::poll_transmit`] yields what was left to send, then `None`,
+//!   and [`Session::poll_timeout`] is `None`.
+//!
+//! Differences from Node, on purpose: unsolicited PONGs, and PINGs from a
+//! protocol-4 client, are ignored (Node closes on the latter, and lets the
+//! former move its ping timer); outgoing packets are bounded
+//! ([`SessionConfig::max_buffered_packets`]).
 
 mod close;
 mod heartbeat;
