@@ -8,6 +8,7 @@ import {
   BASE_URL,
   waitFor,
   collect,
+  inBursts,
   eventually,
   isBinary,
   toBuffer,
@@ -81,11 +82,14 @@ for (const mode of Object.keys(MODES)) {
     test("1000 messages come back in order", TEST, async () => {
       const socket = await connect(mode);
       const count = 1000;
-      const replies = collect(socket, "message", count, { ms: 10000, failOn: ["close"] });
-      for (let i = 0; i < count; i++) {
-        socket.send(i % 10 === 9 ? Buffer.from(`bin-${i}`) : `msg-${i}`);
-      }
-      const got = (await replies).map((m) => (typeof m === "string" ? m : `B:${toBuffer(m)}`));
+      const replies = await inBursts(
+        socket,
+        "message",
+        count,
+        (i) => socket.send(i % 10 === 9 ? Buffer.from(`bin-${i}`) : `msg-${i}`),
+        { failOn: ["close"] },
+      );
+      const got = replies.map((m) => (typeof m === "string" ? m : `B:${toBuffer(m)}`));
       const want = Array.from({ length: count }, (_, i) => (i % 10 === 9 ? `B:bin-${i}` : `msg-${i}`));
       assert.deepEqual(got, want);
       socket.close();

@@ -124,3 +124,21 @@ function describe(value) {
     return String(value);
   }
 }
+
+/**
+ * Sends `count` messages with `send(i)` in bursts of `burst`, collecting
+ * the `event` each one brings back before sending the next burst; resolves
+ * with every reply in arrival order. The order is checked across all of
+ * them, but a heartbeat never waits behind more than one burst of replies
+ * (the contract's ping timeout is 200 ms, short on a busy machine).
+ */
+export async function inBursts(emitter, event, count, send, { burst = 100, ms = WAIT_MS, failOn = [] } = {}) {
+  const replies = [];
+  for (let start = 0; start < count; start += burst) {
+    const end = Math.min(count, start + burst);
+    const next = collect(emitter, event, end - start, { ms, failOn });
+    for (let i = start; i < end; i++) send(i);
+    replies.push(...(await next));
+  }
+  return replies;
+}

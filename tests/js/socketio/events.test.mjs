@@ -3,7 +3,7 @@
 // events on one socket.
 import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
-import { waitFor, collect, isBinary, toBuffer, patternBytes } from "../lib/helpers.mjs";
+import { waitFor, inBursts, isBinary, toBuffer, patternBytes } from "../lib/helpers.mjs";
 import { MODES, clientV4, connect, ask, closeAll, freshNamespace } from "../lib/sio.mjs";
 
 const TEST = { timeout: 15000 };
@@ -76,12 +76,10 @@ for (const mode of Object.keys(MODES)) {
 
     test("1000 events keep their order", TEST, async () => {
       const count = 1000;
-      const backs = collect(socket, "message-back", count, { ms: 10000, failOn: ["disconnect"] });
-      for (let i = 0; i < count; i++) {
-        if (i % 50 === 49) socket.emit("message", i, Buffer.from([i & 0xff]));
-        else socket.emit("message", i);
-      }
-      const got = (await backs).map((args) => (Array.isArray(args) ? args[0] : args));
+      const send = (i) =>
+        i % 50 === 49 ? socket.emit("message", i, Buffer.from([i & 0xff])) : socket.emit("message", i);
+      const backs = await inBursts(socket, "message-back", count, send, { failOn: ["disconnect"] });
+      const got = backs.map((args) => (Array.isArray(args) ? args[0] : args));
       assert.deepEqual(got, Array.from({ length: count }, (_, i) => i));
       socket.disconnect();
     });
@@ -111,9 +109,9 @@ describe("socket.io v4 events during the upgrade", () => {
     const engine = socket.io.engine;
     const upgraded = engine.transport.name === "websocket" ? null : waitFor(engine, "upgrade");
     const count = 1000;
-    const backs = collect(socket, "message-back", count, { ms: 10000, failOn: ["disconnect"] });
-    for (let i = 0; i < count; i++) socket.emit("message", i);
-    const got = (await backs).map((args) => (Array.isArray(args) ? args[0] : args));
+    const send = (i) => socket.emit("message", i);
+    const backs = await inBursts(socket, "message-back", count, send, { failOn: ["disconnect"] });
+    const got = backs.map((args) => (Array.isArray(args) ? args[0] : args));
     assert.deepEqual(got, Array.from({ length: count }, (_, i) => i));
     await upgraded;
     assert.equal(socket.io.engine.transport.name, "websocket");
