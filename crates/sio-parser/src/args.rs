@@ -21,7 +21,10 @@ pub(crate) fn whole<T: DeserializeOwned>(data: &Data) -> Result<T, DataError> {
 
 /// Deserializes the elements of the data array after the first `skip`.
 pub(crate) fn seq_tail<T: DeserializeOwned>(data: &Data, skip: usize) -> Result<T, DataError> {
-    let visitor = TailVisitor::<T> { skip, marker: PhantomData };
+    let visitor = TailVisitor::<T> {
+        skip,
+        marker: PhantomData,
+    };
     match data {
         Data::Json(raw) => {
             let mut de = serde_json::Deserializer::from_slice(&raw.json);
@@ -41,7 +44,10 @@ pub(crate) fn seq_element<T: DeserializeOwned>(
     index: usize,
 ) -> Result<T, DataError> {
     let skip_total = skip.saturating_add(index);
-    let visitor = ElementVisitor::<T> { skip: skip_total, marker: PhantomData };
+    let visitor = ElementVisitor::<T> {
+        skip: skip_total,
+        marker: PhantomData,
+    };
     let found = match data {
         Data::Json(raw) => {
             let mut de = serde_json::Deserializer::from_slice(&raw.json);

@@ -10,9 +10,14 @@ use crate::packet::PacketKind;
 use crate::value::Value;
 
 /// Parses the JSON of a binary packet and substitutes its attachments.
-pub(crate) fn resolve(kind: PacketKind, json: &[u8], attachments: &[Bytes]) -> Result<Value, DecodeError> {
+pub(crate) fn resolve(
+    kind: PacketKind,
+    json: &[u8],
+    attachments: &[Bytes],
+) -> Result<Value, DecodeError> {
     // Shape and depth were checked when the text frame arrived.
-    let mut value: Value = serde_json::from_slice(json).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    let mut value: Value =
+        serde_json::from_slice(json).map_err(|e| DecodeError::Malformed(e.to_string()))?;
     let mut used = vec![false; attachments.len()];
     substitute(&mut value, attachments, &mut used)?;
     if used.iter().any(|u| !u) {
@@ -35,16 +40,33 @@ pub(crate) fn name_head(value: &mut Value) {
     }
 }
 
-fn substitute(value: &mut Value, attachments: &[Bytes], used: &mut [bool]) -> Result<(), DecodeError> {
+fn substitute(
+    value: &mut Value,
+    attachments: &[Bytes],
+    used: &mut [bool],
+) -> Result<(), DecodeError> {
     match value {
-        Value::Array(items) => items.iter_mut().try_for_each(|v| substitute(v, attachments, used)),
+        Value::Array(items) => items
+            .iter_mut()
+            .try_for_each(|v| substitute(v, attachments, used)),
         Value::Object(entries) if is_placeholder(entries) => {
             let num = match entries.as_slice() {
-                [(k1, Value::Bool(true)), (k2, Value::Number(n))] if k1 == "_placeholder" && k2 == "num" => n,
-                [(k2, Value::Number(n)), (k1, Value::Bool(true))] if k1 == "_placeholder" && k2 == "num" => n,
+                [(k1, Value::Bool(true)), (k2, Value::Number(n))]
+                    if k1 == "_placeholder" && k2 == "num" =>
+                {
+                    n
+                }
+                [(k2, Value::Number(n)), (k1, Value::Bool(true))]
+                    if k1 == "_placeholder" && k2 == "num" =>
+                {
+                    n
+                }
                 _ => return Err(DecodeError::BadPlaceholder),
             };
-            let index = num.as_u64().and_then(|n| usize::try_from(n).ok()).ok_or(DecodeError::BadPlaceholder)?;
+            let index = num
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or(DecodeError::BadPlaceholder)?;
             let slot = used.get_mut(index).ok_or(DecodeError::BadPlaceholder)?;
             let bytes = attachments.get(index).ok_or(DecodeError::BadPlaceholder)?;
             if std::mem::replace(slot, true) {
@@ -53,11 +75,15 @@ fn substitute(value: &mut Value, attachments: &[Bytes], used: &mut [bool]) -> Re
             *value = Value::Binary(bytes.clone());
             Ok(())
         }
-        Value::Object(entries) => entries.iter_mut().try_for_each(|(_, v)| substitute(v, attachments, used)),
+        Value::Object(entries) => entries
+            .iter_mut()
+            .try_for_each(|(_, v)| substitute(v, attachments, used)),
         _ => Ok(()),
     }
 }
 
 fn is_placeholder(entries: &[(String, Value)]) -> bool {
-    entries.iter().any(|(k, v)| k == "_placeholder" && *v == Value::Bool(true))
+    entries
+        .iter()
+        .any(|(k, v)| k == "_placeholder" && *v == Value::Bool(true))
 }

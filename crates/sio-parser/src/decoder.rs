@@ -49,7 +49,12 @@ struct Pending {
 impl Decoder {
     /// A decoder for one connection.
     pub fn new(parser: Parser, version: Version, config: DecoderConfig) -> Self {
-        Self { parser, version, config, pending: None }
+        Self {
+            parser,
+            version,
+            config,
+            pending: None,
+        }
     }
 
     /// Feeds one Engine.IO message.
@@ -72,17 +77,33 @@ impl Decoder {
     /// msgpack parser.
     pub fn decode_text(&mut self, text: Str) -> Result<Option<Packet>, DecodeError> {
         if let Some(pending) = self.pending.take() {
-            return Err(DecodeError::UnexpectedText { missing: pending.expected - pending.received.len() });
+            return Err(DecodeError::UnexpectedText {
+                missing: pending.expected - pending.received.len(),
+            });
         }
         if self.parser != Parser::Default {
             return Err(DecodeError::WrongFrameKind);
         }
         match text::decode(&text, self.version, &self.config)? {
             Decoded::Complete(packet) => Ok(Some(packet)),
-            Decoded::Binary { packet, json, attachments: 0 } => finish(packet, &json, &[]).map(Some),
-            Decoded::Binary { packet, json, attachments } => {
+            Decoded::Binary {
+                packet,
+                json,
+                attachments: 0,
+            } => finish(packet, &json, &[]).map(Some),
+            Decoded::Binary {
+                packet,
+                json,
+                attachments,
+            } => {
                 let received = Vec::with_capacity(attachments);
-                self.pending = Some(Pending { packet, json, expected: attachments, received, bytes: 0 });
+                self.pending = Some(Pending {
+                    packet,
+                    json,
+                    expected: attachments,
+                    received,
+                    bytes: 0,
+                });
                 Ok(None)
             }
         }
@@ -102,7 +123,9 @@ impl Decoder {
         let mut pending = self.pending.take().ok_or(DecodeError::UnexpectedBinary)?;
         pending.bytes = pending.bytes.saturating_add(data.len());
         if pending.bytes > self.config.max_attachment_bytes {
-            return Err(DecodeError::AttachmentsTooLarge { limit: self.config.max_attachment_bytes });
+            return Err(DecodeError::AttachmentsTooLarge {
+                limit: self.config.max_attachment_bytes,
+            });
         }
         pending.received.push(data);
         if pending.received.len() < pending.expected {

@@ -30,7 +30,9 @@ impl Encoded {
     /// The Engine.IO messages to send, in order.
     pub fn messages(&self) -> impl Iterator<Item = Message> + '_ {
         let (first, rest) = match self {
-            Self::Text { text, attachments } => (Message::Text(text.clone()), attachments.as_slice()),
+            Self::Text { text, attachments } => {
+                (Message::Text(text.clone()), attachments.as_slice())
+            }
             Self::Binary(data) => (Message::Binary(data.clone()), &[][..]),
         };
         std::iter::once(first).chain(rest.iter().cloned().map(Message::Binary))
@@ -93,11 +95,23 @@ impl Encoder {
                 Value::Null => {}
                 _ => return Err(EncodeError::NotASequence),
             }
-            return Ok(crate::msgpack::encode(PacketKind::Event, ns, id, Some(&Value::Array(items))));
+            return Ok(crate::msgpack::encode(
+                PacketKind::Event,
+                ns,
+                id,
+                Some(&Value::Array(items)),
+            ));
         }
         let found = Found::default();
-        let args = serde_json::to_string(&WithPlaceholders { value: args, found: &found })?;
-        let rest = if args == "null" { "]" } else { args.strip_prefix('[').ok_or(EncodeError::NotASequence)? };
+        let args = serde_json::to_string(&WithPlaceholders {
+            value: args,
+            found: &found,
+        })?;
+        let rest = if args == "null" {
+            "]"
+        } else {
+            args.strip_prefix('[').ok_or(EncodeError::NotASequence)?
+        };
         let head = serde_json::to_string(event)?;
         let mut json = String::with_capacity(head.len() + args.len() + 1);
         json.push('[');
@@ -106,7 +120,13 @@ impl Encoder {
             json.push(',');
         }
         json.push_str(rest);
-        Ok(text_packet(PacketKind::Event, ns, id, &json, found.into_inner()))
+        Ok(text_packet(
+            PacketKind::Event,
+            ns,
+            id,
+            &json,
+            found.into_inner(),
+        ))
     }
 
     /// ACK (or BINARY_ACK) answering ack `id` with `args` (a sequence, or
@@ -114,7 +134,12 @@ impl Encoder {
     ///
     /// # Errors
     /// [`EncodeError`] for a bad namespace or id, or non-sequence arguments.
-    pub fn ack<T: Serialize + ?Sized>(&self, ns: &str, id: u64, args: &T) -> Result<Encoded, EncodeError> {
+    pub fn ack<T: Serialize + ?Sized>(
+        &self,
+        ns: &str,
+        id: u64,
+        args: &T,
+    ) -> Result<Encoded, EncodeError> {
         check(ns, Some(id))?;
         #[cfg(feature = "msgpack")]
         if self.parser == Parser::MsgPack {
@@ -123,16 +148,30 @@ impl Encoder {
                 value @ Value::Array(_) => value,
                 _ => return Err(EncodeError::NotASequence),
             };
-            return Ok(crate::msgpack::encode(PacketKind::Ack, ns, Some(id), Some(&value)));
+            return Ok(crate::msgpack::encode(
+                PacketKind::Ack,
+                ns,
+                Some(id),
+                Some(&value),
+            ));
         }
         let found = Found::default();
-        let mut json = serde_json::to_string(&WithPlaceholders { value: args, found: &found })?;
+        let mut json = serde_json::to_string(&WithPlaceholders {
+            value: args,
+            found: &found,
+        })?;
         if json == "null" {
             json = "[]".to_owned();
         } else if !json.starts_with('[') {
             return Err(EncodeError::NotASequence);
         }
-        Ok(text_packet(PacketKind::Ack, ns, Some(id), &json, found.into_inner()))
+        Ok(text_packet(
+            PacketKind::Ack,
+            ns,
+            Some(id),
+            &json,
+            found.into_inner(),
+        ))
     }
 
     /// CONNECT accepting a namespace: `{"sid":…}` plus `pid` (connection
@@ -153,7 +192,11 @@ impl Encoder {
     ///
     /// # Errors
     /// [`EncodeError`] for a bad namespace or data that fails to serialize.
-    pub fn connect_with<T: Serialize + ?Sized>(&self, ns: &str, data: &T) -> Result<Encoded, EncodeError> {
+    pub fn connect_with<T: Serialize + ?Sized>(
+        &self,
+        ns: &str,
+        data: &T,
+    ) -> Result<Encoded, EncodeError> {
         check(ns, None)?;
         if self.version == Version::V4 {
             return self.bare(PacketKind::Connect, ns, None);
@@ -219,13 +262,29 @@ impl Encoder {
             Data::None => self.bare(packet.kind, ns, packet.id),
             Data::Query(q) => self.bare(packet.kind, &format!("{ns}?{q}"), packet.id),
             Data::Json(raw) => {
-                let json = std::str::from_utf8(raw.as_bytes()).map_err(|e| EncodeError::Serialize(e.to_string()))?;
-                Ok(text_packet(unbinary(packet.kind), ns, packet.id, json, Vec::new()))
+                let json = std::str::from_utf8(raw.as_bytes())
+                    .map_err(|e| EncodeError::Serialize(e.to_string()))?;
+                Ok(text_packet(
+                    unbinary(packet.kind),
+                    ns,
+                    packet.id,
+                    json,
+                    Vec::new(),
+                ))
             }
             Data::Value(v) => {
                 let found = Found::default();
-                let json = serde_json::to_string(&WithPlaceholders { value: v, found: &found })?;
-                Ok(text_packet(unbinary(packet.kind), ns, packet.id, &json, found.into_inner()))
+                let json = serde_json::to_string(&WithPlaceholders {
+                    value: v,
+                    found: &found,
+                })?;
+                Ok(text_packet(
+                    unbinary(packet.kind),
+                    ns,
+                    packet.id,
+                    &json,
+                    found.into_inner(),
+                ))
             }
         }
     }
@@ -238,12 +297,28 @@ impl Encoder {
         Ok(text_packet(kind, ns, id, "", Vec::new()))
     }
 
-    fn with_data<T: Serialize + ?Sized>(&self, kind: PacketKind, ns: &str, data: &T) -> Result<Encoded, EncodeError> {
+    fn with_data<T: Serialize + ?Sized>(
+        &self,
+        kind: PacketKind,
+        ns: &str,
+        data: &T,
+    ) -> Result<Encoded, EncodeError> {
         #[cfg(feature = "msgpack")]
         if self.parser == Parser::MsgPack {
-            return Ok(crate::msgpack::encode(kind, ns, None, Some(&Value::from_serialize(data)?)));
+            return Ok(crate::msgpack::encode(
+                kind,
+                ns,
+                None,
+                Some(&Value::from_serialize(data)?),
+            ));
         }
-        Ok(text_packet(kind, ns, None, &serde_json::to_string(data)?, Vec::new()))
+        Ok(text_packet(
+            kind,
+            ns,
+            None,
+            &serde_json::to_string(data)?,
+            Vec::new(),
+        ))
     }
 }
 
@@ -267,7 +342,13 @@ fn unbinary(kind: PacketKind) -> PacketKind {
 }
 
 /// `<type>[<n>-][<ns>,][<id>]<json>`, exactly as socket.io-parser writes it.
-fn text_packet(kind: PacketKind, ns: &str, id: Option<u64>, json: &str, attachments: Vec<Bytes>) -> Encoded {
+fn text_packet(
+    kind: PacketKind,
+    ns: &str,
+    id: Option<u64>,
+    json: &str,
+    attachments: Vec<Bytes>,
+) -> Encoded {
     use std::fmt::Write as _;
     let kind = match (kind, attachments.is_empty()) {
         (PacketKind::Event, false) => PacketKind::BinaryEvent,
@@ -287,5 +368,8 @@ fn text_packet(kind: PacketKind, ns: &str, id: Option<u64>, json: &str, attachme
         let _ = write!(text, "{id}");
     }
     text.push_str(json);
-    Encoded::Text { text: Str::from(text), attachments }
+    Encoded::Text {
+        text: Str::from(text),
+        attachments,
+    }
 }

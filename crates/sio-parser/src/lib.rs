@@ -76,6 +76,8 @@ pub use config::DecoderConfig;
 pub use decoder::Decoder;
 pub use encode::{Encoded, Encoder};
 pub use error::{DataError, DecodeError, EncodeError};
-pub use packet::{Data, MAX_ACK_ID, Packet, PacketKind, RESERVED_EVENTS, RawJson, Version, is_reserved_event};
+pub use packet::{
+    Data, MAX_ACK_ID, Packet, PacketKind, RESERVED_EVENTS, RawJson, Version, is_reserved_event,
+};
 pub use parser::Parser;
 pub use value::Value;

@@ -18,7 +18,10 @@ pub(crate) struct WithPlaceholders<'a, T: ?Sized> {
 
 impl<T: Serialize + ?Sized> Serialize for WithPlaceholders<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.value.serialize(Adapter { inner: serializer, found: self.found })
+        self.value.serialize(Adapter {
+            inner: serializer,
+            found: self.found,
+        })
     }
 }
 
@@ -98,7 +101,8 @@ impl<'a, S: Serializer> Serializer for Adapter<'a, S> {
         name: &'static str,
         value: &T,
     ) -> Result<S::Ok, S::Error> {
-        self.inner.serialize_newtype_struct(name, &wrap(value, self.found))
+        self.inner
+            .serialize_newtype_struct(name, &wrap(value, self.found))
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -107,15 +111,22 @@ impl<'a, S: Serializer> Serializer for Adapter<'a, S> {
         variant: &'static str,
         value: &T,
     ) -> Result<S::Ok, S::Error> {
-        self.inner.serialize_newtype_variant(name, index, variant, &wrap(value, self.found))
+        self.inner
+            .serialize_newtype_variant(name, index, variant, &wrap(value, self.found))
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
         let inner = self.inner.serialize_seq(len)?;
-        Ok(Compound { inner, found: self.found })
+        Ok(Compound {
+            inner,
+            found: self.found,
+        })
     }
     fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, S::Error> {
         let inner = self.inner.serialize_tuple(len)?;
-        Ok(Compound { inner, found: self.found })
+        Ok(Compound {
+            inner,
+            found: self.found,
+        })
     }
     fn serialize_tuple_struct(
         self,
@@ -123,7 +134,10 @@ impl<'a, S: Serializer> Serializer for Adapter<'a, S> {
         len: usize,
     ) -> Result<Self::SerializeTupleStruct, S::Error> {
         let found = self.found;
-        Ok(Compound { inner: self.inner.serialize_tuple_struct(name, len)?, found })
+        Ok(Compound {
+            inner: self.inner.serialize_tuple_struct(name, len)?,
+            found,
+        })
     }
     fn serialize_tuple_variant(
         self,
@@ -133,11 +147,19 @@ impl<'a, S: Serializer> Serializer for Adapter<'a, S> {
         len: usize,
     ) -> Result<Self::SerializeTupleVariant, S::Error> {
         let found = self.found;
-        Ok(Compound { inner: self.inner.serialize_tuple_variant(name, index, variant, len)?, found })
+        Ok(Compound {
+            inner: self
+                .inner
+                .serialize_tuple_variant(name, index, variant, len)?,
+            found,
+        })
     }
     fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
         let found = self.found;
-        Ok(Compound { inner: self.inner.serialize_map(len)?, found })
+        Ok(Compound {
+            inner: self.inner.serialize_map(len)?,
+            found,
+        })
     }
     fn serialize_struct(
         self,
@@ -145,7 +167,10 @@ impl<'a, S: Serializer> Serializer for Adapter<'a, S> {
         len: usize,
     ) -> Result<Self::SerializeStruct, S::Error> {
         let found = self.found;
-        Ok(Compound { inner: self.inner.serialize_struct(name, len)?, found })
+        Ok(Compound {
+            inner: self.inner.serialize_struct(name, len)?,
+            found,
+        })
     }
     fn serialize_struct_variant(
         self,
@@ -155,7 +180,9 @@ impl<'a, S: Serializer> Serializer for Adapter<'a, S> {
         len: usize,
     ) -> Result<Self::SerializeStructVariant, S::Error> {
         let found = self.found;
-        let inner = self.inner.serialize_struct_variant(name, index, variant, len)?;
+        let inner = self
+            .inner
+            .serialize_struct_variant(name, index, variant, len)?;
         Ok(Compound { inner, found })
     }
 }

@@ -32,11 +32,22 @@ pub(crate) enum Head {
 }
 
 /// Checks `json` against `shape`; returns the event name for [`Shape::Event`].
-pub(crate) fn check(json: &[u8], shape: Shape, max_depth: usize) -> Result<Option<Head>, DecodeError> {
-    let ctx = Ctx { fault: Cell::new(None), max_depth };
+pub(crate) fn check(
+    json: &[u8],
+    shape: Shape,
+    max_depth: usize,
+) -> Result<Option<Head>, DecodeError> {
+    let ctx = Ctx {
+        fault: Cell::new(None),
+        max_depth,
+    };
     let mut de = serde_json::Deserializer::from_slice(json);
     let result = de
-        .deserialize_any(Top { shape, ctx: &ctx, base: json.as_ptr() as usize })
+        .deserialize_any(Top {
+            shape,
+            ctx: &ctx,
+            base: json.as_ptr() as usize,
+        })
         .and_then(|head| de.end().map(|()| head));
     result.map_err(|e| match ctx.fault.take() {
         Some(fault) => fault,
@@ -61,7 +72,9 @@ impl Ctx {
 
     fn enter<E: de::Error>(&self, depth: usize) -> Result<(), E> {
         if depth > self.max_depth {
-            Err(self.fail(DecodeError::TooDeep { limit: self.max_depth }))
+            Err(self.fail(DecodeError::TooDeep {
+                limit: self.max_depth,
+            }))
         } else {
             Ok(())
         }
@@ -108,13 +121,22 @@ impl<'de> Visitor<'de> for Skip<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         self.ctx.enter(self.depth)?;
-        while seq.next_element_seed(Skip { ctx: self.ctx, depth: self.depth + 1 })?.is_some() {}
+        while seq
+            .next_element_seed(Skip {
+                ctx: self.ctx,
+                depth: self.depth + 1,
+            })?
+            .is_some()
+        {}
         Ok(())
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         self.ctx.enter(self.depth)?;
         while map.next_key::<IgnoredAny>()?.is_some() {
-            map.next_value_seed(Skip { ctx: self.ctx, depth: self.depth + 1 })?;
+            map.next_value_seed(Skip {
+                ctx: self.ctx,
+                depth: self.depth + 1,
+            })?;
         }
         Ok(())
     }
@@ -163,7 +185,11 @@ impl<'de> Visitor<'de> for Top<'_> {
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Head>, A::Error> {
         match self.shape {
             Shape::Object | Shape::StringOrObject => {
-                Skip { ctx: self.ctx, depth: 1 }.visit_map(map)?;
+                Skip {
+                    ctx: self.ctx,
+                    depth: 1,
+                }
+                .visit_map(map)?;
                 Ok(None)
             }
             _ => Err(self.wrong()),
@@ -172,15 +198,28 @@ impl<'de> Visitor<'de> for Top<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Head>, A::Error> {
         match self.shape {
             Shape::Array => {
-                Skip { ctx: self.ctx, depth: 1 }.visit_seq(seq)?;
+                Skip {
+                    ctx: self.ctx,
+                    depth: 1,
+                }
+                .visit_seq(seq)?;
                 Ok(None)
             }
             Shape::Event => {
                 self.ctx.enter(1)?;
                 let head = seq
-                    .next_element_seed(HeadSeed { ctx: self.ctx, base: self.base })?
+                    .next_element_seed(HeadSeed {
+                        ctx: self.ctx,
+                        base: self.base,
+                    })?
                     .ok_or_else(|| self.wrong())?;
-                while seq.next_element_seed(Skip { ctx: self.ctx, depth: 2 })?.is_some() {}
+                while seq
+                    .next_element_seed(Skip {
+                        ctx: self.ctx,
+                        depth: 2,
+                    })?
+                    .is_some()
+                {}
                 Ok(Some(head))
             }
             _ => Err(self.wrong()),
@@ -235,7 +274,8 @@ impl<'de> Visitor<'de> for HeadSeed<'_> {
         self.number(v.into())
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Head, E> {
-        let n = serde_json::Number::from_f64(v).ok_or_else(|| self.ctx.fail(DecodeError::InvalidPayload))?;
+        let n = serde_json::Number::from_f64(v)
+            .ok_or_else(|| self.ctx.fail(DecodeError::InvalidPayload))?;
         self.number(n)
     }
     fn visit_bool<E: de::Error>(self, _: bool) -> Result<Head, E> {

@@ -14,14 +14,22 @@ use crate::shape::{self, Head, Shape};
 #[derive(Debug)]
 pub(crate) enum Decoded {
     Complete(Packet),
-    Binary { packet: Packet, json: Bytes, attachments: usize },
+    Binary {
+        packet: Packet,
+        json: Bytes,
+        attachments: usize,
+    },
 }
 
 /// The default namespace, shared without allocating.
 pub(crate) const ROOT_NS: Str = Str::from_static("/");
 
 /// Decodes one text frame.
-pub(crate) fn decode(frame: &Str, version: Version, config: &DecoderConfig) -> Result<Decoded, DecodeError> {
+pub(crate) fn decode(
+    frame: &Str,
+    version: Version,
+    config: &DecoderConfig,
+) -> Result<Decoded, DecodeError> {
     let bytes = frame.as_bytes();
     let mut cursor = Cursor { bytes, pos: 0 };
     let kind = cursor
@@ -33,7 +41,11 @@ pub(crate) fn decode(frame: &Str, version: Version, config: &DecoderConfig) -> R
     if kind == PacketKind::ConnectError && !config.allow_connect_error {
         return Err(DecodeError::UnknownType);
     }
-    let attachments = if kind.is_binary() { cursor.attachments(config.max_attachments)? } else { 0 };
+    let attachments = if kind.is_binary() {
+        cursor.attachments(config.max_attachments)?
+    } else {
+        0
+    };
     let (ns, query) = cursor.namespace(version, kind)?;
     let id = cursor.ack_id()?;
     let json = bytes.slice(cursor.pos..);
@@ -44,14 +56,23 @@ pub(crate) fn decode(frame: &Str, version: Version, config: &DecoderConfig) -> R
     };
     let packet = Packet { kind, ns, id, data };
     if kind.is_binary() {
-        Ok(Decoded::Binary { packet, json, attachments })
+        Ok(Decoded::Binary {
+            packet,
+            json,
+            attachments,
+        })
     } else {
         Ok(Decoded::Complete(packet))
     }
 }
 
 /// Checks the payload against what `kind` requires.
-fn payload(kind: PacketKind, id: Option<u64>, json: Bytes, max_depth: usize) -> Result<Data, DecodeError> {
+fn payload(
+    kind: PacketKind,
+    id: Option<u64>,
+    json: Bytes,
+    max_depth: usize,
+) -> Result<Data, DecodeError> {
     let shape = match kind {
         PacketKind::Connect | PacketKind::Disconnect | PacketKind::ConnectError if id.is_some() => {
             return Err(DecodeError::BadAckId);
@@ -62,7 +83,9 @@ fn payload(kind: PacketKind, id: Option<u64>, json: Bytes, max_depth: usize) -> 
         PacketKind::Connect => Shape::Object,
         PacketKind::ConnectError => Shape::StringOrObject,
         PacketKind::Event | PacketKind::BinaryEvent => Shape::Event,
-        PacketKind::Ack | PacketKind::BinaryAck if id.is_none() => return Err(DecodeError::MissingAckId),
+        PacketKind::Ack | PacketKind::BinaryAck if id.is_none() => {
+            return Err(DecodeError::MissingAckId);
+        }
         PacketKind::Ack | PacketKind::BinaryAck => Shape::Array,
     };
     if json.is_empty() {
@@ -74,7 +97,11 @@ fn payload(kind: PacketKind, id: Option<u64>, json: Bytes, max_depth: usize) -> 
         Some(Head::Owned(name)) => Some(Str::from(name)),
         Some(Head::Range(range)) => {
             let slice = json.get(range.clone()).map(|_| json.slice(range));
-            Some(slice.and_then(|s| Str::from_utf8(s).ok()).ok_or(DecodeError::InvalidPayload)?)
+            Some(
+                slice
+                    .and_then(|s| Str::from_utf8(s).ok())
+                    .ok_or(DecodeError::InvalidPayload)?,
+            )
         }
     };
     Ok(Data::Json(RawJson { json, event }))
@@ -117,7 +144,11 @@ impl Cursor<'_> {
 
     /// `/<name>,` (or `/<name>` up to the end); `/` when absent. In protocol
     /// 4 a CONNECT namespace may carry `?<query>`.
-    fn namespace(&mut self, version: Version, kind: PacketKind) -> Result<(Str, Option<Str>), DecodeError> {
+    fn namespace(
+        &mut self,
+        version: Version,
+        kind: PacketKind,
+    ) -> Result<(Str, Option<Str>), DecodeError> {
         if self.peek() != Some(b'/') {
             return Ok((ROOT_NS, None));
         }
@@ -130,7 +161,10 @@ impl Cursor<'_> {
             Str::from_utf8(self.bytes.slice(range)).map_err(|_| DecodeError::BadNamespace)
         };
         if version == Version::V4 && kind == PacketKind::Connect {
-            if let Some(q) = rest.get(..len).and_then(|ns| ns.iter().position(|&b| b == b'?')) {
+            if let Some(q) = rest
+                .get(..len)
+                .and_then(|ns| ns.iter().position(|&b| b == b'?'))
+            {
                 return Ok((str_of(start..start + q)?, Some(str_of(start + q + 1..end)?)));
             }
         }
@@ -149,5 +183,71 @@ impl Cursor<'_> {
             self.pos += 1;
         }
         Ok(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_v5(frame: &str) -> Result<Decoded, DecodeError> {
+        decode(
+            &Str::from(frame.to_owned()),
+            Version::V5,
+            &DecoderConfig::default(),
+        )
+    }
+
+    #[test]
+    fn header_fields() {
+        let Ok(Decoded::Binary {
+            packet,
+            json,
+            attachments,
+        }) = decode_v5(r#"52-/a,7["x",1]"#)
+        else {
+            panic!("binary header expected")
+        };
+        assert_eq!(
+            (packet.kind, packet.ns.as_str(), packet.id, attachments),
+            (PacketKind::BinaryEvent, "/a", Some(7), 2)
+        );
+        assert_eq!(&json[..], br#"["x",1]"#);
+        let Ok(Decoded::Complete(packet)) = decode_v5("1/a") else {
+            panic!()
+        };
+        assert_eq!(
+            (packet.kind, packet.ns.as_str(), packet.data),
+            (PacketKind::Disconnect, "/a", Data::None)
+        );
+    }
+
+    #[test]
+    fn event_name_is_a_slice_of_the_frame() {
+        let frame = Str::from(r#"2["chat",{}]"#);
+        let Ok(Decoded::Complete(packet)) = decode(&frame, Version::V5, &DecoderConfig::default())
+        else {
+            panic!()
+        };
+        let Data::Json(raw) = &packet.data else {
+            panic!()
+        };
+        let name = raw.event.as_ref().unwrap();
+        assert_eq!(name.as_str(), "chat");
+        assert_eq!(name.as_bytes().as_ptr(), frame.as_bytes()[3..].as_ptr());
+    }
+
+    #[test]
+    fn floats_keep_their_exact_value() {
+        // Found by fuzzing: many-digit floats must parse to the nearest double.
+        let Ok(Decoded::Complete(packet)) = decode_v5(r#"2["a",-5.222222222222222e+39]"#) else {
+            panic!()
+        };
+        let f: f64 = packet.arg(0).unwrap();
+        assert_eq!(f, -5.222_222_222_222_222e39);
+        assert_eq!(
+            serde_json::to_string(&f).unwrap().parse::<f64>().unwrap(),
+            f
+        );
     }
 }

@@ -3,7 +3,10 @@
 
 use bytes::Bytes;
 use proptest::prelude::*;
-use sio_parser::{Decoder, DecoderConfig, Encoded, Encoder, MAX_ACK_ID, Packet, Parser, Value, Version, is_reserved_event};
+use sio_parser::{
+    Decoder, DecoderConfig, Encoded, Encoder, MAX_ACK_ID, Packet, Parser, Value, Version,
+    is_reserved_event,
+};
 
 fn leaf() -> impl Strategy<Value = Value> {
     prop_oneof![
@@ -12,7 +15,8 @@ fn leaf() -> impl Strategy<Value = Value> {
         any::<i64>().prop_map(Value::from),
         any::<u64>().prop_map(|n| Value::Number(n.into())),
         // Non-integral floats (integral ones are integers in JavaScript).
-        (-1e12f64..1e12).prop_map(|f| Value::Number(serde_json::Number::from_f64(f.trunc() + 0.5).unwrap())),
+        (-1e12f64..1e12)
+            .prop_map(|f| Value::Number(serde_json::Number::from_f64(f.trunc() + 0.5).unwrap())),
         "\\PC{0,12}".prop_map(Value::String),
         proptest::collection::vec(any::<u8>(), 0..40).prop_map(|b| Value::Binary(Bytes::from(b))),
     ]
@@ -40,7 +44,11 @@ fn ack_id() -> impl Strategy<Value = Option<u64>> {
 }
 
 fn decode(parser: Parser, version: Version, encoded: &Encoded) -> Packet {
-    let mut decoder = Decoder::new(parser, version, DecoderConfig::default().max_attachments(usize::MAX));
+    let mut decoder = Decoder::new(
+        parser,
+        version,
+        DecoderConfig::default().max_attachments(usize::MAX),
+    );
     let mut last = None;
     for message in encoded.messages() {
         assert!(last.is_none(), "packet completed before its last message");
@@ -49,8 +57,11 @@ fn decode(parser: Parser, version: Version, encoded: &Encoded) -> Packet {
     last.unwrap()
 }
 
-const SETUPS: [(Parser, Version); 3] =
-    [(Parser::Default, Version::V5), (Parser::Default, Version::V4), (Parser::MsgPack, Version::V5)];
+const SETUPS: [(Parser, Version); 3] = [
+    (Parser::Default, Version::V5),
+    (Parser::Default, Version::V4),
+    (Parser::MsgPack, Version::V5),
+];
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]

@@ -3,7 +3,9 @@
 
 use bytes::Bytes;
 use sio_engine::{Message, Str};
-use sio_parser::{Data, Decoder, DecoderConfig, Encoded, Encoder, Packet, PacketKind, Parser, Value, Version};
+use sio_parser::{
+    Data, Decoder, DecoderConfig, Encoded, Encoder, Packet, PacketKind, Parser, Value, Version,
+};
 
 /// The vectors of one file, read with [`Value`] so that keys keep their order.
 fn load(file: &str) -> Vec<Value> {
@@ -28,7 +30,10 @@ fn uint(v: &Value, key: &str) -> Option<u64> {
 }
 
 fn unhex(s: &str) -> Bytes {
-    let bytes = (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect::<Vec<u8>>();
+    let bytes = (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect::<Vec<u8>>();
     Bytes::from(bytes)
 }
 
@@ -38,14 +43,21 @@ fn model_value(v: &Value) -> Value {
         Value::Array(items) => Value::Array(items.iter().map(model_value).collect()),
         Value::Object(entries) => match entries.as_slice() {
             [(k, Value::String(hex))] if k == "$binary" => Value::Binary(unhex(hex)),
-            _ => Value::Object(entries.iter().map(|(k, v)| (k.clone(), model_value(v))).collect()),
+            _ => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), model_value(v)))
+                    .collect(),
+            ),
         },
         other => other.clone(),
     }
 }
 
 fn frames(vector: &Value) -> Vec<Message> {
-    let Some(Value::Array(frames)) = vector.get("frames") else { panic!("no frames") };
+    let Some(Value::Array(frames)) = vector.get("frames") else {
+        panic!("no frames")
+    };
     frames
         .iter()
         .map(|f| match (f.get("text"), f.get("binary")) {
@@ -56,11 +68,18 @@ fn frames(vector: &Value) -> Vec<Message> {
         .collect()
 }
 
-fn decode_all(decoder: &mut Decoder, messages: Vec<Message>) -> Result<Packet, sio_parser::DecodeError> {
+fn decode_all(
+    decoder: &mut Decoder,
+    messages: Vec<Message>,
+) -> Result<Packet, sio_parser::DecodeError> {
     let count = messages.len();
     for (i, message) in messages.into_iter().enumerate() {
         let packet = decoder.decode(message)?;
-        assert_eq!(packet.is_some(), i + 1 == count, "packet complete only at the last frame");
+        assert_eq!(
+            packet.is_some(),
+            i + 1 == count,
+            "packet complete only at the last frame"
+        );
         if let Some(packet) = packet {
             return Ok(packet);
         }
@@ -90,7 +109,12 @@ fn model_packet(vector: &Value, version: Version) -> Packet {
         (None, Some(q)) => Data::Query(Str::from(q.to_owned())),
         (None, None) => Data::None,
     };
-    Packet { kind, ns: Str::from(ns.to_owned()), id: uint(p, "id"), data }
+    Packet {
+        kind,
+        ns: Str::from(ns.to_owned()),
+        id: uint(p, "id"),
+        data,
+    }
 }
 
 fn check_decoded(name: &str, got: &Packet, want: &Packet) {
@@ -103,7 +127,9 @@ fn check_decoded(name: &str, got: &Packet, want: &Packet) {
         (_, Data::Value(want_value)) => {
             let got_value: Value = got.data_as().unwrap();
             // A numeric event name is reported as text once decoded to values.
-            if got.kind.is_event() && matches!(want_value, Value::Array(items) if matches!(items.first(), Some(Value::Number(_)))) {
+            if got.kind.is_event()
+                && matches!(want_value, Value::Array(items) if matches!(items.first(), Some(Value::Number(_))))
+            {
                 assert_eq!(got.event_name(), Some("42"), "{name}");
                 return;
             }
@@ -124,13 +150,24 @@ fn run_default(file: &str, version: Version) -> usize {
         let want = model_packet(vector, version);
         let config = DecoderConfig::default().allow_connect_error(true);
         let mut decoder = Decoder::new(Parser::Default, version, config);
-        let got = decode_all(&mut decoder, frames(vector)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let got =
+            decode_all(&mut decoder, frames(vector)).unwrap_or_else(|e| panic!("{name}: {e}"));
         check_decoded(name, &got, &want);
-        let encoded = Encoder::new(Parser::Default, version).packet(&want).unwrap();
-        assert_eq!(encoded_messages(&encoded), frames(vector), "{name}: encoding");
+        let encoded = Encoder::new(Parser::Default, version)
+            .packet(&want)
+            .unwrap();
+        assert_eq!(
+            encoded_messages(&encoded),
+            frames(vector),
+            "{name}: encoding"
+        );
         // Forwarding the decoded packet as-is gives Node's bytes back too.
         let again = Encoder::new(Parser::Default, version).packet(&got).unwrap();
-        assert_eq!(encoded_messages(&again), frames(vector), "{name}: re-encoding");
+        assert_eq!(
+            encoded_messages(&again),
+            frames(vector),
+            "{name}: re-encoding"
+        );
     }
     vectors.len()
 }
@@ -153,11 +190,18 @@ fn msgpack_parser() {
         let want = model_packet(vector, Version::V5);
         let config = DecoderConfig::default().allow_connect_error(true);
         let mut decoder = Decoder::new(Parser::MsgPack, Version::V5, config);
-        let got = decode_all(&mut decoder, frames(vector)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let got =
+            decode_all(&mut decoder, frames(vector)).unwrap_or_else(|e| panic!("{name}: {e}"));
         check_decoded(name, &got, &want);
         if vector.get("encode") == Some(&Value::Bool(true)) {
-            let encoded = Encoder::new(Parser::MsgPack, Version::V5).packet(&want).unwrap();
-            assert_eq!(encoded_messages(&encoded), frames(vector), "{name}: encoding");
+            let encoded = Encoder::new(Parser::MsgPack, Version::V5)
+                .packet(&want)
+                .unwrap();
+            assert_eq!(
+                encoded_messages(&encoded),
+                frames(vector),
+                "{name}: encoding"
+            );
         }
     }
     assert!(vectors.len() >= 15);
@@ -167,8 +211,14 @@ fn run_invalid(file: &str, parser: Parser) -> usize {
     let vectors = load(file);
     for vector in &vectors {
         let name = text(vector, "name");
-        let mut decoder = Decoder::new(parser, Version::V5, DecoderConfig::default().allow_connect_error(true));
-        let result = frames(vector).into_iter().try_for_each(|m| decoder.decode(m).map(drop));
+        let mut decoder = Decoder::new(
+            parser,
+            Version::V5,
+            DecoderConfig::default().allow_connect_error(true),
+        );
+        let result = frames(vector)
+            .into_iter()
+            .try_for_each(|m| decoder.decode(m).map(drop));
         assert!(result.is_err(), "{name}: accepted");
     }
     vectors.len()
@@ -188,7 +238,10 @@ fn invalid_msgpack_inputs_are_refused() {
 #[test]
 fn typed_encoder_matches_node() {
     let find = |file: &str, name: &str| {
-        let v = load(file).into_iter().find(|v| text(v, "name") == name).unwrap();
+        let v = load(file)
+            .into_iter()
+            .find(|v| text(v, "name") == name)
+            .unwrap();
         frames(&v)
     };
     let json5 = Encoder::new(Parser::Default, Version::V5);
@@ -197,39 +250,89 @@ fn typed_encoder_matches_node() {
         user: &'static str,
         text: &'static str,
     }
-    let small = Chat { user: "a", text: "hi" };
-    assert_eq!(encoded_messages(&json5.event("/", "chat", &(&small,), None).unwrap()), find("default-v5.json", "event small"));
-    assert_eq!(encoded_messages(&json5.event("/", "hello", &[0u8; 0], None).unwrap()), find("default-v5.json", "event name only"));
+    let small = Chat {
+        user: "a",
+        text: "hi",
+    };
     assert_eq!(
-        encoded_messages(&json5.event("/", "file", &(Bytes::from_static(&[1, 2, 3]),), None).unwrap()),
+        encoded_messages(&json5.event("/", "chat", &(&small,), None).unwrap()),
+        find("default-v5.json", "event small")
+    );
+    assert_eq!(
+        encoded_messages(&json5.event("/", "hello", &[0u8; 0], None).unwrap()),
+        find("default-v5.json", "event name only")
+    );
+    assert_eq!(
+        encoded_messages(
+            &json5
+                .event("/", "file", &(Bytes::from_static(&[1, 2, 3]),), None)
+                .unwrap()
+        ),
         find("default-v5.json", "binary event")
     );
     assert_eq!(
-        encoded_messages(&json5.ack("/", 456, &(Bytes::from_static(&[3, 2, 1]),)).unwrap()),
+        encoded_messages(
+            &json5
+                .ack("/", 456, &(Bytes::from_static(&[3, 2, 1]),))
+                .unwrap()
+        ),
         find("default-v5.json", "binary ack")
     );
     assert_eq!(
-        encoded_messages(&json5.connect("/", "oSO0OpakMV_3jnilAAAA", Some("YHcX2sdAF1z_aOgQAAAB")).unwrap()),
+        encoded_messages(
+            &json5
+                .connect("/", "oSO0OpakMV_3jnilAAAA", Some("YHcX2sdAF1z_aOgQAAAB"))
+                .unwrap()
+        ),
         find("default-v5.json", "connect sid pid")
     );
     let data = serde_json::json!({"code": 42});
     assert_eq!(
-        encoded_messages(&json5.connect_error("/admin", "refused", Some(&data)).unwrap()),
+        encoded_messages(
+            &json5
+                .connect_error("/admin", "refused", Some(&data))
+                .unwrap()
+        ),
         find("default-v5.json", "connect_error data")
     );
-    assert_eq!(encoded_messages(&json5.disconnect("/admin").unwrap()), find("default-v5.json", "disconnect admin"));
+    assert_eq!(
+        encoded_messages(&json5.disconnect("/admin").unwrap()),
+        find("default-v5.json", "disconnect admin")
+    );
 
     let json4 = Encoder::new(Parser::Default, Version::V4);
-    assert_eq!(encoded_messages(&json4.connect("/admin", "ignored", None).unwrap()), find("default-v4.json", "connect admin"));
     assert_eq!(
-        encoded_messages(&json4.connect_error::<()>("/admin", "Not authorized", None).unwrap()),
+        encoded_messages(&json4.connect("/admin", "ignored", None).unwrap()),
+        find("default-v4.json", "connect admin")
+    );
+    assert_eq!(
+        encoded_messages(
+            &json4
+                .connect_error::<()>("/admin", "Not authorized", None)
+                .unwrap()
+        ),
         find("default-v4.json", "error string")
     );
 
     let mp = Encoder::new(Parser::MsgPack, Version::V5);
-    assert_eq!(encoded_messages(&mp.event("/", "chat", &(&small,), None).unwrap()), find("msgpack.json", "event small"));
-    assert_eq!(encoded_messages(&mp.event("/admin", "hello", &(1,), Some(456)).unwrap()), find("msgpack.json", "event ack"));
-    assert_eq!(encoded_messages(&mp.ack("/", 7, &("ok", Bytes::from_static(&[9]))).unwrap()), find("msgpack.json", "ack"));
-    assert_eq!(encoded_messages(&mp.connect("/", "oSO0OpakMV_3jnilAAAA", None).unwrap()), find("msgpack.json", "connect sid"));
-    assert_eq!(encoded_messages(&mp.disconnect("/admin").unwrap()), find("msgpack.json", "disconnect"));
+    assert_eq!(
+        encoded_messages(&mp.event("/", "chat", &(&small,), None).unwrap()),
+        find("msgpack.json", "event small")
+    );
+    assert_eq!(
+        encoded_messages(&mp.event("/admin", "hello", &(1,), Some(456)).unwrap()),
+        find("msgpack.json", "event ack")
+    );
+    assert_eq!(
+        encoded_messages(&mp.ack("/", 7, &("ok", Bytes::from_static(&[9]))).unwrap()),
+        find("msgpack.json", "ack")
+    );
+    assert_eq!(
+        encoded_messages(&mp.connect("/", "oSO0OpakMV_3jnilAAAA", None).unwrap()),
+        find("msgpack.json", "connect sid")
+    );
+    assert_eq!(
+        encoded_messages(&mp.disconnect("/admin").unwrap()),
+        find("msgpack.json", "disconnect")
+    );
 }

@@ -13,7 +13,11 @@ use crate::value::Value;
 
 /// Decodes one binary message into a packet.
 pub(crate) fn decode(data: &[u8], config: &DecoderConfig) -> Result<Packet, DecodeError> {
-    let mut reader = Reader { buf: data, pos: 0, max_depth: config.max_depth };
+    let mut reader = Reader {
+        buf: data,
+        pos: 0,
+        max_depth: config.max_depth,
+    };
     let top = reader.value(0)?;
     if reader.pos != data.len() {
         return Err(malformed("trailing bytes"));
@@ -47,7 +51,11 @@ pub(crate) fn decode(data: &[u8], config: &DecoderConfig) -> Result<Packet, Deco
     };
     let id = match id {
         None => None,
-        Some(v) => Some(integer(&v).filter(|n| *n <= MAX_ACK_ID).ok_or(DecodeError::BadAckId)?),
+        Some(v) => Some(
+            integer(&v)
+                .filter(|n| *n <= MAX_ACK_ID)
+                .ok_or(DecodeError::BadAckId)?,
+        ),
     };
     let valid = match (kind, &payload) {
         (PacketKind::Connect, None) | (PacketKind::Disconnect, None) => true,
@@ -105,8 +113,14 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn take(&mut self, n: usize) -> Result<&[u8], DecodeError> {
-        let end = self.pos.checked_add(n).ok_or_else(|| malformed("length overflow"))?;
-        let bytes = self.buf.get(self.pos..end).ok_or_else(|| malformed("unexpected end"))?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .ok_or_else(|| malformed("length overflow"))?;
+        let bytes = self
+            .buf
+            .get(self.pos..end)
+            .ok_or_else(|| malformed("unexpected end"))?;
         self.pos = end;
         Ok(bytes)
     }
@@ -125,7 +139,8 @@ impl Reader<'_> {
         Ok(match width {
             1 => usize::from(self.u8()?),
             2 => usize::from(u16::from_be_bytes(self.array()?)),
-            _ => usize::try_from(u32::from_be_bytes(self.array()?)).map_err(|_| malformed("length"))?,
+            _ => usize::try_from(u32::from_be_bytes(self.array()?))
+                .map_err(|_| malformed("length"))?,
         })
     }
 
@@ -192,7 +207,9 @@ impl Reader<'_> {
 
     fn enter(&self, depth: usize) -> Result<usize, DecodeError> {
         if depth >= self.max_depth {
-            return Err(DecodeError::TooDeep { limit: self.max_depth });
+            return Err(DecodeError::TooDeep {
+                limit: self.max_depth,
+            });
         }
         Ok(depth + 1)
     }
@@ -225,13 +242,73 @@ impl Reader<'_> {
     }
 }
 
-/// JavaScript has one number type: an integral float within the safe range
-/// is the same number as the integer (and notepack writes it as one).
+/// JavaScript has one number type: an integral float is the same number as
+/// the integer, and notepack writes integral numbers as integers (as does
+/// our encoder), so such floats are read as integers.
 fn float(f: f64) -> Value {
-    const SAFE: f64 = MAX_ACK_ID as f64;
-    if f.fract() == 0.0 && (-SAFE..=SAFE).contains(&f) {
-        #[allow(clippy::cast_possible_truncation)]
-        return Value::Number((f as i64).into());
+    if f.fract() == 0.0 {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
+            return Value::Number((f as u64).into());
+        } else if (-9_223_372_036_854_775_808.0..0.0).contains(&f) {
+            return Value::Number((f as i64).into());
+        }
     }
     serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn packet(bytes: &[u8]) -> Result<Packet, DecodeError> {
+        decode(bytes, &DecoderConfig::default())
+    }
+
+    /// `{"type":2,"nsp":"/","data":["a", <float64 f>]}`
+    fn event_with_float(f: f64) -> Vec<u8> {
+        let mut out = vec![
+            0x83, 0xa4, b't', b'y', b'p', b'e', 0x02, 0xa3, b'n', b's', b'p', 0xa1, b'/',
+        ];
+        out.extend_from_slice(&[0xa4, b'd', b'a', b't', b'a', 0x92, 0xa1, b'a', 0xcb]);
+        out.extend_from_slice(&f.to_be_bytes());
+        out
+    }
+
+    #[test]
+    fn integral_floats_are_integers() {
+        // Found by fuzzing: a float the encoder writes back as an integer.
+        for (f, want) in [
+            (2.0, Value::from(2)),
+            (
+                -2.848_394_298_930_495_5e18,
+                Value::from(-2_848_394_298_930_495_488),
+            ),
+        ] {
+            let p = packet(&event_with_float(f)).unwrap();
+            assert_eq!(p.arg_values().unwrap(), vec![want]);
+        }
+        let p = packet(&event_with_float(1.5)).unwrap();
+        assert_eq!(p.arg::<f64>(0).unwrap(), 1.5);
+    }
+
+    #[test]
+    fn undefined_and_extensions() {
+        // {"type":1,"nsp":"/","data":undefined} is a DISCONNECT without data.
+        let undefined = [
+            0x83, 0xa4, b't', b'y', b'p', b'e', 0x01, 0xa3, b'n', b's', b'p', 0xa1, b'/', 0xa4,
+            b'd', b'a', b't', b'a', 0xd4, 0, 0,
+        ];
+        assert_eq!(packet(&undefined).unwrap().data, Data::None);
+        // A Date (fixext 8, type 0) is not supported.
+        let mut date = event_with_float(0.0);
+        let at = date.len() - 9;
+        date.truncate(at);
+        date.extend_from_slice(&[0xd7, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        assert!(matches!(packet(&date), Err(DecodeError::Malformed(_))));
+        // Trailing bytes after the packet are refused.
+        let mut trailing = event_with_float(1.5);
+        trailing.push(0xc0);
+        assert!(matches!(packet(&trailing), Err(DecodeError::Malformed(_))));
+    }
 }

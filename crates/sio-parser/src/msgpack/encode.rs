@@ -150,7 +150,9 @@ fn write_map_len(out: &mut Vec<u8>, len: u32) {
 fn write_len(out: &mut Vec<u8>, len: usize, fix: Option<(u8, usize)>, markers: [u8; 3]) {
     match fix {
         Some((marker, limit)) if len < limit => out.push(marker | len as u8),
-        _ if len < 0x100 && markers[0] != markers[1] => out.extend_from_slice(&[markers[0], len as u8]),
+        _ if len < 0x100 && markers[0] != markers[1] => {
+            out.extend_from_slice(&[markers[0], len as u8])
+        }
         _ if len < 0x1_0000 => {
             out.push(markers[1]);
             out.extend_from_slice(&(len as u16).to_be_bytes());

@@ -28,7 +28,10 @@ impl<'de> Deserializer<'de> for &'de Value {
             Value::String(s) => visitor.visit_borrowed_str(s),
             Value::Binary(b) => visitor.visit_borrowed_bytes(b),
             Value::Array(items) => visitor.visit_seq(Seq(items.iter())),
-            Value::Object(entries) => visitor.visit_map(Map { iter: entries.iter(), value: None }),
+            Value::Object(entries) => visitor.visit_map(Map {
+                iter: entries.iter(),
+                value: None,
+            }),
         }
     }
 
@@ -50,7 +53,9 @@ impl<'de> Deserializer<'de> for &'de Value {
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DataError> {
         match self {
             // Lets `Vec<u8>` read binary data as well.
-            Value::Binary(b) => visitor.visit_seq(de::value::SeqDeserializer::new(b.iter().copied())),
+            Value::Binary(b) => {
+                visitor.visit_seq(de::value::SeqDeserializer::new(b.iter().copied()))
+            }
             _ => self.deserialize_any(visitor),
         }
     }
@@ -65,7 +70,10 @@ impl<'de> Deserializer<'de> for &'de Value {
             Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
             Value::Object(entries) => match entries.as_slice() {
                 [(variant, value)] => visitor.visit_enum(Enum { variant, value }),
-                _ => Err(de::Error::invalid_length(entries.len(), &"an object with one key")),
+                _ => Err(de::Error::invalid_length(
+                    entries.len(),
+                    &"an object with one key",
+                )),
             },
             _ => Err(de::Error::invalid_type(unexpected(self), &"an enum")),
         }
@@ -167,7 +175,10 @@ impl<'de> VariantAccess<'de> for &'de Value {
     fn unit_variant(self) -> Result<(), DataError> {
         match self {
             Value::Null => Ok(()),
-            other => Err(de::Error::invalid_type(unexpected(other), &"a unit variant")),
+            other => Err(de::Error::invalid_type(
+                unexpected(other),
+                &"a unit variant",
+            )),
         }
     }
 
@@ -175,7 +186,11 @@ impl<'de> VariantAccess<'de> for &'de Value {
         seed.deserialize(self)
     }
 
-    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, DataError> {
+    fn tuple_variant<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, DataError> {
         self.deserialize_seq(visitor)
     }
 

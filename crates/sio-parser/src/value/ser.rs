@@ -101,7 +101,10 @@ impl ser::Serializer for ValueSerializer {
         variant: &'static str,
         value: &T,
     ) -> Result<Value, EncodeError> {
-        Ok(Value::Object(vec![(variant.to_owned(), value.serialize(self)?)]))
+        Ok(Value::Object(vec![(
+            variant.to_owned(),
+            value.serialize(self)?,
+        )]))
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<SeqBuilder, EncodeError> {
         Ok(SeqBuilder(Vec::with_capacity(len.unwrap_or(0))))
@@ -123,10 +126,16 @@ impl ser::Serializer for ValueSerializer {
         variant: &'static str,
         len: usize,
     ) -> Result<Variant<SeqBuilder>, EncodeError> {
-        Ok(Variant { name: variant, inner: SeqBuilder(Vec::with_capacity(len)) })
+        Ok(Variant {
+            name: variant,
+            inner: SeqBuilder(Vec::with_capacity(len)),
+        })
     }
     fn serialize_map(self, len: Option<usize>) -> Result<MapBuilder, EncodeError> {
-        Ok(MapBuilder { entries: Vec::with_capacity(len.unwrap_or(0)), key: None })
+        Ok(MapBuilder {
+            entries: Vec::with_capacity(len.unwrap_or(0)),
+            key: None,
+        })
     }
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<MapBuilder, EncodeError> {
         self.serialize_map(Some(len))
@@ -138,7 +147,13 @@ impl ser::Serializer for ValueSerializer {
         variant: &'static str,
         len: usize,
     ) -> Result<Variant<MapBuilder>, EncodeError> {
-        Ok(Variant { name: variant, inner: MapBuilder { entries: Vec::with_capacity(len), key: None } })
+        Ok(Variant {
+            name: variant,
+            inner: MapBuilder {
+                entries: Vec::with_capacity(len),
+                key: None,
+            },
+        })
     }
 }
 
@@ -192,7 +207,9 @@ fn key_string(value: Value) -> Result<String, EncodeError> {
         Value::String(s) => Ok(s),
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(b.to_string()),
-        _ => Err(EncodeError::Serialize("map key must be a string".to_owned())),
+        _ => Err(EncodeError::Serialize(
+            "map key must be a string".to_owned(),
+        )),
     }
 }
 
@@ -224,7 +241,8 @@ impl ser::SerializeStruct for MapBuilder {
         key: &'static str,
         value: &T,
     ) -> Result<(), EncodeError> {
-        self.entries.push((key.to_owned(), Value::from_serialize(value)?));
+        self.entries
+            .push((key.to_owned(), Value::from_serialize(value)?));
         Ok(())
     }
     fn end(self) -> Result<Value, EncodeError> {
@@ -245,7 +263,10 @@ impl ser::SerializeTupleVariant for Variant<SeqBuilder> {
         ser::SerializeSeq::serialize_element(&mut self.inner, value)
     }
     fn end(self) -> Result<Value, EncodeError> {
-        Ok(Value::Object(vec![(self.name.to_owned(), Value::Array(self.inner.0))]))
+        Ok(Value::Object(vec![(
+            self.name.to_owned(),
+            Value::Array(self.inner.0),
+        )]))
     }
 }
 
@@ -260,6 +281,9 @@ impl ser::SerializeStructVariant for Variant<MapBuilder> {
         ser::SerializeStruct::serialize_field(&mut self.inner, key, value)
     }
     fn end(self) -> Result<Value, EncodeError> {
-        Ok(Value::Object(vec![(self.name.to_owned(), Value::Object(self.inner.entries))]))
+        Ok(Value::Object(vec![(
+            self.name.to_owned(),
+            Value::Object(self.inner.entries),
+        )]))
     }
 }
