@@ -4,16 +4,18 @@
 //! session's next deadline, a cancelled pending poll and the handler's own
 //! futures, then drains what the session wants sent and heard.
 
-use std::future::{pending, poll_fn};
+use std::future::{Future, pending, poll_fn};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{SinkExt as _, StreamExt as _};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use sio_engine::{
-    CloseReason, Event, Message, PollReply, RequestError, Session, Str, Transmit, WsFrame,
+    CloseReason, Event, Message, PollReply, RequestError, SendError, Session, Str, Transmit,
+    WsFrame,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_tungstenite::WebSocketStream;
@@ -66,6 +68,13 @@ pub(crate) struct Driver<C> {
     pub(crate) close_rx: watch::Receiver<Option<CloseReason>>,
     pub(crate) pending_get: Option<oneshot::Sender<Result<PollReply, RequestError>>>,
     pub(crate) ws: Option<Box<WsStream>>,
+    /// A message the session refused as full, retried before any other:
+    /// while it waits the socket channel fills up and
+    /// [`EngineSocket::send`](super::EngineSocket::send) reports `Full`.
+    pub(crate) held: Option<Message>,
+    /// Longest wait for the WebSocket to take a frame (the ping timeout):
+    /// a client that stops reading cannot stall its task for longer.
+    pub(crate) write_timeout: Duration,
 }
 
 enum Step {
@@ -94,7 +103,7 @@ impl<C: ConnHandler> Driver<C> {
             self.apply(step).await;
         }
         if let Some(mut ws) = self.ws.take() {
-            let _ = WebSocketStream::close(&mut *ws, None).await;
+            let _ = within(self.write_timeout, WebSocketStream::close(&mut *ws, None)).await;
         }
         tracing::debug!(sid = %self.shared.sid, "session task ended");
     }
@@ -105,7 +114,7 @@ impl<C: ConnHandler> Driver<C> {
         tokio::select! {
             biased;
             frame = ws_next(&mut self.ws) => Step::Ws(frame),
-            Some(msg) = self.msg_rx.recv() => Step::Msg(msg),
+            Some(msg) = self.msg_rx.recv(), if self.held.is_none() => Step::Msg(msg),
             cmd = self.cmd_rx.recv() => Step::Cmd(cmd),
             Ok(()) = self.close_rx.changed() => Step::CloseRequested,
             () = get_closed(&mut self.pending_get) => Step::PollCancelled,
@@ -136,8 +145,10 @@ impl<C: ConnHandler> Driver<C> {
     }
 
     fn send(&mut self, msg: Message) {
-        if let Err(e) = self.session.send(msg) {
-            tracing::debug!(sid = %self.shared.sid, "message dropped: {e}");
+        match self.session.send(msg.clone()) {
+            Ok(()) => {}
+            Err(SendError::Full) => self.held = Some(msg),
+            Err(e) => tracing::debug!(sid = %self.shared.sid, "message dropped: {e}"),
         }
     }
 
@@ -166,7 +177,8 @@ impl<C: ConnHandler> Driver<C> {
             }
             Command::Ws(ws) => {
                 if let Some(mut old) = self.ws.replace(ws) {
-                    let _ = WebSocketStream::close(&mut *old, None).await;
+                    let _ =
+                        within(self.write_timeout, WebSocketStream::close(&mut *old, None)).await;
                 }
             }
             Command::WsFailed => self.session.handle_ws_closed(now, true),
@@ -186,14 +198,14 @@ impl<C: ConnHandler> Driver<C> {
             Some(Ok(tungstenite::Message::Close(_))) => {
                 if let Some(ws) = self.ws.as_mut() {
                     // Sends tungstenite's queued reply to the close frame.
-                    let _ = ws.flush().await;
+                    let _ = within(self.write_timeout, ws.flush()).await;
                 }
                 self.drop_ws(now, false).await;
             }
             Some(Ok(_)) => {
                 // Ping: tungstenite queued the pong; send it now.
                 if let Some(ws) = self.ws.as_mut() {
-                    if ws.flush().await.is_err() {
+                    if !within(self.write_timeout, ws.flush()).await {
                         self.drop_ws(now, true).await;
                     }
                 }
@@ -205,7 +217,11 @@ impl<C: ConnHandler> Driver<C> {
                         code: CloseCode::Size,
                         reason: Utf8Bytes::from_static(""),
                     };
-                    let _ = WebSocketStream::close(&mut **ws, Some(frame)).await;
+                    let _ = within(
+                        self.write_timeout,
+                        WebSocketStream::close(&mut **ws, Some(frame)),
+                    )
+                    .await;
                 }
                 self.drop_ws(now, true).await;
             }
@@ -224,7 +240,13 @@ impl<C: ConnHandler> Driver<C> {
     /// session has nothing more to say.
     async fn settle(&mut self) {
         loop {
+            if let Some(msg) = self.held.take() {
+                self.send(msg);
+            }
             for _ in 0..MSG_BATCH {
+                if self.held.is_some() {
+                    break;
+                }
                 match self.msg_rx.try_recv() {
                     Ok(msg) => self.send(msg),
                     Err(_) => break,
@@ -243,7 +265,7 @@ impl<C: ConnHandler> Driver<C> {
                     Event::Closed(reason) => self.conn.on_close(reason),
                 }
             }
-            if !heard && self.msg_rx.is_empty() {
+            if !heard && (self.held.is_some() || self.msg_rx.is_empty()) {
                 return;
             }
         }
@@ -267,7 +289,7 @@ impl<C: ConnHandler> Driver<C> {
                         },
                         WsFrame::Binary(data) => tungstenite::Message::Binary(data),
                     };
-                    if ws.feed(msg).await.is_err() {
+                    if !within(self.write_timeout, ws.feed(msg)).await {
                         self.drop_ws(now(), true).await;
                         dirty = false;
                     } else {
@@ -276,18 +298,19 @@ impl<C: ConnHandler> Driver<C> {
                 }
                 Transmit::CloseWs => {
                     if dirty && let Some(ws) = self.ws.as_mut() {
-                        let _ = ws.flush().await;
+                        let _ = within(self.write_timeout, ws.flush()).await;
                     }
                     dirty = false;
                     if let Some(mut ws) = self.ws.take() {
-                        let _ = WebSocketStream::close(&mut *ws, None).await;
+                        let _ = within(self.write_timeout, WebSocketStream::close(&mut *ws, None))
+                            .await;
                     }
                 }
             }
         }
         if dirty
             && let Some(ws) = self.ws.as_mut()
-            && ws.flush().await.is_err()
+            && !within(self.write_timeout, ws.flush()).await
         {
             self.drop_ws(now(), true).await;
         }
@@ -309,6 +332,14 @@ impl<C> std::fmt::Debug for Driver<C> {
             .field("sid", &self.shared.sid)
             .finish_non_exhaustive()
     }
+}
+
+/// Runs a WebSocket write with a time limit; true when it succeeded.
+async fn within<F>(limit: Duration, write: F) -> bool
+where
+    F: Future<Output = Result<(), tungstenite::Error>>,
+{
+    matches!(tokio::time::timeout(limit, write).await, Ok(Ok(())))
 }
 
 async fn ws_next(

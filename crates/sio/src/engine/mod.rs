@@ -119,6 +119,8 @@ impl<H: EngineHandler> Engine<H> {
             close_rx,
             pending_get,
             ws,
+            held: None,
+            write_timeout: self.config.session.ping_timeout,
         };
         tokio::spawn(driver.run());
         Ok(())

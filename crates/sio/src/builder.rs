@@ -1,0 +1,312 @@
+//! [`SocketIoBuilder`]: every setting of the server (the engine's and
+//! socket.io's), its namespaces, state and hooks; [`SocketIoBuilder::build`]
+//! freezes them into a [`SocketIo`].
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use sio_adapter::{AckResponse, AckSink, AdapterFactory};
+use sio_parser::{DecoderConfig, Encoder, Parser, Value, Version};
+
+use crate::engine::EngineConfig;
+use crate::error::HandlerError;
+use crate::handler::ConnectHandler;
+use crate::io::SocketIo;
+use crate::ns::{Ns, NsTable};
+use crate::socket::SocketRef;
+use crate::state::StateMap;
+
+type ErrorHook = Arc<dyn Fn(&SocketRef, &HandlerError) + Send + Sync>;
+type ServerSideFn = Arc<dyn Fn(Vec<Value>, Option<AckSink>) -> BoxFuture<'static, ()> + Send + Sync>;
+
+/// The frozen settings every part of the server reads.
+pub(crate) struct Config {
+    pub(crate) encoder: Encoder,
+    pub(crate) parser: Parser,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) ack_timeout: Duration,
+    pub(crate) max_pending_acks: usize,
+    pub(crate) max_ns_children: usize,
+    pub(crate) max_ns_name_len: usize,
+    pub(crate) decoder: DecoderConfig,
+    pub(crate) state: StateMap,
+    pub(crate) error_hook: ErrorHook,
+    pub(crate) server_side: Option<ServerSideFn>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("parser", &self.parser)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("ack_timeout", &self.ack_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`SocketIo`]. Start with [`SocketIo::builder`].
+///
+/// | setting | default |
+/// |---|---|
+/// | [`path`](Self::path) | `/socket.io/` |
+/// | [`connect_timeout`](Self::connect_timeout) | 45 s |
+/// | [`ack_timeout`](Self::ack_timeout) | 5 s |
+/// | [`max_buffer`](Self::max_buffer) | 1024 packets per connection |
+/// | [`max_pending_acks`](Self::max_pending_acks) | 1024 per socket |
+/// | [`max_dynamic_children`](Self::max_dynamic_children) | 10 000 per family |
+/// | [`max_ns_name_len`](Self::max_ns_name_len) | 256 bytes |
+/// | [`max_attachments`](Self::max_attachments) | 10 per packet |
+/// | [`parser`](Self::parser) | [`Parser::Default`] |
+/// | [`adapter`](Self::adapter) | the in-memory adapter |
+/// | engine options ([`engine`](Self::engine)) | see [`EngineConfig`] |
+pub struct SocketIoBuilder {
+    engine: EngineConfig,
+    connect_timeout: Duration,
+    ack_timeout: Duration,
+    parser: Parser,
+    max_pending_acks: usize,
+    max_ns_children: usize,
+    max_ns_name_len: usize,
+    max_attachments: usize,
+    max_payload: u64,
+    factory: Option<Arc<dyn AdapterFactory>>,
+    state: StateMap,
+    error_hook: ErrorHook,
+    server_side: Option<ServerSideFn>,
+    exact: Vec<(String, Ns)>,
+    dynamic: Vec<(crate::ns::NsMatcher, Ns)>,
+}
+
+impl fmt::Debug for SocketIoBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SocketIoBuilder")
+            .field("engine", &self.engine)
+            .field("namespaces", &self.exact.iter().map(|(n, _)| n).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for SocketIoBuilder {
+    fn default() -> Self {
+        Self {
+            engine: EngineConfig::default().path("/socket.io/").socket_buffer(1024),
+            connect_timeout: Duration::from_secs(45),
+            ack_timeout: Duration::from_secs(5),
+            parser: Parser::Default,
+            max_pending_acks: 1024,
+            max_ns_children: 10_000,
+            max_ns_name_len: 256,
+            max_attachments: 10,
+            max_payload: 1_000_000,
+            factory: None,
+            state: StateMap::default(),
+            error_hook: Arc::new(|socket, err| {
+                tracing::warn!(id = %socket.id(), ns = %err.ns, event = %err.event, "handler not called: {}", err.error);
+            }),
+            server_side: None,
+            exact: Vec::new(),
+            dynamic: Vec::new(),
+        }
+    }
+}
+
+impl SocketIoBuilder {
+    /// Replaces the engine settings (ping, payload, transports, CORS
+    /// origins, ...). Its path is kept as given: set it with
+    /// [`EngineConfig::path`] or [`SocketIoBuilder::path`] afterwards.
+    pub fn engine(mut self, engine: EngineConfig) -> Self {
+        self.engine = engine;
+        self
+    }
+
+    /// Changes the engine settings in place, e.g.
+    /// `.engine_with(|e| e.ping_interval(d))`.
+    pub fn engine_with(mut self, f: impl FnOnce(EngineConfig) -> EngineConfig) -> Self {
+        self.engine = f(self.engine);
+        self
+    }
+
+    /// The path served (default `/socket.io/`).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.engine = self.engine.path(path);
+        self
+    }
+
+    /// [`pingInterval`] Time between two server pings. Default 25 s.
+    pub fn ping_interval(mut self, d: Duration) -> Self {
+        self.engine = self.engine.ping_interval(d);
+        self
+    }
+
+    /// [`pingTimeout`] How long to wait for a pong. Default 20 s.
+    pub fn ping_timeout(mut self, d: Duration) -> Self {
+        self.engine = self.engine.ping_timeout(d);
+        self
+    }
+
+    /// [`maxHttpBufferSize`] Largest message (and largest total of one
+    /// packet's binary attachments), in bytes. Default 1,000,000.
+    pub fn max_payload(mut self, bytes: u64) -> Self {
+        self.engine = self.engine.max_payload(bytes);
+        self.max_payload = bytes;
+        self
+    }
+
+    /// [`allowEIO3`] Accept socket.io-client 2.x (protocol 4 over Engine.IO
+    /// 3). Default false.
+    pub fn allow_eio3(mut self, allow: bool) -> Self {
+        self.engine = self.engine.allow_eio3(allow);
+        self
+    }
+
+    /// [`connectTimeout`] How long a connection may stay without joining
+    /// any namespace before it is closed. Default 45 s.
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// Default time to wait for acknowledgements. Default 5 s.
+    pub fn ack_timeout(mut self, d: Duration) -> Self {
+        self.ack_timeout = d;
+        self
+    }
+
+    /// The packet format of every client. Default [`Parser::Default`].
+    pub fn parser(mut self, parser: Parser) -> Self {
+        self.parser = parser;
+        self
+    }
+
+    /// The adapter factory (e.g. a cluster adapter). Default: in memory.
+    pub fn adapter(mut self, factory: impl AdapterFactory) -> Self {
+        self.factory = Some(Arc::new(factory));
+        self
+    }
+
+    /// Adds shared state, extracted with [`State<T>`](crate::State) (one
+    /// value per type).
+    pub fn with_state<T: Clone + Send + Sync + 'static>(mut self, state: T) -> Self {
+        self.state.insert(state);
+        self
+    }
+
+    /// Most packets queued for one connection. When full, emits fail with
+    /// [`SendError::BufferFull`](crate::SendError::BufferFull), volatile
+    /// emits and broadcasts skip it. Default 1024.
+    pub fn max_buffer(mut self, packets: usize) -> Self {
+        self.engine = self.engine.socket_buffer(packets);
+        self
+    }
+
+    /// Most acknowledgements one socket may have outstanding. Default 1024.
+    pub fn max_pending_acks(mut self, n: usize) -> Self {
+        self.max_pending_acks = n.max(1);
+        self
+    }
+
+    /// Most children of one dynamic namespace family (empty ones are
+    /// dropped to make room). Default 10 000.
+    pub fn max_dynamic_children(mut self, n: usize) -> Self {
+        self.max_ns_children = n;
+        self
+    }
+
+    /// Longest namespace name a client may ask for. Default 256 bytes.
+    pub fn max_ns_name_len(mut self, n: usize) -> Self {
+        self.max_ns_name_len = n;
+        self
+    }
+
+    /// Most binary attachments in one packet. Default 10.
+    pub fn max_attachments(mut self, n: usize) -> Self {
+        self.max_attachments = n;
+        self
+    }
+
+    /// Called when a handler is not run because its extractors refused the
+    /// packet (data that does not deserialize). Default: a `tracing`
+    /// warning. When the client asked for an ack it also gets
+    /// `[{"message": "<why>"}]`.
+    pub fn on_error<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&SocketRef, &HandlerError) + Send + Sync + 'static,
+    {
+        self.error_hook = Arc::new(hook);
+        self
+    }
+
+    /// Answers server-side events from the other servers of a cluster
+    /// (Node's `io.on(event)` for `serverSideEmit`): gets the arguments,
+    /// returns the answer's arguments (sent when an answer was asked).
+    pub fn on_server_event<F, Fut>(mut self, handler: F) -> Self
+    where
+        F: Fn(Vec<Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Vec<Value>> + Send + 'static,
+    {
+        let handler = Arc::new(handler);
+        self.server_side = Some(Arc::new(move |args, sink| {
+            let fut = handler(args);
+            Box::pin(async move {
+                let answer = fut.await;
+                if let Some(sink) = sink {
+                    sink.ack(AckResponse { socket: None, args: answer });
+                }
+            })
+        }));
+        self
+    }
+
+    /// Declares namespace `name` with a connection handler.
+    pub fn ns<H: ConnectHandler<T>, T: Send + 'static>(self, name: impl Into<String>, handler: H) -> Self {
+        self.namespace(name, Ns::new(handler))
+    }
+
+    /// Declares namespace `name` with its handlers and middlewares.
+    pub fn namespace(mut self, name: impl Into<String>, ns: Ns) -> Self {
+        self.exact.push((name.into(), ns));
+        self
+    }
+
+    /// Declares a dynamic family: every name `matcher` accepts is created
+    /// on first connection (checked after the exact names, families in
+    /// declaration order), within the caps above.
+    pub fn dyn_namespace<F>(mut self, matcher: F, ns: Ns) -> Self
+    where
+        F: Fn(&str) -> bool + Send + Sync + 'static,
+    {
+        self.dynamic.push((Box::new(matcher), ns));
+        self
+    }
+
+    /// Freezes the settings into a server. Call it inside a tokio runtime
+    /// when the adapter needs to start tasks.
+    pub fn build(self) -> SocketIo {
+        let engine = self.engine;
+        let decoder = DecoderConfig::default()
+            .max_attachments(self.max_attachments)
+            .max_attachment_bytes(usize::try_from(self.max_payload).unwrap_or(usize::MAX));
+        let config = Arc::new(Config {
+            encoder: Encoder::new(self.parser, Version::V5),
+            parser: self.parser,
+            connect_timeout: self.connect_timeout,
+            ack_timeout: self.ack_timeout,
+            max_pending_acks: self.max_pending_acks,
+            max_ns_children: self.max_ns_children,
+            max_ns_name_len: self.max_ns_name_len,
+            decoder,
+            state: self.state,
+            error_hook: self.error_hook,
+            server_side: self.server_side,
+        });
+        let factory = self.factory.unwrap_or_else(|| Arc::new(sio_adapter::MemoryAdapterFactory));
+        let exact = self.exact.into_iter().map(|(name, ns)| (name, ns.handlers)).collect();
+        let dynamic =
+            self.dynamic.into_iter().map(|(m, ns)| crate::ns::Dynamic::new(m, ns.handlers)).collect();
+        let table = NsTable::new(exact, dynamic, factory, config.clone());
+        SocketIo::new(config, table, engine)
+    }
+}

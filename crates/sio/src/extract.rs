@@ -1,0 +1,256 @@
+//! Extractors: what a handler can ask for as its arguments, and the parts
+//! they are taken from.
+//!
+//! | extractor | in event handlers | in connection handlers / middlewares |
+//! |---|---|---|
+//! | [`SocketRef`] | the socket | the socket |
+//! | [`Data<T>`] | the FIRST argument (`null` when there is none, so `Option<T>` and `()` accept that) | the CONNECT auth payload (`{}` when none) |
+//! | [`TryData<T>`] | as `Data<T>`, the error given to the handler | as `Data<T>` |
+//! | [`Args<T>`] | ALL the arguments, as a tuple, a `Vec<T>` or `Vec<Value>` | — |
+//! | [`AckSender`] | answers the client's ack request (no-op when none was asked) | — |
+//! | [`State<T>`] | a clone of the state given to the builder | same |
+//! | [`Event`] | the event name | — |
+//! | [`HandshakeRef`] | the socket's handshake | same |
+//!
+//! When `Data<T>` or `Args<T>` does not deserialize, the handler is not
+//! called: the builder's error hook hears of it and, if the client asked
+//! for an ack, it receives one argument `{"message": "<why>"}`.
+
+use std::ops::Deref;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sio_parser::{DataError, Packet};
+
+use crate::builder::Config;
+use crate::error::{ExtractError, SendError};
+use crate::socket::{Handshake, SocketRef};
+
+/// What an event handler's extractors read.
+#[derive(Debug)]
+pub struct MessageParts<'a> {
+    pub(crate) socket: &'a SocketRef,
+    pub(crate) packet: &'a Packet,
+    pub(crate) config: &'a Config,
+}
+
+impl MessageParts<'_> {
+    /// The socket that received the event.
+    pub fn socket(&self) -> &SocketRef {
+        self.socket
+    }
+
+    /// The decoded packet.
+    pub fn packet(&self) -> &Packet {
+        self.packet
+    }
+}
+
+/// What a connection handler's or middleware's extractors read.
+#[derive(Debug)]
+pub struct ConnectParts<'a> {
+    pub(crate) socket: &'a SocketRef,
+    pub(crate) config: &'a Config,
+}
+
+impl ConnectParts<'_> {
+    /// The connecting socket.
+    pub fn socket(&self) -> &SocketRef {
+        self.socket
+    }
+}
+
+/// Something an event handler can take as an argument.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be extracted from a Socket.IO event",
+    note = "event extractors: SocketRef, Data<T>, TryData<T>, Args<T>, AckSender, State<T>, Event, HandshakeRef"
+)]
+pub trait FromMessageParts: Sized {
+    /// Takes the value from the event.
+    ///
+    /// # Errors
+    /// [`ExtractError`] when the event does not hold it.
+    fn from_message_parts(parts: &MessageParts<'_>) -> Result<Self, ExtractError>;
+}
+
+/// Something a connection handler or middleware can take as an argument.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be extracted from a Socket.IO connection",
+    note = "connection extractors: SocketRef, Data<T>, TryData<T>, State<T>, HandshakeRef (no AckSender, Args or Event)"
+)]
+pub trait FromConnectParts: Sized {
+    /// Takes the value from the connection.
+    ///
+    /// # Errors
+    /// [`ExtractError`] when the connection does not hold it.
+    fn from_connect_parts(parts: &ConnectParts<'_>) -> Result<Self, ExtractError>;
+}
+
+impl FromMessageParts for SocketRef {
+    fn from_message_parts(parts: &MessageParts<'_>) -> Result<Self, ExtractError> {
+        Ok(parts.socket.clone())
+    }
+}
+
+impl FromConnectParts for SocketRef {
+    fn from_connect_parts(parts: &ConnectParts<'_>) -> Result<Self, ExtractError> {
+        Ok(parts.socket.clone())
+    }
+}
+
+/// Typed data: the first argument of an event, or the auth payload of a
+/// connection (see the [module docs](self)).
+#[derive(Debug, Clone)]
+pub struct Data<T>(pub T);
+
+/// Like [`Data`], handing the deserialization error to the handler instead
+/// of refusing the call.
+#[derive(Debug)]
+pub struct TryData<T>(pub Result<T, DataError>);
+
+/// Every argument of an event, as a tuple, a `Vec<T>` or a `Vec<Value>`.
+#[derive(Debug, Clone)]
+pub struct Args<T>(pub T);
+
+fn first_arg<T: DeserializeOwned>(packet: &Packet) -> Result<T, DataError> {
+    match packet.arg::<T>(0) {
+        Err(DataError::MissingArgument(_)) => Ok(T::deserialize(serde_json::Value::Null)?),
+        other => other,
+    }
+}
+
+fn auth<T: DeserializeOwned>(socket: &SocketRef) -> Result<T, DataError> {
+    Ok(T::deserialize(&socket.handshake.auth)?)
+}
+
+impl<T: DeserializeOwned> FromMessageParts for Data<T> {
+    fn from_message_parts(parts: &MessageParts<'_>) -> Result<Self, ExtractError> {
+        Ok(Self(first_arg(parts.packet)?))
+    }
+}
+
+impl<T: DeserializeOwned> FromConnectParts for Data<T> {
+    fn from_connect_parts(parts: &ConnectParts<'_>) -> Result<Self, ExtractError> {
+        Ok(Self(auth(parts.socket)?))
+    }
+}
+
+impl<T: DeserializeOwned> FromMessageParts for TryData<T> {
+    fn from_message_parts(parts: &MessageParts<'_>) -> Result<Self, ExtractError> {
+        Ok(Self(first_arg(parts.packet)))
+    }
+}
+
+impl<T: DeserializeOwned> FromConnectParts for TryData<T> {
+    fn from_connect_parts(parts: &ConnectParts<'_>) -> Result<Self, ExtractError> {
+        Ok(Self(auth(parts.socket)))
+    }
+}
+
+impl<T: DeserializeOwned> FromMessageParts for Args<T> {
+    fn from_message_parts(parts: &MessageParts<'_>) -> Result<Self, ExtractError> {
+        Ok(Self(parts.packet.args()?))
+    }
+}
+
+/// Shared state registered with
+/// [`SocketIoBuilder::with_state`](crate::SocketIoBuilder::with_state),
+/// cloned for each call (wrap it in an `Arc` if cloning is not cheap).
+#[derive(Debug, Clone)]
+pub struct State<T>(pub T);
+
+impl<T: Clone + Send + Sync + 'static> State<T> {
+    fn from_config(config: &Config) -> Result<Self, ExtractError> {
+        config.state.get::<T>().cloned().map(Self).ok_or(ExtractError::MissingState(std::any::type_name::<T>()))
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> FromMessageParts for State<T> {
+    fn from_message_parts(parts: &MessageParts<'_>) -> Result<Self, ExtractError> {
+        Self::from_config(parts.config)
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static> FromConnectParts for State<T> {
+    fn from_connect_parts(parts: &ConnectParts<'_>) -> Result<Self, ExtractError> {
+        Self::from_config(parts.config)
+    }
+}
+
+/// The name of the event being handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event(pub String);
+
+impl FromMessageParts for Event {
+    fn from_message_parts(parts: &MessageParts<'_>) -> Result<Self, ExtractError> {
+        Ok(Self(parts.packet.event_name().unwrap_or_default().to_owned()))
+    }
+}
+
+/// The socket's [`Handshake`].
+#[derive(Debug, Clone)]
+pub struct HandshakeRef(SocketRef);
+
+impl Deref for HandshakeRef {
+    type Target = Handshake;
+    fn deref(&self) -> &Handshake {
+        &self.0.handshake
+    }
+}
+
+impl FromMessageParts for HandshakeRef {
+    fn from_message_parts(parts: &MessageParts<'_>) -> Result<Self, ExtractError> {
+        Ok(Self(parts.socket.clone()))
+    }
+}
+
+impl FromConnectParts for HandshakeRef {
+    fn from_connect_parts(parts: &ConnectParts<'_>) -> Result<Self, ExtractError> {
+        Ok(Self(parts.socket.clone()))
+    }
+}
+
+/// Answers the client's acknowledgement request. Sends nothing when the
+/// client asked for none ([`AckSender::is_requested`]).
+#[derive(Debug)]
+pub struct AckSender {
+    socket: SocketRef,
+    id: Option<u64>,
+}
+
+impl AckSender {
+    pub(crate) fn new(socket: SocketRef, id: Option<u64>) -> Self {
+        Self { socket, id }
+    }
+
+    /// Whether the client asked for an answer.
+    pub fn is_requested(&self) -> bool {
+        self.id.is_some()
+    }
+
+    /// Answers with ONE argument.
+    ///
+    /// # Errors
+    /// As [`Socket::emit`](crate::Socket::emit).
+    pub fn send<T: Serialize + ?Sized>(self, data: &T) -> Result<(), SendError> {
+        self.send_args(&(data,))
+    }
+
+    /// Answers with every element of `args` (a tuple or a `Vec`) as an
+    /// argument.
+    ///
+    /// # Errors
+    /// As [`Socket::emit`](crate::Socket::emit).
+    pub fn send_args<T: Serialize + ?Sized>(self, args: &T) -> Result<(), SendError> {
+        let Some(id) = self.id else { return Ok(()) };
+        let ns = &self.socket.ns;
+        let packet = ns.config.encoder.ack(&ns.name, id, args)?;
+        self.socket.send_encoded(&packet, false)
+    }
+}
+
+impl FromMessageParts for AckSender {
+    fn from_message_parts(parts: &MessageParts<'_>) -> Result<Self, ExtractError> {
+        Ok(Self::new(parts.socket.clone(), parts.packet.id))
+    }
+}

@@ -1,0 +1,163 @@
+//! Namespaces: the table declared on the builder (exact names and dynamic
+//! families) and [`Namespace`], one per live namespace, which is the
+//! [`LocalNamespace`] its adapter delivers through.
+
+mod config;
+mod table;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use parking_lot::RwLock;
+use sio_adapter::{
+    AckSink, Adapter, AdapterFactory, BroadcastFlags, DeliveryError, LocalNamespace, SocketId, SocketInfo,
+};
+use sio_parser::{Encoded, Value};
+
+use crate::builder::Config;
+use crate::error::SendError;
+use crate::socket::{AckWaiter, SocketRef};
+
+pub use config::Ns;
+pub(crate) use config::NsHandlers;
+pub(crate) use table::{Dynamic, Matcher as NsMatcher, NsTable};
+
+/// One live namespace of this server.
+pub(crate) struct Namespace {
+    pub(crate) name: String,
+    pub(crate) handlers: Arc<NsHandlers>,
+    pub(crate) adapter: Arc<dyn Adapter>,
+    pub(crate) config: Arc<Config>,
+    sockets: RwLock<HashMap<SocketId, SocketRef>>,
+    ack_ids: AtomicU64,
+}
+
+impl std::fmt::Debug for Namespace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Namespace").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+impl Namespace {
+    /// A namespace and its adapter (which holds it weakly).
+    pub(crate) fn new(
+        name: String,
+        handlers: Arc<NsHandlers>,
+        config: Arc<Config>,
+        factory: &dyn AdapterFactory,
+    ) -> Arc<Self> {
+        let ns = Arc::new_cyclic(|weak: &std::sync::Weak<Namespace>| {
+            let local: std::sync::Weak<dyn LocalNamespace> = weak.clone();
+            let adapter = factory.create(sio_engine::Str::from(name.clone()), local);
+            Namespace {
+                name,
+                handlers,
+                adapter,
+                config,
+                sockets: RwLock::new(HashMap::new()),
+                ack_ids: AtomicU64::new(0),
+            }
+        });
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let adapter = ns.adapter.clone();
+            let name = ns.name.clone();
+            handle.spawn(async move {
+                if let Err(e) = adapter.init().await {
+                    tracing::error!(ns = %name, "adapter init failed: {e}");
+                }
+            });
+        }
+        ns
+    }
+
+    /// The next ack id of this namespace (shared by sockets and broadcasts,
+    /// so that the two never collide).
+    pub(crate) fn next_ack_id(&self) -> u64 {
+        self.ack_ids.fetch_add(1, Ordering::Relaxed) % sio_parser::MAX_ACK_ID
+    }
+
+    /// Adds a connected socket (and puts it in its own room).
+    pub(crate) fn insert(&self, socket: SocketRef) {
+        self.adapter.add_all(&socket.id, &[(&socket.id).into()]);
+        self.sockets.write().insert(socket.id.clone(), socket);
+    }
+
+    pub(crate) fn remove(&self, id: &SocketId) {
+        self.sockets.write().remove(id);
+    }
+
+    pub(crate) fn get(&self, id: &SocketId) -> Option<SocketRef> {
+        self.sockets.read().get(id).cloned()
+    }
+
+    /// The local sockets.
+    pub(crate) fn sockets(&self) -> Vec<SocketRef> {
+        self.sockets.read().values().cloned().collect()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.sockets.read().len()
+    }
+}
+
+fn delivery(e: SendError) -> DeliveryError {
+    match e {
+        SendError::BufferFull => DeliveryError::Full,
+        _ => DeliveryError::Closed,
+    }
+}
+
+impl LocalNamespace for Namespace {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn send(&self, sid: &SocketId, packet: &Encoded, _flags: &BroadcastFlags) -> Result<(), DeliveryError> {
+        let socket = self.get(sid).ok_or(DeliveryError::Closed)?;
+        socket.send_encoded(packet, false).map_err(delivery)
+    }
+
+    fn send_with_ack(
+        &self,
+        sid: &SocketId,
+        packet: &Encoded,
+        ack_id: u64,
+        sink: &AckSink,
+    ) -> Result<(), DeliveryError> {
+        let socket = self.get(sid).ok_or(DeliveryError::Closed)?;
+        if !socket.acks.lock().insert(ack_id, AckWaiter::Broadcast(sink.clone())) {
+            return Err(DeliveryError::Full);
+        }
+        socket.send_encoded(packet, false).map_err(|e| {
+            socket.acks.lock().take(ack_id);
+            delivery(e)
+        })
+    }
+
+    fn socket_info(&self, sid: &SocketId) -> Option<SocketInfo> {
+        let socket = self.get(sid)?;
+        Some(SocketInfo {
+            id: socket.id.clone(),
+            handshake: socket.handshake.to_json(),
+            rooms: socket.rooms(),
+            data: socket.data_json(),
+        })
+    }
+
+    fn disconnect(&self, sid: &SocketId, close: bool) {
+        if let Some(socket) = self.get(sid) {
+            socket.disconnect(close);
+        }
+    }
+
+    fn server_side_event(&self, args: Vec<Value>, ack: Option<AckSink>) {
+        match &self.config.server_side {
+            Some(handler) => {
+                let fut = handler(args, ack);
+                crate::socket::spawn(fut);
+            }
+            None => tracing::debug!(ns = %self.name, "server-side event with no handler"),
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! [`NsTable`]: the namespaces declared at build time, frozen: exact names,
+//! and dynamic families whose children are created through one guarded
+//! path (a name length cap and a cap on children per family).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use sio_adapter::AdapterFactory;
+
+use super::{Namespace, NsHandlers};
+use crate::builder::Config;
+
+/// Decides whether a namespace name belongs to a dynamic family.
+pub(crate) type Matcher = Box<dyn Fn(&str) -> bool + Send + Sync>;
+
+pub(crate) struct Dynamic {
+    pub(crate) matcher: Matcher,
+    pub(crate) handlers: Arc<NsHandlers>,
+    children: Mutex<HashMap<String, Arc<Namespace>>>,
+}
+
+impl Dynamic {
+    pub(crate) fn new(matcher: Matcher, handlers: Arc<NsHandlers>) -> Self {
+        Self { matcher, handlers, children: Mutex::default() }
+    }
+}
+
+/// Every namespace of the server.
+pub(crate) struct NsTable {
+    exact: HashMap<String, Arc<Namespace>>,
+    dynamic: Vec<Dynamic>,
+    factory: Arc<dyn AdapterFactory>,
+    config: Arc<Config>,
+}
+
+impl fmt::Debug for NsTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NsTable")
+            .field("exact", &self.exact.keys().collect::<Vec<_>>())
+            .field("dynamic", &self.dynamic.len())
+            .finish()
+    }
+}
+
+impl NsTable {
+    pub(crate) fn new(
+        exact: Vec<(String, Arc<NsHandlers>)>,
+        dynamic: Vec<Dynamic>,
+        factory: Arc<dyn AdapterFactory>,
+        config: Arc<Config>,
+    ) -> Self {
+        let exact = exact
+            .into_iter()
+            .map(|(name, handlers)| {
+                let ns = Namespace::new(name.clone(), handlers, config.clone(), &*factory);
+                (name, ns)
+            })
+            .collect();
+        Self { exact, dynamic, factory, config }
+    }
+
+    /// The namespace `name`, creating it when a dynamic family matches.
+    /// `None`: no such namespace (or over a cap).
+    pub(crate) fn get_or_create(&self, name: &str) -> Option<Arc<Namespace>> {
+        if let Some(ns) = self.exact.get(name) {
+            return Some(ns.clone());
+        }
+        if name.len() > self.config.max_ns_name_len {
+            return None;
+        }
+        let family = self.dynamic.iter().find(|d| (d.matcher)(name))?;
+        let mut children = family.children.lock();
+        if let Some(ns) = children.get(name) {
+            return Some(ns.clone());
+        }
+        if children.len() >= self.config.max_ns_children {
+            children.retain(|_, ns| ns.len() > 0);
+            if children.len() >= self.config.max_ns_children {
+                tracing::warn!(ns = name, "too many dynamic namespaces: connection refused");
+                return None;
+            }
+        }
+        let ns = Namespace::new(name.to_owned(), family.handlers.clone(), self.config.clone(), &*self.factory);
+        children.insert(name.to_owned(), ns.clone());
+        Some(ns)
+    }
+
+    /// An existing namespace (exact or an existing dynamic child).
+    pub(crate) fn get(&self, name: &str) -> Option<Arc<Namespace>> {
+        self.exact
+            .get(name)
+            .cloned()
+            .or_else(|| self.dynamic.iter().find_map(|d| d.children.lock().get(name).cloned()))
+    }
+
+    /// Every live namespace.
+    pub(crate) fn all(&self) -> Vec<Arc<Namespace>> {
+        let mut all: Vec<_> = self.exact.values().cloned().collect();
+        for d in &self.dynamic {
+            all.extend(d.children.lock().values().cloned());
+        }
+        all
+    }
+}

@@ -1,0 +1,168 @@
+//! [`BroadcastOperators`]: a target (a namespace, some rooms, minus some
+//! rooms) with flags, and what can be done to it: emit (encoded once),
+//! emit with acks, list, fetch, join, leave, disconnect.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use sio_adapter::{AckCollected, AckStream, BroadcastOptions, BroadcastReport, SocketId, SocketInfo};
+
+use crate::error::BroadcastError;
+use crate::ns::Namespace;
+
+/// Sockets of one namespace chosen by rooms and flags. Start from
+/// [`SocketIo::to`](crate::SocketIo::to), [`SocketIo::of`](crate::SocketIo::of)
+/// or [`Socket::broadcast`](crate::Socket::broadcast); every step takes and
+/// returns `self`.
+#[derive(Debug, Clone)]
+pub struct BroadcastOperators {
+    ns: Arc<Namespace>,
+    opts: BroadcastOptions,
+}
+
+impl BroadcastOperators {
+    pub(crate) fn new(ns: Arc<Namespace>, opts: BroadcastOptions) -> Self {
+        Self { ns, opts }
+    }
+
+    /// Also targets `rooms` (the union of all `to` calls).
+    pub fn to(mut self, rooms: impl crate::IntoRooms) -> Self {
+        self.opts.rooms.extend(rooms.into_rooms());
+        self
+    }
+
+    /// Same as [`BroadcastOperators::to`].
+    pub fn in_(self, rooms: impl crate::IntoRooms) -> Self {
+        self.to(rooms)
+    }
+
+    /// Leaves out the sockets of `rooms`.
+    pub fn except(mut self, rooms: impl crate::IntoRooms) -> Self {
+        self.opts.except.extend(rooms.into_rooms());
+        self
+    }
+
+    /// Only this server's sockets, even with a cluster adapter.
+    pub fn local(mut self) -> Self {
+        self.opts.flags.local = true;
+        self
+    }
+
+    /// Skips the sockets whose queue is full instead of counting them as
+    /// failures (they are still counted in [`BroadcastReport::dropped`]).
+    pub fn volatile(mut self) -> Self {
+        self.opts.flags.volatile = true;
+        self
+    }
+
+    /// Asks for compression where the transport supports it (a hint).
+    pub fn compress(mut self, compress: bool) -> Self {
+        self.opts.flags.compress = compress;
+        self
+    }
+
+    /// How long [`BroadcastOperators::emit_with_ack`] waits (default: the
+    /// builder's ack timeout).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.opts.flags.timeout = Some(timeout);
+        self
+    }
+
+    /// Emits `event` with ONE argument to every target. Encoded once. A
+    /// socket whose queue is full is skipped and counted in
+    /// [`BroadcastReport::dropped`].
+    ///
+    /// # Errors
+    /// [`BroadcastError::Encode`] for bad data; [`BroadcastError::Adapter`]
+    /// when a cluster adapter fails.
+    pub async fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<BroadcastReport, BroadcastError> {
+        self.emit_args(event, &(data,)).await
+    }
+
+    /// Emits `event` with every element of `args` as an argument.
+    ///
+    /// # Errors
+    /// As [`BroadcastOperators::emit`].
+    pub async fn emit_args<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<BroadcastReport, BroadcastError> {
+        let packet = self.ns.config.encoder.event(&self.ns.name, event, args, None)?;
+        Ok(self.ns.adapter.broadcast(packet, self.opts.clone()).await?)
+    }
+
+    /// Emits `event` with ONE argument asking every target for an ack, and
+    /// waits for all answers or the timeout. [`AckCollected::complete`] is
+    /// false when some did not answer in time.
+    ///
+    /// # Errors
+    /// As [`BroadcastOperators::emit`].
+    pub async fn emit_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<AckCollected, BroadcastError> {
+        self.emit_args_with_ack(event, &(data,)).await
+    }
+
+    /// [`BroadcastOperators::emit_with_ack`] with several arguments.
+    ///
+    /// # Errors
+    /// As [`BroadcastOperators::emit`].
+    pub async fn emit_args_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<AckCollected, BroadcastError> {
+        let ack_id = self.ns.next_ack_id();
+        let packet = self.ns.config.encoder.event(&self.ns.name, event, args, Some(ack_id))?;
+        let timeout = self.opts.flags.timeout.unwrap_or(self.ns.config.ack_timeout);
+        let servers = if self.opts.flags.local { 1 } else { self.ns.adapter.server_count().await? };
+        let (sink, stream) = AckStream::new(servers);
+        self.ns.adapter.broadcast_with_ack(packet, ack_id, self.opts.clone(), sink).await?;
+        Ok(stream.collect(timeout).await)
+    }
+
+    /// The ids of the targeted sockets (the whole cluster unless local).
+    ///
+    /// # Errors
+    /// [`BroadcastError::Adapter`].
+    pub async fn sockets(&self) -> Result<Vec<SocketId>, BroadcastError> {
+        Ok(self.ns.adapter.sockets(self.opts.clone()).await?)
+    }
+
+    /// Descriptions of the targeted sockets: id, handshake, rooms, data.
+    ///
+    /// # Errors
+    /// [`BroadcastError::Adapter`].
+    pub async fn fetch_sockets(&self) -> Result<Vec<SocketInfo>, BroadcastError> {
+        Ok(self.ns.adapter.fetch_sockets(self.opts.clone()).await?)
+    }
+
+    /// Makes the targeted sockets join `rooms`.
+    ///
+    /// # Errors
+    /// [`BroadcastError::Adapter`].
+    pub async fn join(&self, rooms: impl crate::IntoRooms) -> Result<(), BroadcastError> {
+        Ok(self.ns.adapter.add_sockets(self.opts.clone(), rooms.into_rooms()).await?)
+    }
+
+    /// Makes the targeted sockets leave `rooms`.
+    ///
+    /// # Errors
+    /// [`BroadcastError::Adapter`].
+    pub async fn leave(&self, rooms: impl crate::IntoRooms) -> Result<(), BroadcastError> {
+        Ok(self.ns.adapter.del_sockets(self.opts.clone(), rooms.into_rooms()).await?)
+    }
+
+    /// Disconnects the targeted sockets; with `close`, their whole
+    /// connections.
+    ///
+    /// # Errors
+    /// [`BroadcastError::Adapter`].
+    pub async fn disconnect(&self, close: bool) -> Result<(), BroadcastError> {
+        Ok(self.ns.adapter.disconnect_sockets(self.opts.clone(), close).await?)
+    }
+}

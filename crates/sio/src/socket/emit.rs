@@ -1,0 +1,211 @@
+//! Emitting to one socket: plain, volatile, with an acknowledgement; and
+//! the broadcast operators that start from a socket.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sio_adapter::BroadcastOptions;
+use sio_parser::{Encoded, Value};
+use tokio::sync::oneshot;
+
+use super::{AckWaiter, Socket};
+use crate::error::{AckError, SendError};
+use crate::operators::BroadcastOperators;
+
+/// Options of an emit to one socket: [`Socket::volatile`] and
+/// [`Socket::timeout`] start one.
+#[derive(Debug, Clone)]
+pub struct SocketEmitter<'a> {
+    socket: &'a Socket,
+    volatile: bool,
+    timeout: Option<Duration>,
+}
+
+impl SocketEmitter<'_> {
+    /// Drops the packet silently when the socket's queue is full.
+    pub fn volatile(mut self) -> Self {
+        self.volatile = true;
+        self
+    }
+
+    /// How long [`SocketEmitter::emit_with_ack`] waits.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Emits `event` with ONE argument `data`.
+    ///
+    /// # Errors
+    /// See [`Socket::emit`]; a volatile emit never reports a full queue.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), SendError> {
+        self.emit_args(event, &(data,))
+    }
+
+    /// Emits `event` with every element of `args` (a tuple, a `Vec`) as
+    /// an argument.
+    ///
+    /// # Errors
+    /// See [`Socket::emit`].
+    pub fn emit_args<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), SendError> {
+        let packet = self.socket.ns.config.encoder.event(&self.socket.ns.name, event, args, None)?;
+        match self.socket.send_encoded(&packet, self.volatile) {
+            Err(SendError::BufferFull) if self.volatile => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Emits `event` with ONE argument and waits for the client's answer,
+    /// deserialized into `R` from the answer's whole argument list (a tuple,
+    /// a `Vec<Value>`, ...).
+    ///
+    /// The packet is queued at once; the returned future only waits.
+    pub fn emit_with_ack<T, R>(&self, event: &str, data: &T) -> impl Future<Output = Result<R, AckError>> + Send + 'static
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        self.emit_args_with_ack(event, &(data,))
+    }
+
+    /// [`SocketEmitter::emit_with_ack`] with several arguments.
+    pub fn emit_args_with_ack<T, R>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> impl Future<Output = Result<R, AckError>> + Send + 'static
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        let timeout = self.timeout.unwrap_or(self.socket.ns.config.ack_timeout);
+        let sent = self.send_with_ack(event, args);
+        let weak = std::sync::Arc::downgrade(&self.socket.ns);
+        let id = self.socket.id.clone();
+        async move {
+            let (ack_id, rx) = sent?;
+            let answer = match tokio::time::timeout(timeout, rx).await {
+                Ok(Ok(args)) => args,
+                Ok(Err(_)) => return Err(AckError::Disconnected),
+                Err(_) => {
+                    if let Some(socket) = weak.upgrade().and_then(|ns| ns.get(&id)) {
+                        socket.acks.lock().take(ack_id);
+                    }
+                    return Err(AckError::Timeout);
+                }
+            };
+            R::deserialize(&Value::Array(answer)).map_err(|e| AckError::Deserialize(e.to_string()))
+        }
+    }
+
+    fn send_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<(u64, oneshot::Receiver<Vec<Value>>), AckError> {
+        let socket = self.socket;
+        let ack_id = socket.ns.next_ack_id();
+        let packet = socket.ns.config.encoder.event(&socket.ns.name, event, args, Some(ack_id)).map_err(SendError::from)?;
+        let (tx, rx) = oneshot::channel();
+        if !socket.acks.lock().insert(ack_id, AckWaiter::One(tx)) {
+            return Err(AckError::TooManyPending);
+        }
+        if let Err(e) = socket.send_encoded(&packet, self.volatile) {
+            socket.acks.lock().take(ack_id);
+            return Err(e.into());
+        }
+        Ok((ack_id, rx))
+    }
+}
+
+impl Socket {
+    fn emitter(&self) -> SocketEmitter<'_> {
+        SocketEmitter { socket: self, volatile: false, timeout: None }
+    }
+
+    /// Emits `event` with ONE argument `data` (use [`Socket::emit_args`]
+    /// for several). `bytes::Bytes` anywhere inside is sent as binary.
+    ///
+    /// # Errors
+    /// [`SendError::BufferFull`] when the client's outgoing queue is full
+    /// (nothing was queued), [`SendError::Closed`] once disconnected,
+    /// [`SendError::Encode`] for a reserved event name or unserializable data.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), SendError> {
+        self.emitter().emit(event, data)
+    }
+
+    /// Emits `event` with every element of `args` (a tuple or a `Vec`, e.g.
+    /// the `Vec<Value>` of an [`Args`](crate::Args)) as an argument.
+    ///
+    /// # Errors
+    /// As [`Socket::emit`].
+    pub fn emit_args<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), SendError> {
+        self.emitter().emit_args(event, args)
+    }
+
+    /// Emits a `message` event with one argument (Node's `socket.send`).
+    ///
+    /// # Errors
+    /// As [`Socket::emit`].
+    pub fn send<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), SendError> {
+        self.emit("message", data)
+    }
+
+    /// Emits with ONE argument and waits for the answer (default timeout:
+    /// [`SocketIoBuilder::ack_timeout`](crate::SocketIoBuilder::ack_timeout)).
+    /// See [`SocketEmitter::emit_with_ack`].
+    pub fn emit_with_ack<T, R>(&self, event: &str, data: &T) -> impl Future<Output = Result<R, AckError>> + Send + 'static
+    where
+        T: Serialize + ?Sized,
+        R: DeserializeOwned,
+    {
+        self.emitter().emit_with_ack(event, data)
+    }
+
+    /// An emit that is dropped silently if the client's queue is full.
+    pub fn volatile(&self) -> SocketEmitter<'_> {
+        self.emitter().volatile()
+    }
+
+    /// An emit whose acknowledgement is awaited at most `timeout`.
+    pub fn timeout(&self, timeout: Duration) -> SocketEmitter<'_> {
+        self.emitter().timeout(timeout)
+    }
+
+    /// Queues an encoded packet on the client's connection, all its
+    /// messages or none.
+    pub(crate) fn send_encoded(&self, packet: &Encoded, force: bool) -> Result<(), SendError> {
+        if !force && !self.connected() {
+            return Err(SendError::Closed);
+        }
+        self.engine.send_many(packet.messages().collect()).map_err(SendError::from)
+    }
+
+    /// Operators on the other sockets of the namespace (Node's
+    /// `socket.broadcast`): everyone but this socket.
+    pub fn broadcast(&self) -> BroadcastOperators {
+        BroadcastOperators::new(self.ns.clone(), self.except_self())
+    }
+
+    /// Everyone in `rooms` but this socket (Node's `socket.to(room)`).
+    pub fn to(&self, rooms: impl crate::IntoRooms) -> BroadcastOperators {
+        self.broadcast().to(rooms)
+    }
+
+    /// Everyone but this socket and the sockets of `rooms`.
+    pub fn except(&self, rooms: impl crate::IntoRooms) -> BroadcastOperators {
+        self.broadcast().except(rooms)
+    }
+
+    /// Operators on the whole namespace, this socket included (Node's
+    /// `socket.nsp`).
+    pub fn within_ns(&self) -> BroadcastOperators {
+        BroadcastOperators::new(self.ns.clone(), BroadcastOptions::default())
+    }
+
+    fn except_self(&self) -> BroadcastOptions {
+        BroadcastOptions { except: vec![(&self.id).into()], ..BroadcastOptions::default() }
+    }
+}

@@ -1,0 +1,280 @@
+//! [`Socket`]: one client's connection to one namespace, and
+//! [`SocketRef`], the cheap handle every handler gets.
+
+mod ack;
+mod emit;
+mod handshake;
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use base64::Engine as _;
+use futures_util::future::BoxFuture;
+use parking_lot::Mutex;
+use rand::RngCore as _;
+use serde::Serialize;
+use sio_adapter::{Room, SocketId};
+use tokio::sync::mpsc;
+
+use crate::client::ClientCmd;
+use crate::engine::EngineSocket;
+use crate::handler::{ErasedMessage, MessageHandler, erase_message};
+use crate::ns::Namespace;
+use crate::reason::DisconnectReason;
+
+pub(crate) use ack::{AckWaiter, PendingAcks};
+pub use emit::SocketEmitter;
+pub use handshake::Handshake;
+
+type DisconnectFn = Box<dyn FnOnce(SocketRef, DisconnectReason) -> BoxFuture<'static, ()> + Send>;
+type DisconnectingFn = Box<dyn FnOnce(&SocketRef, DisconnectReason) + Send>;
+
+/// The handlers a socket registered.
+#[derive(Default)]
+pub(crate) struct Handlers {
+    pub(crate) events: HashMap<String, Arc<dyn ErasedMessage>>,
+    disconnect: Option<DisconnectFn>,
+    disconnecting: Option<DisconnectingFn>,
+}
+
+/// Per-socket data (Node's `socket.data`), kept with a way to show it as
+/// JSON for `fetch_sockets`.
+struct StoredData {
+    value: Arc<dyn Any + Send + Sync>,
+    to_json: fn(&(dyn Any + Send + Sync)) -> serde_json::Value,
+}
+
+fn json_of<T: Serialize + 'static>(value: &(dyn Any + Send + Sync)) -> serde_json::Value {
+    value.downcast_ref::<T>().and_then(|v| serde_json::to_value(v).ok()).unwrap_or_default()
+}
+
+/// One client connected to one namespace. Handlers get it as a
+/// [`SocketRef`].
+pub struct Socket {
+    pub(crate) id: SocketId,
+    pub(crate) ns: Arc<Namespace>,
+    pub(crate) engine: EngineSocket,
+    pub(crate) handshake: Handshake,
+    connected: AtomicBool,
+    pub(crate) handlers: Mutex<Handlers>,
+    pub(crate) acks: Mutex<PendingAcks>,
+    data: Mutex<Option<StoredData>>,
+    client_tx: mpsc::UnboundedSender<ClientCmd>,
+}
+
+/// A cheap, cloneable handle on a [`Socket`] (an `Arc`): what handlers
+/// take as their first extractor.
+#[derive(Clone)]
+pub struct SocketRef(pub(crate) Arc<Socket>);
+
+impl Deref for SocketRef {
+    type Target = Socket;
+    fn deref(&self) -> &Socket {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SocketRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Debug for Socket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Socket")
+            .field("id", &self.id)
+            .field("ns", &self.ns.name)
+            .field("connected", &self.connected())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new socket id: 20 bytes from a CSPRNG, base64url without padding.
+fn new_id() -> SocketId {
+    let mut bytes = [0u8; 20];
+    rand::rng().fill_bytes(&mut bytes);
+    SocketId::from(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+impl SocketRef {
+    /// A socket not yet connected (its middlewares run first).
+    pub(crate) fn new(
+        ns: Arc<Namespace>,
+        engine: EngineSocket,
+        handshake: Handshake,
+        client_tx: mpsc::UnboundedSender<ClientCmd>,
+    ) -> Self {
+        let max_acks = ns.config.max_pending_acks;
+        Self(Arc::new(Socket {
+            id: new_id(),
+            ns,
+            engine,
+            handshake,
+            connected: AtomicBool::new(false),
+            handlers: Mutex::default(),
+            acks: Mutex::new(PendingAcks::new(max_acks)),
+            data: Mutex::new(None),
+            client_tx,
+        }))
+    }
+
+    /// Marks the socket connected: it is in its namespace and its own room.
+    pub(crate) fn set_connected(&self) {
+        self.connected.store(true, Ordering::Release);
+        self.ns.insert(self.clone());
+    }
+
+    /// Registers the handler of `event`, replacing any previous one.
+    ///
+    /// A handler is an async closure or function whose arguments are
+    /// extractors ([`SocketRef`], [`Data<T>`](crate::Data),
+    /// [`AckSender`](crate::AckSender), ...). Events of one socket start
+    /// their handlers in the order they arrived. Register handlers before
+    /// the connection handler's first `.await`, so that no early event
+    /// finds none.
+    pub fn on<H, T>(&self, event: impl Into<String>, handler: H)
+    where
+        H: MessageHandler<T>,
+        T: Send + 'static,
+    {
+        self.handlers.lock().events.insert(event.into(), erase_message(handler));
+    }
+
+    /// Runs `handler` once when the socket disconnects, after it left its
+    /// rooms.
+    pub fn on_disconnect<F, Fut>(&self, handler: F)
+    where
+        F: FnOnce(SocketRef, DisconnectReason) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        self.handlers.lock().disconnect = Some(Box::new(move |s, r| Box::pin(handler(s, r))));
+    }
+
+    /// Runs `handler` once when the socket is about to disconnect, while
+    /// [`Socket::rooms`] still lists its rooms. Synchronous: keep it short.
+    pub fn on_disconnecting<F>(&self, handler: F)
+    where
+        F: FnOnce(&SocketRef, DisconnectReason) + Send + 'static,
+    {
+        self.handlers.lock().disconnecting = Some(Box::new(handler));
+    }
+
+    /// Disconnects the socket from its namespace (reason `server namespace
+    /// disconnect`; the client gets a DISCONNECT packet). With `close`, the
+    /// whole underlying connection closes too (every namespace of it).
+    pub fn disconnect(&self, close: bool) {
+        if let Some(fut) = self.leave_namespace(DisconnectReason::ServerNamespaceDisconnect, true) {
+            let cmd = ClientCmd::Left { ns: self.ns.name.clone(), id: self.id.clone(), fut };
+            if let Err(mpsc::error::SendError(ClientCmd::Left { fut, .. })) = self.client_tx.send(cmd) {
+                spawn(fut);
+            }
+        }
+        if close {
+            self.engine.close();
+        }
+    }
+
+    /// Leaves the namespace: `disconnecting`, DISCONNECT to the client if
+    /// `notify`, rooms left, acks dropped. Returns the `disconnect`
+    /// handler's future, to be driven by the caller; `None` when the
+    /// socket had already left.
+    pub(crate) fn leave_namespace(&self, reason: DisconnectReason, notify: bool) -> Option<BoxFuture<'static, ()>> {
+        if !self.connected.swap(false, Ordering::AcqRel) {
+            return None;
+        }
+        let (disconnecting, disconnect) = {
+            let mut handlers = self.handlers.lock();
+            handlers.events.clear();
+            (handlers.disconnecting.take(), handlers.disconnect.take())
+        };
+        if let Some(f) = disconnecting {
+            f(self, reason);
+        }
+        if notify && let Ok(packet) = self.ns.config.encoder.disconnect(&self.ns.name) {
+            let _ = self.send_encoded(&packet, true);
+        }
+        self.ns.adapter.del_all(&self.id);
+        self.ns.remove(&self.id);
+        self.acks.lock().clear();
+        tracing::debug!(id = %self.id, ns = %self.ns.name, %reason, "socket disconnected");
+        Some(match disconnect {
+            Some(f) => f(self.clone(), reason),
+            None => Box::pin(std::future::ready(())),
+        })
+    }
+}
+
+impl Socket {
+    /// The socket's id: random, one per namespace connection (not the
+    /// engine session id).
+    pub fn id(&self) -> &SocketId {
+        &self.id
+    }
+
+    /// The namespace's name.
+    pub fn ns(&self) -> &str {
+        &self.ns.name
+    }
+
+    /// What the client sent when it connected.
+    pub fn handshake(&self) -> &Handshake {
+        &self.handshake
+    }
+
+    /// True until the socket disconnects.
+    pub fn connected(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
+    /// The engine session this socket rides on (shared by every namespace
+    /// the client joined over the same connection).
+    pub fn engine(&self) -> &EngineSocket {
+        &self.engine
+    }
+
+    /// Joins `rooms` (one room name, or several).
+    pub fn join(&self, rooms: impl crate::IntoRooms) {
+        self.ns.adapter.add_all(&self.id, &rooms.into_rooms());
+    }
+
+    /// Leaves `rooms`. Leaving a room the socket is not in does nothing.
+    pub fn leave(&self, rooms: impl crate::IntoRooms) {
+        for room in rooms.into_rooms() {
+            self.ns.adapter.del(&self.id, &room);
+        }
+    }
+
+    /// The socket's rooms, its own id included.
+    pub fn rooms(&self) -> Vec<Room> {
+        self.ns.adapter.socket_rooms(&self.id)
+    }
+
+    /// Stores typed data on the socket (Node's `socket.data`); serialized
+    /// to JSON for `fetch_sockets`. Replaces any previous value.
+    pub fn set_data<T: Serialize + Send + Sync + 'static>(&self, value: T) {
+        *self.data.lock() = Some(StoredData { value: Arc::new(value), to_json: json_of::<T> });
+    }
+
+    /// The data stored with [`Socket::set_data`], if it is a `T`.
+    pub fn data<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let value = self.data.lock().as_ref()?.value.clone();
+        value.downcast().ok()
+    }
+
+    /// The stored data as JSON (`null` when none).
+    pub fn data_json(&self) -> serde_json::Value {
+        self.data.lock().as_ref().map(|d| (d.to_json)(&*d.value)).unwrap_or_default()
+    }
+}
+
+/// Drives a future outside any session (its session is gone).
+pub(crate) fn spawn(fut: BoxFuture<'static, ()>) {
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        handle.spawn(fut);
+    }
+}

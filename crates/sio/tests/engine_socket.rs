@@ -1,0 +1,123 @@
+//! The handle the layer above uses: what it says about the session, its
+//! bounded send path and its close.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use http::{Request, StatusCode};
+use http_body_util::BodyExt as _;
+use sio::{
+    CloseReason, ConnHandler, EngineConfig, EngineHandler, EngineIoLayer, EngineSocket, Message,
+    Protocol, SendError, TransportKind,
+};
+use tokio::sync::mpsc;
+use tower::{Layer as _, ServiceExt as _};
+
+/// Hands every opened socket, and every close reason, to the test.
+struct Spy(
+    mpsc::UnboundedSender<EngineSocket>,
+    mpsc::UnboundedSender<CloseReason>,
+);
+struct SpyConn(mpsc::UnboundedSender<CloseReason>);
+
+impl EngineHandler for Spy {
+    type Conn = SpyConn;
+    fn on_open(&self, socket: EngineSocket) -> SpyConn {
+        let _ = self.0.send(socket);
+        SpyConn(self.1.clone())
+    }
+}
+
+impl ConnHandler for SpyConn {
+    fn on_message(&mut self, _msg: Message) {}
+    fn on_close(&mut self, reason: CloseReason) {
+        let _ = self.0.send(reason);
+    }
+}
+
+type Svc = sio::EngineIoService<axum::Router, Spy>;
+
+fn spy(
+    config: EngineConfig,
+) -> (
+    Svc,
+    mpsc::UnboundedReceiver<EngineSocket>,
+    mpsc::UnboundedReceiver<CloseReason>,
+) {
+    let (open_tx, open_rx) = mpsc::unbounded_channel();
+    let (close_tx, close_rx) = mpsc::unbounded_channel();
+    let svc = EngineIoLayer::new(config, Spy(open_tx, close_tx)).layer(axum::Router::new());
+    (svc, open_rx, close_rx)
+}
+
+async fn get(svc: &Svc, uri: &str) -> (StatusCode, String) {
+    let req = Request::get(uri)
+        .header("x-client", "test")
+        .body(Body::empty())
+        .unwrap();
+    let res = svc.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn the_socket_describes_its_session() {
+    let (svc, mut opened, _closed) = spy(EngineConfig::default());
+    let (_, open) = get(&svc, "/engine.io/?EIO=4&transport=polling").await;
+    let socket = opened.recv().await.unwrap();
+    assert!(open.contains(socket.sid().as_str()));
+    assert_eq!(socket.protocol(), Protocol::V4);
+    assert_eq!(socket.transport(), TransportKind::Polling);
+    assert_eq!(socket.parts().headers["x-client"], "test");
+    assert_eq!(socket.parts().uri.path(), "/engine.io/");
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_reports_full_instead_of_growing_without_bound() {
+    let config = EngineConfig::default()
+        .max_buffered_packets(4)
+        .socket_buffer(2);
+    let (svc, mut opened, _closed) = spy(config);
+    get(&svc, "/engine.io/?EIO=4&transport=polling").await;
+    let socket = opened.recv().await.unwrap();
+    let mut accepted = 0;
+    for _ in 0..100 {
+        match socket.send(Message::Text("x".to_owned().into())) {
+            Ok(()) => accepted += 1,
+            Err(SendError::Full) => break,
+            Err(e) => panic!("{e}"),
+        }
+        tokio::task::yield_now().await;
+    }
+    // 4 in the session, 1 held by the task, 2 in the channel.
+    assert!(accepted <= 7, "accepted {accepted}");
+    assert_eq!(
+        socket.send(Message::Text("y".to_owned().into())),
+        Err(SendError::Full)
+    );
+    // A poll drains the session; sending works again.
+    let uri = format!("/engine.io/?EIO=4&transport=polling&sid={}", socket.sid());
+    let (status, body) = get(&svc, &uri).await;
+    assert_eq!((status, body.matches("4x").count()), (StatusCode::OK, 4));
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(socket.send(Message::Text("z".to_owned().into())), Ok(()));
+}
+
+#[tokio::test]
+async fn close_ends_the_session_with_forced_close() {
+    let (svc, mut opened, mut closed) = spy(EngineConfig::default());
+    get(&svc, "/engine.io/?EIO=4&transport=polling").await;
+    let socket = opened.recv().await.unwrap();
+    socket.close();
+    assert_eq!(closed.recv().await, Some(CloseReason::ForcedClose));
+    let uri = format!("/engine.io/?EIO=4&transport=polling&sid={}", socket.sid());
+    // The CLOSE packet waits for the next poll, if the session still has one.
+    let (status, _) = get(&svc, &uri).await;
+    assert!(status == StatusCode::OK || status == StatusCode::BAD_REQUEST);
+    assert_eq!(get(&svc, &uri).await.0, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        socket.send(Message::Text("late".to_owned().into())),
+        Err(SendError::Closed)
+    );
+}
