@@ -95,13 +95,15 @@ count() {
   if [ "$3" -ne 0 ] && [ "${2:-0}" -eq 0 ]; then FAILED=$((FAILED + 1)); fi
 }
 
-# Runs the node test files of tests/js/$1 (TAP output, summary parsed).
+# Runs the node test files of tests/js/$1 and counts their results.
 run_node_suite() {
   local dir="$ROOT/tests/js" suite="$1" status=0 tap="$WORK/$1.tap"
   [ -d "$dir/node_modules" ] || die "tests/js/node_modules is missing: run 'npm ci' in tests/js"
   local files=("$dir/$suite"/*.test.mjs)
   [ -e "${files[0]}" ] || die "no test files in tests/js/$suite"
-  (cd "$dir" && node --test --test-reporter=tap "${files[@]}") | tee "$tap" || status=$?
+  # spec report on stdout for people, TAP in a file for the counts
+  (cd "$dir" && node --test --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tap" "${files[@]}") || status=$?
   count "$(sed -n 's/^# pass //p' "$tap" | tail -n 1)" "$(sed -n 's/^# fail //p' "$tap" | tail -n 1)" "$status"
   return "$status"
 }
