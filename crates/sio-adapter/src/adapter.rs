@@ -6,11 +6,9 @@ use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use crate::{AckSink, BroadcastFlags, BroadcastOptions, Room, SocketId};
 use sio_engine::Str;
 use sio_parser::{Encoded, Value};
-use tokio::sync::mpsc;
-
-use crate::{BroadcastFlags, BroadcastOptions, Room, SocketId};
 
 /// A boxed, sendable future: what adapter methods return, so that the trait
 /// stays object-safe.
@@ -73,111 +71,6 @@ pub struct SocketInfo {
     pub data: serde_json::Value,
 }
 
-/// One client's answer to a broadcast with acks.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AckResponse {
-    /// The socket that answered, when known (cluster peers send only the
-    /// data).
-    pub socket: Option<SocketId>,
-    /// The ack's arguments.
-    pub args: Vec<Value>,
-}
-
-enum AckEvent {
-    /// A server reports how many clients it sent the packet to.
-    ClientCount(usize),
-    /// A client answered.
-    Ack(AckResponse),
-}
-
-/// Where answers to a broadcast with acks are pushed (by the local
-/// namespace as clients answer, and by cluster adapters as other servers
-/// report). Cheap to clone; pushing to a stream nobody reads any more is a
-/// no-op.
-#[derive(Clone)]
-pub struct AckSink(mpsc::UnboundedSender<AckEvent>);
-
-impl std::fmt::Debug for AckSink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AckSink").finish_non_exhaustive()
-    }
-}
-
-impl AckSink {
-    /// Reports that one server sent the packet to `n` clients. Every server
-    /// reports once, even with 0.
-    pub fn client_count(&self, n: usize) {
-        let _ = self.0.send(AckEvent::ClientCount(n));
-    }
-
-    /// Pushes one client's answer.
-    pub fn ack(&self, response: AckResponse) {
-        let _ = self.0.send(AckEvent::Ack(response));
-    }
-
-    /// True once the collecting side has given up (timeout or dropped).
-    pub fn is_closed(&self) -> bool {
-        self.0.is_closed()
-    }
-}
-
-/// The answers to one broadcast with acks, as they arrive.
-pub struct AckStream {
-    servers: usize,
-    rx: mpsc::UnboundedReceiver<AckEvent>,
-}
-
-impl std::fmt::Debug for AckStream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AckStream").field("servers", &self.servers).finish_non_exhaustive()
-    }
-}
-
-/// The outcome of [`AckStream::collect`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct AckCollected {
-    /// The answers that arrived in time.
-    pub responses: Vec<AckResponse>,
-    /// True when every server reported and every client answered.
-    pub complete: bool,
-}
-
-impl AckStream {
-    /// A stream expecting a client count from `servers` servers (this one
-    /// included), and the sink that feeds it.
-    pub fn new(servers: usize) -> (AckSink, AckStream) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        (AckSink(tx), AckStream { servers, rx })
-    }
-
-    /// Waits until every server has reported its client count and that many
-    /// answers arrived, or until `timeout` passes.
-    pub async fn collect(mut self, timeout: Duration) -> AckCollected {
-        let mut responses = Vec::new();
-        let mut reported = 0usize;
-        let mut expected = 0usize;
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            if reported >= self.servers && responses.len() >= expected {
-                return AckCollected { responses, complete: true };
-            }
-            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
-                Ok(Some(AckEvent::ClientCount(n))) => {
-                    reported += 1;
-                    expected = expected.saturating_add(n);
-                }
-                Ok(Some(AckEvent::Ack(r))) => responses.push(r),
-                // Every sink dropped: nothing more can come.
-                Ok(None) => {
-                    let complete = reported >= self.servers && responses.len() >= expected;
-                    return AckCollected { responses, complete };
-                }
-                Err(_) => return AckCollected { responses, complete: false },
-            }
-        }
-    }
-}
-
 /// What an adapter may do with this server's sockets of one namespace. The
 /// server implements it; an adapter holds it weakly.
 ///
@@ -192,8 +85,12 @@ pub trait LocalNamespace: Send + Sync + 'static {
     /// # Errors
     /// [`DeliveryError`] when the socket is gone or its queue is full (or
     /// the packet is volatile and the socket cannot take it now).
-    fn send(&self, sid: &SocketId, packet: &Encoded, flags: &BroadcastFlags)
-    -> Result<(), DeliveryError>;
+    fn send(
+        &self,
+        sid: &SocketId,
+        packet: &Encoded,
+        flags: &BroadcastFlags,
+    ) -> Result<(), DeliveryError>;
 
     /// Queues `packet`, which carries ack id `ack_id`, for socket `sid`, and
     /// registers `sink` to receive that socket's answer (until the sink is
@@ -274,7 +171,8 @@ pub trait Adapter: Send + Sync + 'static {
     ) -> BoxFuture<'_, Result<(), AdapterError>>;
 
     /// The ids of the sockets `opts` targets (whole cluster unless local).
-    fn sockets(&self, opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<SocketId>, AdapterError>>;
+    fn sockets(&self, opts: BroadcastOptions)
+    -> BoxFuture<'_, Result<Vec<SocketId>, AdapterError>>;
 
     /// Descriptions of the sockets `opts` targets (whole cluster unless local).
     fn fetch_sockets(

@@ -40,11 +40,17 @@ impl BroadcastOptions {
 
     /// Targets the sockets of `rooms`.
     pub fn rooms(rooms: impl IntoIterator<Item = impl Into<Room>>) -> Self {
-        Self { rooms: rooms.into_iter().map(Into::into).collect(), ..Self::default() }
+        Self {
+            rooms: rooms.into_iter().map(Into::into).collect(),
+            ..Self::default()
+        }
     }
 
     /// Targets one socket (its own room).
     pub fn socket(id: &SocketId) -> Self {
-        Self { rooms: vec![Room::from(id)], ..Self::default() }
+        Self {
+            rooms: vec![Room::from(id)],
+            ..Self::default()
+        }
     }
 }
