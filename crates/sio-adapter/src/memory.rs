@@ -1,0 +1,309 @@
+//! [`MemoryAdapter`]: the default adapter, for a single server, and its
+//! factory.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use parking_lot::RwLock;
+use sio_engine::Str;
+use sio_parser::{Encoded, Value};
+
+use crate::room_index::RoomIndex;
+use crate::{
+    AckSink, Adapter, AdapterError, AdapterFactory, BoxFuture, BroadcastOptions, BroadcastReport,
+    LocalNamespace, Room, SocketId, SocketInfo,
+};
+
+/// The in-memory adapter of one namespace: a room index of this server's
+/// sockets, and delivery through the server's [`LocalNamespace`].
+///
+/// Every operation completes the first time its future is polled (and
+/// does nothing until then).
+/// The index sits behind one lock that is never held while calling into the
+/// [`LocalNamespace`]: targets are resolved under the lock, then served
+/// without it, so the namespace may call back into the adapter (a
+/// disconnect leaves every room).
+///
+/// The `*_local` methods do the local part of each operation; a cluster
+/// adapter can wrap a `MemoryAdapter` and call them for requests from the
+/// other servers.
+///
+/// # Limits
+///
+/// The adapter bounds neither the rooms of a socket nor the rooms of a
+/// namespace, as in Node: rooms are chosen by the application, not by
+/// clients, and the server may cap them. Memory follows what is in the
+/// index: a room goes with its last socket, a socket with
+/// [`Adapter::del_all`], and the tables shrink as they empty.
+pub struct MemoryAdapter {
+    local: Weak<dyn LocalNamespace>,
+    index: RwLock<RoomIndex>,
+}
+
+impl std::fmt::Debug for MemoryAdapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let index = self.index.read();
+        f.debug_struct("MemoryAdapter")
+            .field("rooms", &index.room_count())
+            .field("sockets", &index.socket_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MemoryAdapter {
+    /// An adapter delivering through `local`; once `local` is dropped,
+    /// deliveries and socket operations do nothing.
+    pub fn new(local: Weak<dyn LocalNamespace>) -> Self {
+        Self {
+            local,
+            index: RwLock::new(RoomIndex::default()),
+        }
+    }
+
+    /// The factory making a `MemoryAdapter` per namespace (the server's
+    /// default).
+    pub fn factory() -> MemoryAdapterFactory {
+        MemoryAdapterFactory
+    }
+
+    /// How many rooms exist (sockets' own rooms included).
+    pub fn room_count(&self) -> usize {
+        self.index.read().room_count()
+    }
+
+    /// How many sockets the index knows.
+    pub fn socket_count(&self) -> usize {
+        self.index.read().socket_count()
+    }
+
+    fn targets(&self, opts: &BroadcastOptions) -> Vec<SocketId> {
+        self.index.read().targets(&opts.rooms, &opts.except)
+    }
+
+    /// The local sockets `opts` targets.
+    pub fn sockets_local(&self, opts: &BroadcastOptions) -> Vec<SocketId> {
+        self.targets(opts)
+    }
+
+    /// Every local room.
+    pub fn rooms_local(&self) -> Vec<Room> {
+        self.index.read().rooms()
+    }
+
+    /// Queues `packet` for every local socket `opts` targets. A socket whose
+    /// queue is full, or that is closing, is skipped and counted as
+    /// dropped; the others still get the packet.
+    pub fn broadcast_local(&self, packet: &Encoded, opts: &BroadcastOptions) -> BroadcastReport {
+        let mut report = BroadcastReport::default();
+        let Some(local) = self.local.upgrade() else {
+            return report;
+        };
+        for sid in self.targets(opts) {
+            match local.send(&sid, packet, &opts.flags) {
+                Ok(()) => report.sent += 1,
+                Err(_) => report.dropped += 1,
+            }
+        }
+        tracing::trace!(
+            ns = local.name(),
+            sent = report.sent,
+            dropped = report.dropped,
+            "broadcast"
+        );
+        report
+    }
+
+    /// Queues `packet` (carrying ack id `ack_id`) for every local socket
+    /// `opts` targets, registering `sink` for their answers, then reports to
+    /// `sink` how many sockets it was queued for (always, even 0). Returns
+    /// that count.
+    pub fn broadcast_with_ack_local(
+        &self,
+        packet: &Encoded,
+        ack_id: u64,
+        opts: &BroadcastOptions,
+        sink: &AckSink,
+    ) -> usize {
+        let sent = match self.local.upgrade() {
+            Some(local) => self
+                .targets(opts)
+                .iter()
+                .filter(|sid| local.send_with_ack(sid, packet, ack_id, sink).is_ok())
+                .count(),
+            None => 0,
+        };
+        sink.client_count(sent);
+        sent
+    }
+
+    /// Descriptions of the local sockets `opts` targets (sockets gone in the
+    /// meantime are left out).
+    pub fn fetch_sockets_local(&self, opts: &BroadcastOptions) -> Vec<SocketInfo> {
+        let Some(local) = self.local.upgrade() else {
+            return Vec::new();
+        };
+        self.targets(opts)
+            .iter()
+            .filter_map(|sid| local.socket_info(sid))
+            .collect()
+    }
+
+    /// Makes the local sockets `opts` targets join `rooms`.
+    pub fn add_sockets_local(&self, opts: &BroadcastOptions, rooms: &[Room]) {
+        let mut index = self.index.write();
+        for sid in index.targets(&opts.rooms, &opts.except) {
+            index.add_all(&sid, rooms);
+        }
+    }
+
+    /// Makes the local sockets `opts` targets leave `rooms`.
+    pub fn del_sockets_local(&self, opts: &BroadcastOptions, rooms: &[Room]) {
+        let mut index = self.index.write();
+        for sid in index.targets(&opts.rooms, &opts.except) {
+            for room in rooms {
+                index.del(&sid, room);
+            }
+        }
+    }
+
+    /// Disconnects the local sockets `opts` targets (their whole engine
+    /// connections with `close`). The targets are collected first: each
+    /// disconnect changes the index.
+    pub fn disconnect_sockets_local(&self, opts: &BroadcastOptions, close: bool) {
+        let Some(local) = self.local.upgrade() else {
+            return;
+        };
+        for sid in self.targets(opts) {
+            local.disconnect(&sid, close);
+        }
+    }
+}
+
+fn ready<'a, T: Send + 'a>(value: T) -> BoxFuture<'a, T> {
+    Box::pin(std::future::ready(value))
+}
+
+impl Adapter for MemoryAdapter {
+    fn close(&self) -> BoxFuture<'_, Result<(), AdapterError>> {
+        Box::pin(async move {
+            *self.index.write() = RoomIndex::default();
+            Ok(())
+        })
+    }
+
+    fn add_all(&self, sid: &SocketId, rooms: &[Room]) {
+        self.index.write().add_all(sid, rooms);
+    }
+
+    fn del(&self, sid: &SocketId, room: &Room) {
+        self.index.write().del(sid, room);
+    }
+
+    fn del_all(&self, sid: &SocketId) {
+        self.index.write().del_all(sid);
+    }
+
+    fn socket_rooms(&self, sid: &SocketId) -> Vec<Room> {
+        self.index.read().socket_rooms(sid)
+    }
+
+    fn broadcast(
+        &self,
+        packet: Encoded,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, Result<BroadcastReport, AdapterError>> {
+        Box::pin(async move { Ok(self.broadcast_local(&packet, &opts)) })
+    }
+
+    fn broadcast_with_ack(
+        &self,
+        packet: Encoded,
+        ack_id: u64,
+        opts: BroadcastOptions,
+        sink: AckSink,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
+        Box::pin(async move {
+            self.broadcast_with_ack_local(&packet, ack_id, &opts, &sink);
+            Ok(())
+        })
+    }
+
+    fn sockets(
+        &self,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, Result<Vec<SocketId>, AdapterError>> {
+        Box::pin(async move { Ok(self.sockets_local(&opts)) })
+    }
+
+    fn fetch_sockets(
+        &self,
+        opts: BroadcastOptions,
+    ) -> BoxFuture<'_, Result<Vec<SocketInfo>, AdapterError>> {
+        Box::pin(async move { Ok(self.fetch_sockets_local(&opts)) })
+    }
+
+    fn rooms(&self, _opts: BroadcastOptions) -> BoxFuture<'_, Result<Vec<Room>, AdapterError>> {
+        Box::pin(async move { Ok(self.rooms_local()) })
+    }
+
+    fn add_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
+        Box::pin(async move {
+            self.add_sockets_local(&opts, &rooms);
+            Ok(())
+        })
+    }
+
+    fn del_sockets(
+        &self,
+        opts: BroadcastOptions,
+        rooms: Vec<Room>,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
+        Box::pin(async move {
+            self.del_sockets_local(&opts, &rooms);
+            Ok(())
+        })
+    }
+
+    fn disconnect_sockets(
+        &self,
+        opts: BroadcastOptions,
+        close: bool,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
+        Box::pin(async move {
+            self.disconnect_sockets_local(&opts, close);
+            Ok(())
+        })
+    }
+
+    /// No other server: succeeds, and nobody receives the event.
+    fn server_side_emit(&self, _args: Vec<Value>) -> BoxFuture<'_, Result<(), AdapterError>> {
+        ready(Ok(()))
+    }
+
+    /// No other server: succeeds at once, with no answer. The emitter's
+    /// [`AckStream`](crate::AckStream) expects `server_count() - 1 = 0`
+    /// servers, so it completes immediately.
+    fn server_side_emit_with_ack(
+        &self,
+        _args: Vec<Value>,
+        _timeout: Duration,
+        _sink: AckSink,
+    ) -> BoxFuture<'_, Result<(), AdapterError>> {
+        ready(Ok(()))
+    }
+}
+
+/// Makes a [`MemoryAdapter`] per namespace; the server's default
+/// [`AdapterFactory`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MemoryAdapterFactory;
+
+impl AdapterFactory for MemoryAdapterFactory {
+    fn create(&self, _ns: Str, local: Weak<dyn LocalNamespace>) -> Arc<dyn Adapter> {
+        Arc::new(MemoryAdapter::new(local))
+    }
+}

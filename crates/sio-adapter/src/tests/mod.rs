@@ -1,0 +1,7 @@
+//! Tests of the in-memory adapter against a fake namespace that records
+//! what it is asked to do.
+
+mod ack;
+mod broadcast;
+mod fake;
+mod operations;
