@@ -19,7 +19,11 @@ pub struct AckResponse {
     pub args: Vec<Value>,
 }
 
-enum AckEvent {
+/// What an [`AckStream`] receives: a server's client count or a client's
+/// answer.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum AckEvent {
     /// A server reports how many clients it sent the packet to.
     ClientCount(usize),
     /// A client answered.
@@ -86,6 +90,15 @@ impl AckStream {
     pub fn new(servers: usize) -> (AckSink, AckStream) {
         let (tx, rx) = mpsc::unbounded_channel();
         (AckSink(tx), AckStream { servers, rx })
+    }
+
+    /// The next report or answer as it arrives; `None` once every sink is
+    /// dropped. For a cluster adapter that relays this server's part of a
+    /// remote broadcast with acks (its client count, then each answer) back
+    /// to the requesting server; the emitter itself uses
+    /// [`AckStream::collect`].
+    pub async fn next_event(&mut self) -> Option<AckEvent> {
+        self.rx.recv().await
     }
 
     /// Waits until every server has reported its client count and that many

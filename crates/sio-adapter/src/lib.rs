@@ -107,7 +107,7 @@ mod room_index;
 #[cfg(test)]
 mod tests;
 
-pub use ack::{AckCollected, AckResponse, AckSink, AckStream};
+pub use ack::{AckCollected, AckEvent, AckResponse, AckSink, AckStream};
 pub use adapter::{
     Adapter, AdapterError, AdapterFactory, BoxFuture, BroadcastReport, DeliveryError,
     LocalNamespace, SocketInfo,

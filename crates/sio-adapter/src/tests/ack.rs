@@ -6,7 +6,7 @@ use sio_parser::Value;
 use tokio::time::Instant;
 
 use super::fake::{four, opts, packet, sorted};
-use crate::{AckResponse, AckStream, Adapter, BroadcastOptions, SocketId};
+use crate::{AckEvent, AckResponse, AckStream, Adapter, BroadcastOptions, SocketId};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -167,4 +167,27 @@ async fn once_every_sink_is_dropped_the_collection_ends() {
     let collected = stream.collect(TIMEOUT).await;
     assert!(!collected.complete, "d never answered");
     assert_eq!(start.elapsed(), Duration::ZERO);
+}
+
+#[tokio::test]
+async fn a_relay_reads_the_count_then_each_answer() {
+    let (ns, adapter) = four();
+    let (sink, mut stream) = AckStream::new(1);
+    let count = adapter.broadcast_with_ack_local(&packet(), 9, &opts(&["blue"], &[]), &sink);
+    drop(sink);
+    for send in ns.ack_sent.lock().drain(..) {
+        send.sink.ack(answer(&send.sid));
+    }
+    assert_eq!(
+        stream.next_event().await,
+        Some(AckEvent::ClientCount(count))
+    );
+    let mut answered = Vec::new();
+    while let Some(event) = stream.next_event().await {
+        let AckEvent::Ack(response) = event else {
+            panic!("unexpected {event:?}");
+        };
+        answered.extend(response.socket);
+    }
+    assert_eq!(sorted(answered), ["b", "c"]);
 }
