@@ -139,14 +139,19 @@ main() {
   for suite in $E2E_SUITES; do
     run_suite "$suite" || FAILED_SUITES+=("$suite")
   done
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    log "the server died while the suites ran"
+    FAILED_SUITES+=("server-died")
+  fi
   stop_server
   if [ "$SERVER_STATUS" -ne 0 ]; then
-    log "the server exited with status $SERVER_STATUS on SIGTERM (the contract says 0)"
-    cat "$WORK/server.err" >&2
+    log "the server exited with status $SERVER_STATUS (the contract says 0 on SIGTERM)"
     FAILED_SUITES+=("server-exit")
     FAILED=$((FAILED + 1))
   fi
   if [ "${#FAILED_SUITES[@]}" -gt 0 ]; then
+    log "the server's stderr (last 40 lines):"
+    tail -n 40 "$WORK/server.err" >&2
     log "failed: ${FAILED_SUITES[*]}"
   fi
   echo "e2e: $PASSED passed, $FAILED failed"
