@@ -17,9 +17,13 @@ use crate::{
 /// The in-memory adapter of one namespace: a room index of this server's
 /// sockets, and delivery through the server's [`LocalNamespace`].
 ///
-/// Every operation completes the first time its future is polled (and
-/// does nothing until then).
-/// The index sits behind one lock that is never held while calling into the
+/// A socket is known from its first [`Adapter::add_all`] (the server puts
+/// it in its own room when it connects) until [`Adapter::del_all`]; a
+/// broadcast to every socket reaches the known sockets, even one that has
+/// left every room, as in Node.
+///
+/// Every operation returning a future runs when that future is first
+/// polled, and completes then. The index sits behind one lock that is never held while calling into the
 /// [`LocalNamespace`]: targets are resolved under the lock, then served
 /// without it, so the namespace may call back into the adapter (a
 /// disconnect leaves every room).

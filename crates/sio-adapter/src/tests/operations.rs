@@ -201,3 +201,35 @@ async fn the_factory_makes_a_working_adapter() {
     assert_eq!(report.sent, 1);
     assert_eq!(ns.sent_to(), ["a"]);
 }
+
+#[test]
+fn concurrent_joins_broadcasts_and_disconnects_keep_the_index_consistent() {
+    let (ns, adapter) = setup(&[]);
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            let adapter = &adapter;
+            scope.spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .unwrap();
+                for i in 0..200 {
+                    let id = sid(&format!("t{t}-{i}"));
+                    adapter.add_all(&id, &[Room::from(&id), Room::from("shared")]);
+                    let opts = BroadcastOptions::rooms(["shared"]);
+                    runtime.block_on(adapter.broadcast(packet(), opts)).unwrap();
+                    // Disconnecting calls back into the adapter (del_all).
+                    let one = BroadcastOptions::socket(&id);
+                    runtime
+                        .block_on(adapter.disconnect_sockets(one, false))
+                        .unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(ns.disconnected.lock().len(), 800);
+    assert!(
+        ns.sent.lock().len() >= 800,
+        "each broadcast reached at least its own socket"
+    );
+    assert_eq!((adapter.room_count(), adapter.socket_count()), (0, 0));
+}
