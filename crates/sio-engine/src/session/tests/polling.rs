@@ -142,3 +142,47 @@ fn binary_body_is_refused_in_v4() {
     assert!(s.handle_post(t0, Bytes::from_static(b"4a"), true).is_err());
     assert!(s.is_closed());
 }
+
+#[test]
+fn v3_binary_post_is_decoded() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V3, TransportKind::Polling, t0);
+    let body = Bytes::from_static(&[0, 2, 255, b'4', b'a', 1, 3, 255, 4, 7, 8]);
+    s.handle_post(t0, body, true).unwrap();
+    assert_eq!(
+        events(&mut s),
+        [
+            Event::Message(text("a")),
+            Event::Message(Message::Binary(Bytes::from_static(&[7, 8])))
+        ]
+    );
+}
+
+#[test]
+fn b64_client_gets_base64_in_text_bodies() {
+    let t0 = Instant::now();
+    let mut s = Session::new(
+        sid(),
+        Protocol::V3,
+        TransportKind::Polling,
+        true,
+        config(),
+        t0,
+    );
+    drain(&mut s);
+    s.send(Message::Binary(Bytes::from_static(&[1, 2, 3, 4])))
+        .unwrap();
+    s.handle_poll(t0).unwrap();
+    assert_eq!(text_poll(&s.poll_transmit().unwrap()), "10:b4AQIDBA==");
+}
+
+#[test]
+fn a_get_before_anything_is_sent_gets_the_next_ping() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    s.handle_poll(t0 + ms(1)).unwrap();
+    s.handle_timeout(t0 + INTERVAL);
+    assert_eq!(text_poll(&s.poll_transmit().unwrap()), "2");
+    post(&mut s, t0 + INTERVAL + ms(5), "3").unwrap();
+    assert_eq!(s.poll_timeout(), Some(t0 + INTERVAL + ms(5) + INTERVAL));
+}

@@ -126,3 +126,48 @@ fn upgrade_refused_on_websocket_session() {
     let mut s = open(Protocol::V4, TransportKind::WebSocket, t0);
     assert_eq!(s.handle_upgrade_request(t0), Err(RequestError::BadRequest));
 }
+
+#[test]
+fn upgrade_without_probe_still_ends_the_pending_get() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    s.handle_poll(t0).unwrap();
+    s.handle_upgrade_request(t0).unwrap();
+    s.handle_ws_text(t0, Str::from("5"));
+    assert_eq!(
+        drain(&mut s).iter().map(text_poll).collect::<Vec<_>>(),
+        ["6"]
+    );
+    assert_eq!(events(&mut s), [Event::Upgraded]);
+    assert!(!s.has_pending_poll());
+}
+
+#[test]
+fn ping_due_during_the_probe_goes_out_on_the_websocket() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    let at = t0 + INTERVAL - ms(10);
+    upgrade_to_probe(&mut s, at);
+    drain(&mut s);
+    s.handle_timeout(t0 + INTERVAL);
+    s.handle_poll(t0 + INTERVAL).unwrap();
+    // The GET gets a NOOP; the ping waits for the WebSocket.
+    assert_eq!(
+        drain(&mut s).iter().map(text_poll).collect::<Vec<_>>(),
+        ["6"]
+    );
+    s.handle_ws_text(t0 + INTERVAL, Str::from("5"));
+    assert_eq!(drain(&mut s), [ws_text("2")]);
+    s.handle_ws_text(t0 + INTERVAL + ms(1), Str::from("3"));
+    assert_eq!(s.poll_timeout(), Some(t0 + INTERVAL + ms(1) + INTERVAL));
+}
+
+#[test]
+fn binary_probe_frame_abandons_the_upgrade() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    s.handle_upgrade_request(t0).unwrap();
+    s.handle_ws_binary(t0, Bytes::from_static(b"5"));
+    assert_eq!(drain(&mut s), [Transmit::CloseWs]);
+    assert!(!s.is_upgrading());
+}
