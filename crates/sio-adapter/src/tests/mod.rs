@@ -4,4 +4,5 @@
 mod ack;
 mod broadcast;
 mod fake;
+mod model;
 mod operations;
