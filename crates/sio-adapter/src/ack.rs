@@ -34,6 +34,11 @@ pub enum AckEvent {
 /// namespace as clients answer, and by cluster adapters as other servers
 /// report). Cheap to clone; pushing to a stream nobody reads any more is a
 /// no-op.
+///
+/// The channel behind it is unbounded: the local namespace pushes at most
+/// one answer per socket it queued the packet for, and a cluster adapter
+/// must likewise forward no more answers from a server than the client
+/// count that server reported (and at most one count per server).
 #[derive(Clone)]
 pub struct AckSink(mpsc::UnboundedSender<AckEvent>);
 

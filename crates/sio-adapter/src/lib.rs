@@ -75,6 +75,7 @@
 //!
 //! // `io.to("lobby").except("ops").emit("hi")`: encoded once, queued for ann.
 //! let packet = Encoder::default().event("/", "hi", &(), None).unwrap();
+//! assert_eq!(packet.text(), Some(r#"2["hi"]"#));
 //! let mut opts = BroadcastOptions::rooms(["lobby"]);
 //! opts.except.push(Room::from("ops"));
 //! let report = adapter.broadcast(packet, opts).await.unwrap();
