@@ -125,6 +125,18 @@ impl<C: ConnHandler> Driver<C> {
 
     async fn apply(&mut self, step: Step) {
         let now = now();
+        // A deadline that passed while the task was busy (or woke late) is
+        // honoured before any later input: a poll arriving after the ping
+        // timeout must find the session closed.
+        if !matches!(step, Step::Timeout) && self.session.poll_timeout().is_some_and(|at| at <= now)
+        {
+            self.session.handle_timeout(now);
+            self.settle().await;
+            if self.session.is_closed() {
+                self.refuse(step);
+                return;
+            }
+        }
         match step {
             Step::Ws(frame) => self.on_ws(frame).await,
             Step::Msg(msg) => self.send(msg),
@@ -141,6 +153,22 @@ impl<C: ConnHandler> Driver<C> {
             }
             Step::Timeout => self.session.handle_timeout(now),
             Step::ConnIdle => {}
+        }
+    }
+
+    /// Answers an input that arrived after the session closed.
+    fn refuse(&mut self, step: Step) {
+        match step {
+            Step::Cmd(Some(Command::Poll(reply))) => {
+                let _ = reply.send(Err(RequestError::UnknownSid));
+            }
+            Step::Cmd(Some(Command::Post { reply, .. })) => {
+                let _ = reply.send(Err(RequestError::UnknownSid));
+            }
+            Step::Cmd(Some(Command::Upgrade(reply))) => {
+                let _ = reply.send(Err(RequestError::UnknownSid));
+            }
+            _ => {}
         }
     }
 
