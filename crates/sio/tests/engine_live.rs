@@ -217,3 +217,27 @@ async fn shutdown_answers_pending_polls_and_empties_the_registry() {
     );
     assert_eq!(layer.session_count(), 0);
 }
+
+#[tokio::test]
+async fn an_abandoned_upgrade_is_dropped_and_polling_goes_on() {
+    let (layer, addr) = start(config().upgrade_timeout(Duration::from_millis(100))).await;
+    let sid = open_polling(addr).await;
+    let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let mut ws = ws_connect(addr, &format!("EIO=4&transport=websocket&sid={sid}")).await;
+    ws.send(WsMessage::text("2probe")).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "3probe");
+    // No "5": the server gives up on the probe after the upgrade timeout.
+    let end = tokio::time::timeout(Duration::from_secs(2), ws.next())
+        .await
+        .unwrap();
+    assert!(
+        matches!(end, Some(Ok(WsMessage::Close(_))) | None),
+        "{end:?}"
+    );
+    assert_eq!(http(addr, "POST", &path, "4still polling").await.0, 200);
+    assert_eq!(
+        http(addr, "GET", &path, "").await,
+        (200, "4still polling".to_owned())
+    );
+    assert_eq!(layer.session_count(), 1);
+}

@@ -180,6 +180,30 @@ async fn endless_chunked_post_gets_413_once_past_the_cap() {
 }
 
 #[tokio::test]
+async fn a_second_concurrent_post_is_refused_and_closes_the_session() {
+    let (layer, svc) = app(config());
+    let sid = handshake(&svc).await;
+    let uri = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    // The first POST's body stays open until the test lets it end.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+    let body =
+        futures_util::stream::unfold(rx, |mut rx| async { rx.recv().await.map(|c| (c, rx)) });
+    tx.send(Ok(Bytes::from_static(b"4a"))).await.unwrap();
+    let first = tokio::spawn({
+        let svc = svc.clone();
+        let req = Request::post(&uri).body(Body::from_stream(body)).unwrap();
+        async move { call(&svc, req).await.status }
+    });
+    // Once the first body's chunk is consumed the POST is in flight.
+    tx.reserve().await.unwrap();
+    let second = call(&svc, post_req(&uri, "4b")).await;
+    assert_eq!(second.status, StatusCode::BAD_REQUEST);
+    drop(tx);
+    first.await.unwrap();
+    assert!(no_sessions_left(&layer).await);
+}
+
+#[tokio::test]
 async fn post_then_poll_echoes_in_one_payload() {
     let (_layer, svc) = app(config());
     let sid = handshake(&svc).await;
