@@ -241,3 +241,24 @@ async fn an_abandoned_upgrade_is_dropped_and_polling_goes_on() {
     );
     assert_eq!(layer.session_count(), 1);
 }
+
+#[tokio::test]
+async fn a_protocol_violation_on_the_websocket_ends_the_session() {
+    let (layer, addr) = start(config()).await;
+    let mut tcp = TcpStream::connect(addr).await.unwrap();
+    let req = "GET /engine.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+    tcp.write_all(req.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        tokio::io::AsyncReadExt::read_exact(&mut tcp, &mut byte)
+            .await
+            .unwrap();
+        head.push(byte[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"));
+    assert!(String::from_utf8_lossy(&head).contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+    // A client frame must be masked: this one is not.
+    tcp.write_all(&[0x81, 0x02, b'4', b'a']).await.unwrap();
+    assert!(no_sessions_left(&layer).await);
+}
