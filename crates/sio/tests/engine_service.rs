@@ -340,3 +340,22 @@ async fn cors_layer_in_front_answers_preflight() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["access-control-allow-origin"], "*");
 }
+
+#[tokio::test]
+async fn a_burst_of_small_packets_in_one_post_is_accepted_up_to_the_cap() {
+    let (_layer, svc) = app(config().max_buffered_packets(5000));
+    let sid = handshake(&svc).await;
+    let uri = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    // What engine.io-client sends after 1000 synchronous `send`s.
+    let burst: Vec<String> = (0..1000).map(|i| format!("4m{i}")).collect();
+    let reply = call(&svc, post_req(&uri, burst.join("\x1e"))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+
+    let (layer, svc) = app(config().max_packets_per_payload(10));
+    let sid = handshake(&svc).await;
+    let uri = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let burst: Vec<String> = (0..11).map(|i| format!("4m{i}")).collect();
+    let reply = call(&svc, post_req(&uri, burst.join("\x1e"))).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(no_sessions_left(&layer).await);
+}

@@ -34,11 +34,17 @@ pub struct EngineConfig {
     pub(crate) socket_buffer: usize,
 }
 
+/// Default of [`EngineConfig::max_packets_per_payload`].
+const DEFAULT_MAX_PACKETS: usize = 10_000;
+
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             path: "/engine.io/".to_owned(),
-            session: SessionConfig::default(),
+            session: SessionConfig {
+                max_packets_per_payload: DEFAULT_MAX_PACKETS,
+                ..SessionConfig::default()
+            },
             polling: true,
             allow_eio3: false,
             cookie: false,
@@ -174,7 +180,10 @@ impl EngineConfig {
 
     /// Most packets one polling POST body may hold; more closes the session
     /// with a parse error. Bounds per-request work independently of
-    /// [`Self::max_payload`]. Default 64.
+    /// [`Self::max_payload`] (about 100 bytes of bookkeeping per packet).
+    /// Default 10,000: real clients put every queued packet into one POST
+    /// (engine.io-client only splits by `maxPayload` bytes), so a burst of a
+    /// few hundred small messages is normal and must not close the session.
     pub fn max_packets_per_payload(mut self, n: usize) -> Self {
         self.session.max_packets_per_payload = n;
         self
