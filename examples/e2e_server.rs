@@ -1,7 +1,7 @@
 //! The end-to-end server that the protocol suites, real clients and load
 //! tests run against (its behaviour is fixed by `e2e-server.md`):
 //! `GET /health`, a bare Engine.IO echo endpoint on `/engine.io/`, and
-//! (next) the Socket.IO server on `/socket.io/`.
+//! the Socket.IO server on `/socket.io/`.
 //!
 //! ```text
 //! cargo run --release --example e2e_server -- [--port 3000] [--host 127.0.0.1]
@@ -15,13 +15,17 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use axum::serve::ListenerExt as _;
+use serde::Deserialize;
+use serde_json::json;
 use sio::{
-    CloseReason, ConnHandler, EngineConfig, EngineHandler, EngineIoLayer, EngineSocket, Message,
+    AckSender, Args, BroadcastOperators, CloseReason, ConnHandler, ConnectError, Data,
+    EngineConfig, EngineHandler, EngineIoLayer, EngineSocket, Message, Ns, SocketIo, SocketRef,
+    State, Value,
 };
 
 /// Command-line options.
 #[derive(Debug)]
-struct Args {
+struct Cli {
     host: String,
     port: u16,
     /// Connection-state recovery (used by the Socket.IO part).
@@ -32,9 +36,9 @@ struct Args {
     node_name: Option<String>,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args() -> Result<Cli, String> {
     let port = std::env::var("PORT").ok();
-    let mut args = Args {
+    let mut args = Cli {
         host: "127.0.0.1".to_owned(),
         port: port
             .as_deref()
@@ -91,6 +95,259 @@ fn engine_config() -> EngineConfig {
         .allow_eio3(true)
 }
 
+/// Waits at most this long for acknowledgements (`ask`, `emit-all-ack`,
+/// `servers`).
+const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// The `/socket.io/` server of the contract.
+fn socket_io(node_name: String) -> SocketIo {
+    let every = Ns::new(on_connect);
+    let whoami = Value::from(node_name.as_str());
+    SocketIo::builder()
+        .engine(engine_config().path("/socket.io/"))
+        .max_buffer(1024)
+        .connect_timeout(Duration::from_millis(1000))
+        .on_server_event(move |args: Vec<Value>| {
+            let answer = match args.first().and_then(Value::as_str) {
+                Some("whoami") => vec![whoami.clone()],
+                _ => Vec::new(),
+            };
+            async move { answer }
+        })
+        .namespace("/", every.clone())
+        .namespace("/custom", every.clone())
+        .namespace("/admin", every.clone().with(admin_only))
+        .dyn_namespace(is_dynamic, every)
+        .with_state(NodeName(node_name))
+        .build()
+}
+
+/// This server's name in a cluster.
+#[derive(Debug, Clone)]
+struct NodeName(String);
+
+/// `^/dyn-[A-Za-z0-9_-]+$`
+fn is_dynamic(name: &str) -> bool {
+    name.strip_prefix("/dyn-").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
+}
+
+/// `/admin` admits only `{"token": "secret"}`.
+async fn admin_only(Data(auth): Data<serde_json::Value>) -> Result<(), ConnectError> {
+    if auth.get("token") == Some(&json!("secret")) {
+        Ok(())
+    } else {
+        Err(ConnectError::new("unauthorized").with_data(json!({ "code": 401 })))
+    }
+}
+
+/// A room or a list of rooms.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Rooms {
+    One(String),
+    Many(Vec<String>),
+}
+
+fn sorted_rooms(socket: &SocketRef) -> Vec<String> {
+    let mut rooms: Vec<String> = socket.rooms().iter().map(ToString::to_string).collect();
+    rooms.sort();
+    rooms
+}
+
+/// Splits `[name, ...rest]` off an argument list.
+fn split_event(args: Vec<Value>) -> Option<(String, Vec<Value>)> {
+    let mut args = args.into_iter();
+    let name = args.next()?.as_str()?.to_owned();
+    Some((name, args.collect()))
+}
+
+async fn on_connect(socket: SocketRef) {
+    socket.on(
+        "message",
+        |socket: SocketRef, Args(args): Args<Vec<Value>>| async move {
+            let _ = socket.emit_args("message-back", &args);
+        },
+    );
+    socket.on(
+        "message-with-ack",
+        |Args(args): Args<Vec<Value>>, ack: AckSender| async move {
+            let _ = ack.send_args(&args);
+        },
+    );
+    socket.on(
+        "join",
+        |socket: SocketRef, Data(rooms): Data<Rooms>, ack: AckSender| async move {
+            match rooms {
+                Rooms::One(room) => socket.join(room),
+                Rooms::Many(rooms) => socket.join(rooms),
+            }
+            let _ = ack.send(&sorted_rooms(&socket));
+        },
+    );
+    socket.on(
+        "leave",
+        |socket: SocketRef, Data(room): Data<String>, ack: AckSender| async move {
+            socket.leave(room);
+            let _ = ack.send(&sorted_rooms(&socket));
+        },
+    );
+    socket.on("rooms", |socket: SocketRef, ack: AckSender| async move {
+        let _ = ack.send(&sorted_rooms(&socket));
+    });
+    socket.on(
+        "to",
+        |socket: SocketRef, Args(args): Args<Vec<Value>>| async move {
+            let Some((room, rest)) = split_event(args) else {
+                return;
+            };
+            if let Some((event, rest)) = split_event(rest) {
+                let _ = socket.within_ns().to(room).emit_args(&event, &rest).await;
+            }
+        },
+    );
+    socket.on(
+        "broadcast",
+        |socket: SocketRef, Args(args): Args<Vec<Value>>| async move {
+            if let Some((event, rest)) = split_event(args) {
+                let _ = socket.broadcast().emit_args(&event, &rest).await;
+            }
+        },
+    );
+    socket.on(
+        "emit-all",
+        |socket: SocketRef, Args(args): Args<Vec<Value>>| async move {
+            if let Some((event, rest)) = split_event(args) {
+                let _ = socket.within_ns().emit_args(&event, &rest).await;
+            }
+        },
+    );
+    socket.on(
+        "ask",
+        |socket: SocketRef, Args(args): Args<Vec<Value>>, ack: AckSender| async move {
+            let Some((event, rest)) = split_event(args) else {
+                return;
+            };
+            let reply = socket
+                .timeout(ACK_TIMEOUT)
+                .emit_args_with_ack::<_, Vec<Value>>(&event, &rest);
+            let _ = match reply.await {
+                Ok(reply) => ack.send_args(
+                    &std::iter::once(Value::Null)
+                        .chain(reply)
+                        .collect::<Vec<_>>(),
+                ),
+                Err(_) => ack.send(&"timeout"),
+            };
+        },
+    );
+    socket.on("count", |socket: SocketRef, ack: AckSender| async move {
+        let count = socket
+            .within_ns()
+            .sockets()
+            .await
+            .map_or(0, |ids| ids.len());
+        let _ = ack.send(&count);
+    });
+    socket.on(
+        "disconnect-me",
+        |socket: SocketRef, Data(close): Data<Option<bool>>| async move {
+            socket.disconnect(close.unwrap_or(false));
+        },
+    );
+    socket.on(
+        "sockets",
+        |socket: SocketRef, Data(room): Data<Option<String>>, ack: AckSender| async move {
+            let mut ids: Vec<String> = in_room(&socket, room)
+                .sockets()
+                .await
+                .unwrap_or_default()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            ids.sort();
+            let _ = ack.send(&ids);
+        },
+    );
+    socket.on("sockets-join", |socket: SocketRef, Args((room, target)): Args<(String, String)>, ack: AckSender| async move {
+        let _ = socket.within_ns().to(room).join(target).await;
+        let _ = ack.send(&());
+    });
+    socket.on("sockets-leave", |socket: SocketRef, Args((room, target)): Args<(String, String)>, ack: AckSender| async move {
+        let _ = socket.within_ns().to(room).leave(target).await;
+        let _ = ack.send(&());
+    });
+    socket.on(
+        "disconnect-sockets",
+        |socket: SocketRef, Args((room, close)): Args<(String, Option<bool>)>, ack: AckSender| async move {
+            let _ = socket.within_ns().to(room).disconnect(close.unwrap_or(false)).await;
+            let _ = ack.send(&());
+        },
+    );
+    socket.on(
+        "emit-all-ack",
+        |socket: SocketRef, Args(args): Args<Vec<Value>>, ack: AckSender| async move {
+            let Some((event, rest)) = split_event(args) else {
+                return;
+            };
+            let Ok(collected) = socket
+                .within_ns()
+                .timeout(ACK_TIMEOUT)
+                .emit_args_with_ack(&event, &rest)
+                .await
+            else {
+                return;
+            };
+            let mut replies: Vec<(String, Value)> = collected
+                .responses
+                .into_iter()
+                .filter_map(|r| r.args.into_iter().next())
+                .map(|v| (serde_json::to_string(&v).unwrap_or_default(), v))
+                .collect();
+            replies.sort_by(|a, b| a.0.cmp(&b.0));
+            let replies: Vec<Value> = replies.into_iter().map(|(_, v)| v).collect();
+            let status = if collected.complete {
+                Value::Null
+            } else {
+                Value::from("timeout")
+            };
+            let _ = ack.send_args(&(status, replies));
+        },
+    );
+    socket.on(
+        "servers",
+        |socket: SocketRef, State(NodeName(me)): State<NodeName>, ack: AckSender| async move {
+            let whoami = vec![Value::from("whoami")];
+            let answers = socket
+                .within_ns()
+                .server_side_emit_with_ack(whoami, ACK_TIMEOUT)
+                .await;
+            let mut names: Vec<String> = answers
+                .map(|c| c.responses)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|r| r.args.first().and_then(Value::as_str).map(str::to_owned))
+                .collect();
+            names.push(me);
+            names.sort();
+            let _ = ack.send(&names);
+        },
+    );
+    let _ = socket.emit("auth", &socket.handshake().auth);
+}
+
+/// The sockets of `room`, or of the whole namespace.
+fn in_room(socket: &SocketRef, room: Option<String>) -> BroadcastOperators {
+    match room {
+        Some(room) => socket.within_ns().to(room),
+        None => socket.within_ns(),
+    }
+}
+
 async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -123,10 +380,11 @@ async fn main() -> ExitCode {
     tracing::info!(%node_name, recovery = args.recovery, redis = ?args.redis, "starting");
 
     let engine = EngineIoLayer::new(engine_config(), Echo);
-    // The Socket.IO layer (`/socket.io/`) mounts here, next to the engine one.
+    let io = socket_io(node_name);
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))
-        .layer(engine.clone());
+        .layer(engine.clone())
+        .layer(io.layer());
 
     let listener = match tokio::net::TcpListener::bind((args.host.as_str(), args.port)).await {
         Ok(listener) => listener,
@@ -147,7 +405,7 @@ async fn main() -> ExitCode {
 
     let shutdown = async move {
         shutdown_signal().await;
-        engine.shutdown().await;
+        tokio::join!(io.close(), engine.shutdown());
     };
     match axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

@@ -20,7 +20,8 @@ use crate::socket::SocketRef;
 use crate::state::StateMap;
 
 type ErrorHook = Arc<dyn Fn(&SocketRef, &HandlerError) + Send + Sync>;
-type ServerSideFn = Arc<dyn Fn(Vec<Value>, Option<AckSink>) -> BoxFuture<'static, ()> + Send + Sync>;
+type ServerSideFn =
+    Arc<dyn Fn(Vec<Value>, Option<AckSink>) -> BoxFuture<'static, ()> + Send + Sync>;
 
 /// The frozen settings every part of the server reads.
 pub(crate) struct Config {
@@ -84,7 +85,10 @@ impl fmt::Debug for SocketIoBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SocketIoBuilder")
             .field("engine", &self.engine)
-            .field("namespaces", &self.exact.iter().map(|(n, _)| n).collect::<Vec<_>>())
+            .field(
+                "namespaces",
+                &self.exact.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -92,7 +96,9 @@ impl fmt::Debug for SocketIoBuilder {
 impl Default for SocketIoBuilder {
     fn default() -> Self {
         Self {
-            engine: EngineConfig::default().path("/socket.io/").socket_buffer(1024),
+            engine: EngineConfig::default()
+                .path("/socket.io/")
+                .socket_buffer(1024),
             connect_timeout: Duration::from_secs(45),
             ack_timeout: Duration::from_secs(5),
             parser: Parser::Default,
@@ -195,7 +201,7 @@ impl SocketIoBuilder {
     }
 
     /// Most packets queued for one connection. When full, emits fail with
-    /// [`SendError::BufferFull`](crate::SendError::BufferFull), volatile
+    /// [`EmitError::BufferFull`](crate::EmitError::BufferFull), volatile
     /// emits and broadcasts skip it. Default 1024.
     pub fn max_buffer(mut self, packets: usize) -> Self {
         self.engine = self.engine.socket_buffer(packets);
@@ -253,7 +259,10 @@ impl SocketIoBuilder {
             Box::pin(async move {
                 let answer = fut.await;
                 if let Some(sink) = sink {
-                    sink.ack(AckResponse { socket: None, args: answer });
+                    sink.ack(AckResponse {
+                        socket: None,
+                        args: answer,
+                    });
                 }
             })
         }));
@@ -261,7 +270,11 @@ impl SocketIoBuilder {
     }
 
     /// Declares namespace `name` with a connection handler.
-    pub fn ns<H: ConnectHandler<T>, T: Send + 'static>(self, name: impl Into<String>, handler: H) -> Self {
+    pub fn ns<H: ConnectHandler<T>, T: Send + 'static>(
+        self,
+        name: impl Into<String>,
+        handler: H,
+    ) -> Self {
         self.namespace(name, Ns::new(handler))
     }
 
@@ -302,10 +315,19 @@ impl SocketIoBuilder {
             error_hook: self.error_hook,
             server_side: self.server_side,
         });
-        let factory = self.factory.unwrap_or_else(|| Arc::new(sio_adapter::MemoryAdapterFactory));
-        let exact = self.exact.into_iter().map(|(name, ns)| (name, ns.handlers)).collect();
-        let dynamic =
-            self.dynamic.into_iter().map(|(m, ns)| crate::ns::Dynamic::new(m, ns.handlers)).collect();
+        let factory = self
+            .factory
+            .unwrap_or_else(|| Arc::new(sio_adapter::MemoryAdapterFactory));
+        let exact = self
+            .exact
+            .into_iter()
+            .map(|(name, ns)| (name, ns.handlers))
+            .collect();
+        let dynamic = self
+            .dynamic
+            .into_iter()
+            .map(|(m, ns)| crate::ns::Dynamic::new(m, ns.handlers))
+            .collect();
         let table = NsTable::new(exact, dynamic, factory, config.clone());
         SocketIo::new(config, table, engine)
     }

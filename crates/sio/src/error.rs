@@ -9,7 +9,7 @@ use sio_parser::EncodeError;
 /// Why an emit to one socket failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum SendError {
+pub enum EmitError {
     /// The socket's outgoing queue is full (the client reads too slowly):
     /// the packet was not queued. Retry later, drop it, or disconnect the
     /// client.
@@ -24,7 +24,7 @@ pub enum SendError {
     Encode(#[from] EncodeError),
 }
 
-impl From<sio_engine::SendError> for SendError {
+impl From<sio_engine::SendError> for EmitError {
     fn from(e: sio_engine::SendError) -> Self {
         match e {
             sio_engine::SendError::Full => Self::BufferFull,
@@ -37,9 +37,9 @@ impl From<sio_engine::SendError> for SendError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AckError {
-    /// The packet could not be sent (see [`SendError`]).
+    /// The packet could not be sent (see [`EmitError`]).
     #[error(transparent)]
-    Send(#[from] SendError),
+    Send(#[from] EmitError),
     /// The client did not answer within the timeout.
     #[error("no acknowledgement within the timeout")]
     Timeout,
@@ -84,7 +84,10 @@ pub struct ConnectError {
 impl ConnectError {
     /// A refusal with `message`.
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into(), data: None }
+        Self {
+            message: message.into(),
+            data: None,
+        }
     }
 
     /// Adds JSON data (the client's `err.data`).

@@ -23,7 +23,7 @@ use serde::de::DeserializeOwned;
 use sio_parser::{DataError, Packet};
 
 use crate::builder::Config;
-use crate::error::{ExtractError, SendError};
+use crate::error::{EmitError, ExtractError};
 use crate::socket::{Handshake, SocketRef};
 
 /// What an event handler's extractors read.
@@ -161,7 +161,12 @@ pub struct State<T>(pub T);
 
 impl<T: Clone + Send + Sync + 'static> State<T> {
     fn from_config(config: &Config) -> Result<Self, ExtractError> {
-        config.state.get::<T>().cloned().map(Self).ok_or(ExtractError::MissingState(std::any::type_name::<T>()))
+        config
+            .state
+            .get::<T>()
+            .cloned()
+            .map(Self)
+            .ok_or(ExtractError::MissingState(std::any::type_name::<T>()))
     }
 }
 
@@ -183,7 +188,9 @@ pub struct Event(pub String);
 
 impl FromMessageParts for Event {
     fn from_message_parts(parts: &MessageParts<'_>) -> Result<Self, ExtractError> {
-        Ok(Self(parts.packet.event_name().unwrap_or_default().to_owned()))
+        Ok(Self(
+            parts.packet.event_name().unwrap_or_default().to_owned(),
+        ))
     }
 }
 
@@ -232,7 +239,7 @@ impl AckSender {
     ///
     /// # Errors
     /// As [`Socket::emit`](crate::Socket::emit).
-    pub fn send<T: Serialize + ?Sized>(self, data: &T) -> Result<(), SendError> {
+    pub fn send<T: Serialize + ?Sized>(self, data: &T) -> Result<(), EmitError> {
         self.send_args(&(data,))
     }
 
@@ -241,7 +248,7 @@ impl AckSender {
     ///
     /// # Errors
     /// As [`Socket::emit`](crate::Socket::emit).
-    pub fn send_args<T: Serialize + ?Sized>(self, args: &T) -> Result<(), SendError> {
+    pub fn send_args<T: Serialize + ?Sized>(self, args: &T) -> Result<(), EmitError> {
         let Some(id) = self.id else { return Ok(()) };
         let ns = &self.socket.ns;
         let packet = ns.config.encoder.ack(&ns.name, id, args)?;

@@ -1,17 +1,80 @@
 //! sio: a Socket.IO server that mounts as tower middleware on any axum
 //! router.
 //!
-//! Today it serves the Engine.IO layer: [`EngineIoLayer`] claims one path
-//! (default `/engine.io/`), speaks long-polling and WebSocket (protocols 4
-//! and, optionally, 3), and runs one task per session that calls your
-//! [`EngineHandler`]. See `docs/architecture.md` for how the pieces fit.
+//! ```no_run
+//! use sio::{AckSender, Data, SocketIo, SocketRef};
+//!
+//! # async fn run() {
+//! let io = SocketIo::builder()
+//!     .ns("/", |socket: SocketRef, Data(auth): Data<serde_json::Value>| async move {
+//!         let _ = socket.emit("hello", &auth);
+//!         socket.on("chat", |socket: SocketRef, Data(text): Data<String>| async move {
+//!             let _ = socket.broadcast().emit("chat", &text).await;
+//!         });
+//!         socket.on("add", |Data((a, b)): Data<(i64, i64)>, ack: AckSender| async move {
+//!             let _ = ack.send(&(a + b));
+//!         });
+//!     })
+//!     .build();
+//! let app = axum::Router::new().layer(io.layer());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await.unwrap();
+//! axum::serve(listener, app).await.unwrap();
+//! # }
+//! ```
+//!
+//! - [`SocketIo::builder`] takes the engine's options and socket.io's
+//!   (connect timeout, ack timeout, parser, adapter, state), declares the
+//!   namespaces ([`Ns`]: middlewares and a connection handler) and builds
+//!   a cheap-to-clone [`SocketIo`] handle whose [`SocketIo::layer`] serves
+//!   `/socket.io/`.
+//! - Handlers are async closures taking extractors ([`extract`]): the
+//!   socket ([`SocketRef`]), typed data ([`Data`], [`Args`]), the ack
+//!   ([`AckSender`]), [`State`], the handshake. A packet whose data does not
+//!   deserialize is reported (error hook, error ack), never dropped silently.
+//! - Emits are encoded once and queued on a bounded per-connection queue:
+//!   a full queue is an error ([`EmitError::BufferFull`]), volatile emits
+//!   and broadcasts skip that client.
+//!
+//! The bare Engine.IO layer ([`EngineIoLayer`]) is also available for
+//! protocols of your own. See `docs/guide.md` for a tour.
 
 #![forbid(unsafe_code)]
 
+mod builder;
+mod client;
 mod engine;
+mod error;
+pub mod extract;
+mod handler;
+mod io;
+mod layer;
+mod ns;
+mod operators;
+mod reason;
+mod rooms;
+mod socket;
+mod state;
 
+pub use builder::SocketIoBuilder;
 pub use engine::{
     ConnHandler, EngineBody, EngineConfig, EngineHandler, EngineIoLayer, EngineIoService,
     EngineSocket, ResponseFuture,
 };
+pub use error::{AckError, BroadcastError, ConnectError, EmitError, ExtractError, HandlerError};
+pub use extract::{AckSender, Args, Data, Event, HandshakeRef, State, TryData};
+pub use handler::{ConnectHandler, MessageHandler, Middleware};
+pub use io::SocketIo;
+pub use layer::{SocketIoLayer, SocketIoService};
+pub use ns::Ns;
+pub use operators::BroadcastOperators;
+pub use reason::DisconnectReason;
+pub use rooms::IntoRooms;
+pub use sio_adapter::{AckCollected, AckResponse, BroadcastReport, Room, SocketId, SocketInfo};
 pub use sio_engine::{CloseReason, Message, Protocol, SendError, Sid, Str, TransportKind};
+pub use sio_parser::{Parser, Value};
+pub use socket::{Handshake, Socket, SocketEmitter, SocketRef};
+
+/// Errors of the Engine.IO layer.
+pub mod engine_error {
+    pub use sio_engine::SendError;
+}

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use sio_adapter::{AckCollected, AckStream, BroadcastOptions, BroadcastReport, SocketId, SocketInfo};
+use sio_adapter::{
+    AckCollected, AckStream, BroadcastOptions, BroadcastReport, SocketId, SocketInfo,
+};
+use sio_parser::Value;
 
 use crate::error::BroadcastError;
 use crate::ns::Namespace;
@@ -76,7 +79,11 @@ impl BroadcastOperators {
     /// # Errors
     /// [`BroadcastError::Encode`] for bad data; [`BroadcastError::Adapter`]
     /// when a cluster adapter fails.
-    pub async fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<BroadcastReport, BroadcastError> {
+    pub async fn emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<BroadcastReport, BroadcastError> {
         self.emit_args(event, &(data,)).await
     }
 
@@ -89,7 +96,11 @@ impl BroadcastOperators {
         event: &str,
         args: &T,
     ) -> Result<BroadcastReport, BroadcastError> {
-        let packet = self.ns.config.encoder.event(&self.ns.name, event, args, None)?;
+        let packet = self
+            .ns
+            .config
+            .encoder
+            .event(&self.ns.name, event, args, None)?;
         Ok(self.ns.adapter.broadcast(packet, self.opts.clone()).await?)
     }
 
@@ -117,11 +128,26 @@ impl BroadcastOperators {
         args: &T,
     ) -> Result<AckCollected, BroadcastError> {
         let ack_id = self.ns.next_ack_id();
-        let packet = self.ns.config.encoder.event(&self.ns.name, event, args, Some(ack_id))?;
-        let timeout = self.opts.flags.timeout.unwrap_or(self.ns.config.ack_timeout);
-        let servers = if self.opts.flags.local { 1 } else { self.ns.adapter.server_count().await? };
+        let packet = self
+            .ns
+            .config
+            .encoder
+            .event(&self.ns.name, event, args, Some(ack_id))?;
+        let timeout = self
+            .opts
+            .flags
+            .timeout
+            .unwrap_or(self.ns.config.ack_timeout);
+        let servers = if self.opts.flags.local {
+            1
+        } else {
+            self.ns.adapter.server_count().await?
+        };
         let (sink, stream) = AckStream::new(servers);
-        self.ns.adapter.broadcast_with_ack(packet, ack_id, self.opts.clone(), sink).await?;
+        self.ns
+            .adapter
+            .broadcast_with_ack(packet, ack_id, self.opts.clone(), sink)
+            .await?;
         Ok(stream.collect(timeout).await)
     }
 
@@ -146,7 +172,11 @@ impl BroadcastOperators {
     /// # Errors
     /// [`BroadcastError::Adapter`].
     pub async fn join(&self, rooms: impl crate::IntoRooms) -> Result<(), BroadcastError> {
-        Ok(self.ns.adapter.add_sockets(self.opts.clone(), rooms.into_rooms()).await?)
+        Ok(self
+            .ns
+            .adapter
+            .add_sockets(self.opts.clone(), rooms.into_rooms())
+            .await?)
     }
 
     /// Makes the targeted sockets leave `rooms`.
@@ -154,7 +184,11 @@ impl BroadcastOperators {
     /// # Errors
     /// [`BroadcastError::Adapter`].
     pub async fn leave(&self, rooms: impl crate::IntoRooms) -> Result<(), BroadcastError> {
-        Ok(self.ns.adapter.del_sockets(self.opts.clone(), rooms.into_rooms()).await?)
+        Ok(self
+            .ns
+            .adapter
+            .del_sockets(self.opts.clone(), rooms.into_rooms())
+            .await?)
     }
 
     /// Disconnects the targeted sockets; with `close`, their whole
@@ -163,6 +197,37 @@ impl BroadcastOperators {
     /// # Errors
     /// [`BroadcastError::Adapter`].
     pub async fn disconnect(&self, close: bool) -> Result<(), BroadcastError> {
-        Ok(self.ns.adapter.disconnect_sockets(self.opts.clone(), close).await?)
+        Ok(self
+            .ns
+            .adapter
+            .disconnect_sockets(self.opts.clone(), close)
+            .await?)
+    }
+
+    /// Sends a server-side event to the other servers of the cluster.
+    ///
+    /// # Errors
+    /// [`BroadcastError::Adapter`].
+    pub async fn server_side_emit(&self, args: Vec<Value>) -> Result<(), BroadcastError> {
+        Ok(self.ns.adapter.server_side_emit(args).await?)
+    }
+
+    /// Sends a server-side event to the other servers and collects their
+    /// first answers (none with a single server).
+    ///
+    /// # Errors
+    /// [`BroadcastError::Adapter`].
+    pub async fn server_side_emit_with_ack(
+        &self,
+        args: Vec<Value>,
+        timeout: Duration,
+    ) -> Result<AckCollected, BroadcastError> {
+        let others = self.ns.adapter.server_count().await?.saturating_sub(1);
+        let (sink, stream) = AckStream::new(others);
+        self.ns
+            .adapter
+            .server_side_emit_with_ack(args, timeout, sink)
+            .await?;
+        Ok(stream.collect(timeout).await)
     }
 }

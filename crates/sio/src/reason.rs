@@ -69,13 +69,25 @@ mod tests {
 
     #[test]
     fn engine_reasons_map_to_node_strings() {
-        assert_eq!(DisconnectReason::from(CloseReason::PingTimeout).as_str(), "ping timeout");
-        assert_eq!(DisconnectReason::from(CloseReason::TransportClose).as_str(), "transport close");
-        assert_eq!(DisconnectReason::from(CloseReason::ParseError).as_str(), "parse error");
+        assert_eq!(
+            DisconnectReason::from(CloseReason::PingTimeout).as_str(),
+            "ping timeout"
+        );
+        assert_eq!(
+            DisconnectReason::from(CloseReason::TransportClose).as_str(),
+            "transport close"
+        );
+        assert_eq!(
+            DisconnectReason::from(CloseReason::ParseError).as_str(),
+            "parse error"
+        );
         assert_eq!(
             DisconnectReason::from(CloseReason::ServerShuttingDown).as_str(),
             "server shutting down"
         );
-        assert_eq!(DisconnectReason::ClientNamespaceDisconnect.to_string(), "client namespace disconnect");
+        assert_eq!(
+            DisconnectReason::ClientNamespaceDisconnect.to_string(),
+            "client namespace disconnect"
+        );
     }
 }

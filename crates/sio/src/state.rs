@@ -16,12 +16,16 @@ impl StateMap {
     }
 
     pub(crate) fn get<T: 'static>(&self) -> Option<&T> {
-        self.0.get(&TypeId::of::<T>()).and_then(|v| v.downcast_ref())
+        self.0
+            .get(&TypeId::of::<T>())
+            .and_then(|v| v.downcast_ref())
     }
 }
 
 impl fmt::Debug for StateMap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StateMap").field("len", &self.0.len()).finish()
+        f.debug_struct("StateMap")
+            .field("len", &self.0.len())
+            .finish()
     }
 }

@@ -110,6 +110,29 @@ impl EngineSocket {
         })
     }
 
+    /// Queues several messages atomically: all of them or none (a packet
+    /// and its binary attachments must never be split by a full queue).
+    ///
+    /// # Errors
+    /// As [`EngineSocket::send`]; nothing was queued.
+    pub fn send_many(&self, msgs: Vec<Message>) -> Result<(), SendError> {
+        if msgs.is_empty() {
+            return Ok(());
+        }
+        let permits = self
+            .inner
+            .msg_tx
+            .try_reserve_many(msgs.len())
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(()) => SendError::Full,
+                mpsc::error::TrySendError::Closed(()) => SendError::Closed,
+            })?;
+        for (permit, msg) in permits.zip(msgs) {
+            permit.send(msg);
+        }
+        Ok(())
+    }
+
     /// Closes the session (reason `forced close`). Does nothing if it is
     /// already closing.
     pub fn close(&self) {

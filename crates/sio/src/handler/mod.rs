@@ -68,8 +68,10 @@ pub trait Middleware<T>: Send + Sync + 'static {
     ///
     /// # Errors
     /// The first extractor that refused the connection.
-    fn call(&self, parts: &ConnectParts<'_>)
-    -> Result<BoxFuture<'static, Result<(), ConnectError>>, ExtractError>;
+    fn call(
+        &self,
+        parts: &ConnectParts<'_>,
+    ) -> Result<BoxFuture<'static, Result<(), ConnectError>>, ExtractError>;
 }
 
 macro_rules! impl_handlers {
@@ -140,8 +142,10 @@ pub(crate) trait ErasedConnect: Send + Sync {
 
 /// A stored middleware.
 pub(crate) trait ErasedMiddleware: Send + Sync {
-    fn call(&self, parts: &ConnectParts<'_>)
-    -> Result<BoxFuture<'static, Result<(), ConnectError>>, ExtractError>;
+    fn call(
+        &self,
+        parts: &ConnectParts<'_>,
+    ) -> Result<BoxFuture<'static, Result<(), ConnectError>>, ExtractError>;
 }
 
 struct Erased<H, T>(H, PhantomData<fn() -> T>);
@@ -167,15 +171,21 @@ impl<H: Middleware<T>, T: 'static> ErasedMiddleware for Erased<H, T> {
     }
 }
 
-pub(crate) fn erase_message<H: MessageHandler<T>, T: Send + 'static>(h: H) -> Arc<dyn ErasedMessage> {
+pub(crate) fn erase_message<H: MessageHandler<T>, T: Send + 'static>(
+    h: H,
+) -> Arc<dyn ErasedMessage> {
     Arc::new(Erased(h, PhantomData))
 }
 
-pub(crate) fn erase_connect<H: ConnectHandler<T>, T: Send + 'static>(h: H) -> Arc<dyn ErasedConnect> {
+pub(crate) fn erase_connect<H: ConnectHandler<T>, T: Send + 'static>(
+    h: H,
+) -> Arc<dyn ErasedConnect> {
     Arc::new(Erased(h, PhantomData))
 }
 
-pub(crate) fn erase_middleware<H: Middleware<T>, T: Send + 'static>(h: H) -> Arc<dyn ErasedMiddleware> {
+pub(crate) fn erase_middleware<H: Middleware<T>, T: Send + 'static>(
+    h: H,
+) -> Arc<dyn ErasedMiddleware> {
     Arc::new(Erased(h, PhantomData))
 }
 

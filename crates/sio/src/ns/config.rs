@@ -36,7 +36,12 @@ pub(crate) struct NsHandlers {
 impl Ns {
     /// A namespace whose connections run `handler`.
     pub fn new<H: ConnectHandler<T>, T: Send + 'static>(handler: H) -> Self {
-        Self { handlers: Arc::new(NsHandlers { connect: erase_connect(handler), middlewares: Vec::new() }) }
+        Self {
+            handlers: Arc::new(NsHandlers {
+                connect: erase_connect(handler),
+                middlewares: Vec::new(),
+            }),
+        }
     }
 
     /// Adds a middleware (Node's `namespace.use`), run after the ones added
@@ -44,12 +49,19 @@ impl Ns {
     pub fn with<M: Middleware<T>, T: Send + 'static>(self, middleware: M) -> Self {
         let mut middlewares = self.handlers.middlewares.clone();
         middlewares.push(erase_middleware(middleware));
-        Self { handlers: Arc::new(NsHandlers { connect: self.handlers.connect.clone(), middlewares }) }
+        Self {
+            handlers: Arc::new(NsHandlers {
+                connect: self.handlers.connect.clone(),
+                middlewares,
+            }),
+        }
     }
 }
 
 impl fmt::Debug for Ns {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Ns").field("middlewares", &self.handlers.middlewares.len()).finish_non_exhaustive()
+        f.debug_struct("Ns")
+            .field("middlewares", &self.handlers.middlewares.len())
+            .finish_non_exhaustive()
     }
 }

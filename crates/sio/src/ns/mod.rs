@@ -11,12 +11,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::RwLock;
 use sio_adapter::{
-    AckSink, Adapter, AdapterFactory, BroadcastFlags, DeliveryError, LocalNamespace, SocketId, SocketInfo,
+    AckSink, Adapter, AdapterFactory, BroadcastFlags, DeliveryError, LocalNamespace, SocketId,
+    SocketInfo,
 };
 use sio_parser::{Encoded, Value};
 
 use crate::builder::Config;
-use crate::error::SendError;
+use crate::error::EmitError;
 use crate::socket::{AckWaiter, SocketRef};
 
 pub use config::Ns;
@@ -35,7 +36,9 @@ pub(crate) struct Namespace {
 
 impl std::fmt::Debug for Namespace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Namespace").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Namespace")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -101,9 +104,9 @@ impl Namespace {
     }
 }
 
-fn delivery(e: SendError) -> DeliveryError {
+fn delivery(e: EmitError) -> DeliveryError {
     match e {
-        SendError::BufferFull => DeliveryError::Full,
+        EmitError::BufferFull => DeliveryError::Full,
         _ => DeliveryError::Closed,
     }
 }
@@ -113,7 +116,12 @@ impl LocalNamespace for Namespace {
         &self.name
     }
 
-    fn send(&self, sid: &SocketId, packet: &Encoded, _flags: &BroadcastFlags) -> Result<(), DeliveryError> {
+    fn send(
+        &self,
+        sid: &SocketId,
+        packet: &Encoded,
+        _flags: &BroadcastFlags,
+    ) -> Result<(), DeliveryError> {
         let socket = self.get(sid).ok_or(DeliveryError::Closed)?;
         socket.send_encoded(packet, false).map_err(delivery)
     }
@@ -126,7 +134,11 @@ impl LocalNamespace for Namespace {
         sink: &AckSink,
     ) -> Result<(), DeliveryError> {
         let socket = self.get(sid).ok_or(DeliveryError::Closed)?;
-        if !socket.acks.lock().insert(ack_id, AckWaiter::Broadcast(sink.clone())) {
+        if !socket
+            .acks
+            .lock()
+            .insert(ack_id, AckWaiter::Broadcast(sink.clone()))
+        {
             return Err(DeliveryError::Full);
         }
         socket.send_encoded(packet, false).map_err(|e| {

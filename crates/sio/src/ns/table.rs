@@ -23,7 +23,11 @@ pub(crate) struct Dynamic {
 
 impl Dynamic {
     pub(crate) fn new(matcher: Matcher, handlers: Arc<NsHandlers>) -> Self {
-        Self { matcher, handlers, children: Mutex::default() }
+        Self {
+            matcher,
+            handlers,
+            children: Mutex::default(),
+        }
     }
 }
 
@@ -58,7 +62,12 @@ impl NsTable {
                 (name, ns)
             })
             .collect();
-        Self { exact, dynamic, factory, config }
+        Self {
+            exact,
+            dynamic,
+            factory,
+            config,
+        }
     }
 
     /// The namespace `name`, creating it when a dynamic family matches.
@@ -82,17 +91,23 @@ impl NsTable {
                 return None;
             }
         }
-        let ns = Namespace::new(name.to_owned(), family.handlers.clone(), self.config.clone(), &*self.factory);
+        let ns = Namespace::new(
+            name.to_owned(),
+            family.handlers.clone(),
+            self.config.clone(),
+            &*self.factory,
+        );
         children.insert(name.to_owned(), ns.clone());
         Some(ns)
     }
 
     /// An existing namespace (exact or an existing dynamic child).
     pub(crate) fn get(&self, name: &str) -> Option<Arc<Namespace>> {
-        self.exact
-            .get(name)
-            .cloned()
-            .or_else(|| self.dynamic.iter().find_map(|d| d.children.lock().get(name).cloned()))
+        self.exact.get(name).cloned().or_else(|| {
+            self.dynamic
+                .iter()
+                .find_map(|d| d.children.lock().get(name).cloned())
+        })
     }
 
     /// Every live namespace.

@@ -30,7 +30,10 @@ impl AckWaiter {
             Self::One(tx) => {
                 let _ = tx.send(args);
             }
-            Self::Broadcast(sink) => sink.ack(AckResponse { socket: Some(socket.clone()), args }),
+            Self::Broadcast(sink) => sink.ack(AckResponse {
+                socket: Some(socket.clone()),
+                args,
+            }),
         }
     }
 }
@@ -44,7 +47,10 @@ pub(crate) struct PendingAcks {
 
 impl PendingAcks {
     pub(crate) fn new(cap: usize) -> Self {
-        Self { map: HashMap::new(), cap }
+        Self {
+            map: HashMap::new(),
+            cap,
+        }
     }
 
     /// Registers a waiter; false when the socket already has `cap` live
@@ -91,7 +97,10 @@ mod tests {
         let (tx, _rx) = oneshot::channel();
         assert!(!acks.insert(9, AckWaiter::One(tx)), "over the cap");
         drop(rx1);
-        assert!(acks.insert(3, AckWaiter::One(tx3)), "the abandoned waiter made room");
+        assert!(
+            acks.insert(3, AckWaiter::One(tx3)),
+            "the abandoned waiter made room"
+        );
         assert_eq!(acks.len(), 2);
         assert!(acks.take(1).is_none());
         assert!(acks.take(77).is_none(), "unknown ids are ignored");
@@ -102,7 +111,9 @@ mod tests {
         let mut acks = PendingAcks::new(4);
         let (tx, rx) = oneshot::channel();
         assert!(acks.insert(5, AckWaiter::One(tx)));
-        acks.take(5).unwrap().deliver(&SocketId::from("s"), vec![Value::from("ok")]);
+        acks.take(5)
+            .unwrap()
+            .deliver(&SocketId::from("s"), vec![Value::from("ok")]);
         assert_eq!(rx.await.unwrap(), vec![Value::from("ok")]);
         assert!(acks.take(5).is_none());
     }

@@ -11,7 +11,7 @@ use sio_parser::{Encoded, Value};
 use tokio::sync::oneshot;
 
 use super::{AckWaiter, Socket};
-use crate::error::{AckError, SendError};
+use crate::error::{AckError, EmitError};
 use crate::operators::BroadcastOperators;
 
 /// Options of an emit to one socket: [`Socket::volatile`] and
@@ -40,7 +40,7 @@ impl SocketEmitter<'_> {
     ///
     /// # Errors
     /// See [`Socket::emit`]; a volatile emit never reports a full queue.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), SendError> {
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         self.emit_args(event, &(data,))
     }
 
@@ -49,10 +49,15 @@ impl SocketEmitter<'_> {
     ///
     /// # Errors
     /// See [`Socket::emit`].
-    pub fn emit_args<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), SendError> {
-        let packet = self.socket.ns.config.encoder.event(&self.socket.ns.name, event, args, None)?;
+    pub fn emit_args<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
+        let packet =
+            self.socket
+                .ns
+                .config
+                .encoder
+                .event(&self.socket.ns.name, event, args, None)?;
         match self.socket.send_encoded(&packet, self.volatile) {
-            Err(SendError::BufferFull) if self.volatile => Ok(()),
+            Err(EmitError::BufferFull) if self.volatile => Ok(()),
             other => other,
         }
     }
@@ -62,12 +67,16 @@ impl SocketEmitter<'_> {
     /// a `Vec<Value>`, ...).
     ///
     /// The packet is queued at once; the returned future only waits.
-    pub fn emit_with_ack<T, R>(&self, event: &str, data: &T) -> impl Future<Output = Result<R, AckError>> + Send + 'static
+    pub fn emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> impl Future<Output = Result<R, AckError>> + Send + use<T, R>
     where
         T: Serialize + ?Sized,
         R: DeserializeOwned,
     {
-        self.emit_args_with_ack(event, &(data,))
+        self.wait_ack(self.send_with_ack(event, &(data,)))
     }
 
     /// [`SocketEmitter::emit_with_ack`] with several arguments.
@@ -75,13 +84,19 @@ impl SocketEmitter<'_> {
         &self,
         event: &str,
         args: &T,
-    ) -> impl Future<Output = Result<R, AckError>> + Send + 'static
+    ) -> impl Future<Output = Result<R, AckError>> + Send + use<T, R>
     where
         T: Serialize + ?Sized,
         R: DeserializeOwned,
     {
+        self.wait_ack(self.send_with_ack(event, args))
+    }
+
+    fn wait_ack<R: DeserializeOwned>(
+        &self,
+        sent: Result<(u64, oneshot::Receiver<Vec<Value>>), AckError>,
+    ) -> impl Future<Output = Result<R, AckError>> + Send + use<R> {
         let timeout = self.timeout.unwrap_or(self.socket.ns.config.ack_timeout);
-        let sent = self.send_with_ack(event, args);
         let weak = std::sync::Arc::downgrade(&self.socket.ns);
         let id = self.socket.id.clone();
         async move {
@@ -107,7 +122,12 @@ impl SocketEmitter<'_> {
     ) -> Result<(u64, oneshot::Receiver<Vec<Value>>), AckError> {
         let socket = self.socket;
         let ack_id = socket.ns.next_ack_id();
-        let packet = socket.ns.config.encoder.event(&socket.ns.name, event, args, Some(ack_id)).map_err(SendError::from)?;
+        let packet = socket
+            .ns
+            .config
+            .encoder
+            .event(&socket.ns.name, event, args, Some(ack_id))
+            .map_err(EmitError::from)?;
         let (tx, rx) = oneshot::channel();
         if !socket.acks.lock().insert(ack_id, AckWaiter::One(tx)) {
             return Err(AckError::TooManyPending);
@@ -122,17 +142,21 @@ impl SocketEmitter<'_> {
 
 impl Socket {
     fn emitter(&self) -> SocketEmitter<'_> {
-        SocketEmitter { socket: self, volatile: false, timeout: None }
+        SocketEmitter {
+            socket: self,
+            volatile: false,
+            timeout: None,
+        }
     }
 
     /// Emits `event` with ONE argument `data` (use [`Socket::emit_args`]
     /// for several). `bytes::Bytes` anywhere inside is sent as binary.
     ///
     /// # Errors
-    /// [`SendError::BufferFull`] when the client's outgoing queue is full
-    /// (nothing was queued), [`SendError::Closed`] once disconnected,
-    /// [`SendError::Encode`] for a reserved event name or unserializable data.
-    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), SendError> {
+    /// [`EmitError::BufferFull`] when the client's outgoing queue is full
+    /// (nothing was queued), [`EmitError::Closed`] once disconnected,
+    /// [`EmitError::Encode`] for a reserved event name or unserializable data.
+    pub fn emit<T: Serialize + ?Sized>(&self, event: &str, data: &T) -> Result<(), EmitError> {
         self.emitter().emit(event, data)
     }
 
@@ -141,7 +165,7 @@ impl Socket {
     ///
     /// # Errors
     /// As [`Socket::emit`].
-    pub fn emit_args<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), SendError> {
+    pub fn emit_args<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
         self.emitter().emit_args(event, args)
     }
 
@@ -149,14 +173,18 @@ impl Socket {
     ///
     /// # Errors
     /// As [`Socket::emit`].
-    pub fn send<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), SendError> {
+    pub fn send<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), EmitError> {
         self.emit("message", data)
     }
 
     /// Emits with ONE argument and waits for the answer (default timeout:
     /// [`SocketIoBuilder::ack_timeout`](crate::SocketIoBuilder::ack_timeout)).
     /// See [`SocketEmitter::emit_with_ack`].
-    pub fn emit_with_ack<T, R>(&self, event: &str, data: &T) -> impl Future<Output = Result<R, AckError>> + Send + 'static
+    pub fn emit_with_ack<T, R>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> impl Future<Output = Result<R, AckError>> + Send + use<T, R>
     where
         T: Serialize + ?Sized,
         R: DeserializeOwned,
@@ -176,11 +204,13 @@ impl Socket {
 
     /// Queues an encoded packet on the client's connection, all its
     /// messages or none.
-    pub(crate) fn send_encoded(&self, packet: &Encoded, force: bool) -> Result<(), SendError> {
+    pub(crate) fn send_encoded(&self, packet: &Encoded, force: bool) -> Result<(), EmitError> {
         if !force && !self.connected() {
-            return Err(SendError::Closed);
+            return Err(EmitError::Closed);
         }
-        self.engine.send_many(packet.messages().collect()).map_err(SendError::from)
+        self.engine
+            .send_many(packet.messages().collect())
+            .map_err(EmitError::from)
     }
 
     /// Operators on the other sockets of the namespace (Node's
@@ -206,6 +236,9 @@ impl Socket {
     }
 
     fn except_self(&self) -> BroadcastOptions {
-        BroadcastOptions { except: vec![(&self.id).into()], ..BroadcastOptions::default() }
+        BroadcastOptions {
+            except: vec![(&self.id).into()],
+            ..BroadcastOptions::default()
+        }
     }
 }

@@ -40,29 +40,51 @@ impl Handshake {
     /// Builds the handshake of a socket from the session's first request.
     pub(crate) fn new(parts: &Parts, auth: serde_json::Value) -> Self {
         let headers = parts.headers.clone();
-        let issued = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+        let issued = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
         let address = parts
             .extensions
             .get::<SocketAddr>()
             .map(|a| a.ip().to_string())
             .unwrap_or_default();
-        let host = headers.get(http::header::HOST).and_then(|v| v.to_str().ok());
+        let host = headers
+            .get(http::header::HOST)
+            .and_then(|v| v.to_str().ok());
         let xdomain = headers
             .get(http::header::ORIGIN)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|origin| host.is_none_or(|host| origin.rsplit("//").next() != Some(host)));
         let secure = matches!(parts.uri.scheme_str(), Some("https" | "wss"))
-            || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
-        let url = parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |p| p.to_string());
+            || headers
+                .get("x-forwarded-proto")
+                .is_some_and(|v| v.as_bytes() == b"https");
+        let url = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| parts.uri.path().to_owned(), |p| p.to_string());
         let query = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        Self { headers, time: rfc3339(issued), issued, address, xdomain, secure, url, query, auth }
+        Self {
+            headers,
+            time: rfc3339(issued),
+            issued,
+            address,
+            xdomain,
+            secure,
+            url,
+            query,
+            auth,
+        }
     }
 
     /// The value of query parameter `key` (the first one).
     pub fn query_param(&self, key: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The handshake as Node describes it (for `fetch_sockets`).
@@ -70,10 +92,18 @@ impl Handshake {
         let headers: serde_json::Map<String, serde_json::Value> = self
             .headers
             .iter()
-            .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into(),
+                )
+            })
             .collect();
-        let query: serde_json::Map<String, serde_json::Value> =
-            self.query.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
+        let query: serde_json::Map<String, serde_json::Value> = self
+            .query
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().into()))
+            .collect();
         serde_json::json!({
             "headers": headers,
             "time": self.time,

@@ -49,7 +49,10 @@ struct StoredData {
 }
 
 fn json_of<T: Serialize + 'static>(value: &(dyn Any + Send + Sync)) -> serde_json::Value {
-    value.downcast_ref::<T>().and_then(|v| serde_json::to_value(v).ok()).unwrap_or_default()
+    value
+        .downcast_ref::<T>()
+        .and_then(|v| serde_json::to_value(v).ok())
+        .unwrap_or_default()
 }
 
 /// One client connected to one namespace. Handlers get it as a
@@ -142,7 +145,10 @@ impl SocketRef {
         H: MessageHandler<T>,
         T: Send + 'static,
     {
-        self.handlers.lock().events.insert(event.into(), erase_message(handler));
+        self.handlers
+            .lock()
+            .events
+            .insert(event.into(), erase_message(handler));
     }
 
     /// Runs `handler` once when the socket disconnects, after it left its
@@ -169,8 +175,14 @@ impl SocketRef {
     /// whole underlying connection closes too (every namespace of it).
     pub fn disconnect(&self, close: bool) {
         if let Some(fut) = self.leave_namespace(DisconnectReason::ServerNamespaceDisconnect, true) {
-            let cmd = ClientCmd::Left { ns: self.ns.name.clone(), id: self.id.clone(), fut };
-            if let Err(mpsc::error::SendError(ClientCmd::Left { fut, .. })) = self.client_tx.send(cmd) {
+            let cmd = ClientCmd::Left {
+                ns: self.ns.name.clone(),
+                id: self.id.clone(),
+                fut,
+            };
+            if let Err(mpsc::error::SendError(ClientCmd::Left { fut, .. })) =
+                self.client_tx.send(cmd)
+            {
                 spawn(fut);
             }
         }
@@ -183,7 +195,11 @@ impl SocketRef {
     /// `notify`, rooms left, acks dropped. Returns the `disconnect`
     /// handler's future, to be driven by the caller; `None` when the
     /// socket had already left.
-    pub(crate) fn leave_namespace(&self, reason: DisconnectReason, notify: bool) -> Option<BoxFuture<'static, ()>> {
+    pub(crate) fn leave_namespace(
+        &self,
+        reason: DisconnectReason,
+        notify: bool,
+    ) -> Option<BoxFuture<'static, ()>> {
         if !self.connected.swap(false, Ordering::AcqRel) {
             return None;
         }
@@ -257,7 +273,10 @@ impl Socket {
     /// Stores typed data on the socket (Node's `socket.data`); serialized
     /// to JSON for `fetch_sockets`. Replaces any previous value.
     pub fn set_data<T: Serialize + Send + Sync + 'static>(&self, value: T) {
-        *self.data.lock() = Some(StoredData { value: Arc::new(value), to_json: json_of::<T> });
+        *self.data.lock() = Some(StoredData {
+            value: Arc::new(value),
+            to_json: json_of::<T>,
+        });
     }
 
     /// The data stored with [`Socket::set_data`], if it is a `T`.
@@ -268,7 +287,11 @@ impl Socket {
 
     /// The stored data as JSON (`null` when none).
     pub fn data_json(&self) -> serde_json::Value {
-        self.data.lock().as_ref().map(|d| (d.to_json)(&*d.value)).unwrap_or_default()
+        self.data
+            .lock()
+            .as_ref()
+            .map(|d| (d.to_json)(&*d.value))
+            .unwrap_or_default()
     }
 }
 

@@ -1,0 +1,387 @@
+//! [`Client`]: one per engine session. It decodes packets, connects the
+//! session to namespaces (middlewares, then the connection handler),
+//! dispatches events to the sockets' handlers and drives every handler
+//! future inside the session's own task, started in arrival order.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use futures_util::StreamExt as _;
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
+use sio_adapter::SocketId;
+use sio_engine::{CloseReason, Message, Protocol};
+use sio_parser::{Data, Decoder, Encoder, Packet, PacketKind, Value, Version};
+use tokio::sync::mpsc;
+use tokio::time::Sleep;
+
+use crate::engine::{ConnHandler, EngineSocket};
+use crate::error::{ConnectError, HandlerError};
+use crate::extract::{ConnectParts, MessageParts};
+use crate::handler::guarded;
+use crate::io::Server;
+use crate::reason::DisconnectReason;
+use crate::socket::{Handshake, SocketRef, spawn};
+
+/// A message to a client from its sockets, handled in the session's task.
+pub(crate) enum ClientCmd {
+    /// The socket left its namespace (server side); run its `disconnect`
+    /// handler here.
+    Left {
+        ns: String,
+        id: SocketId,
+        fut: BoxFuture<'static, ()>,
+    },
+}
+
+/// What a future driven by the client ends with.
+enum Done {
+    Nothing,
+    /// The middlewares of a connection have run.
+    Connected {
+        socket: SocketRef,
+        result: Result<(), ConnectError>,
+    },
+}
+
+type Task = BoxFuture<'static, Done>;
+
+fn task(fut: BoxFuture<'static, ()>) -> Task {
+    Box::pin(async move {
+        guarded(fut).await;
+        Done::Nothing
+    })
+}
+
+/// The socket.io side of one engine session.
+pub(crate) struct Client {
+    server: Arc<Server>,
+    engine: EngineSocket,
+    encoder: Encoder,
+    decoder: Decoder,
+    sockets: HashMap<String, SocketRef>,
+    connecting: HashSet<String>,
+    fresh: VecDeque<Task>,
+    running: FuturesUnordered<Task>,
+    timer: Option<Pin<Box<Sleep>>>,
+    cmd_tx: mpsc::UnboundedSender<ClientCmd>,
+    cmd_rx: mpsc::UnboundedReceiver<ClientCmd>,
+    closed: bool,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("sid", self.engine.sid())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub(crate) fn new(server: Arc<Server>, engine: EngineSocket) -> Self {
+        let version = match engine.protocol() {
+            Protocol::V3 => Version::V4,
+            _ => Version::V5,
+        };
+        let config = &server.config;
+        let decoder = Decoder::new(config.parser, version, config.decoder.clone());
+        let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+        let timer = Some(Box::pin(tokio::time::sleep(config.connect_timeout)));
+        let mut client = Self {
+            encoder: Encoder::new(config.parser, version),
+            server,
+            engine,
+            decoder,
+            sockets: HashMap::new(),
+            connecting: HashSet::new(),
+            fresh: VecDeque::new(),
+            running: FuturesUnordered::new(),
+            timer,
+            cmd_tx,
+            cmd_rx,
+            closed: false,
+        };
+        if version == Version::V4 {
+            // Protocol 4: every client is connected to `/` at once.
+            client.connect("/", serde_json::Value::Object(serde_json::Map::new()));
+        }
+        client
+    }
+
+    fn on_packet(&mut self, packet: Packet) {
+        let ns = packet.ns.as_str().to_owned();
+        let live = self.sockets.get(&ns).cloned();
+        match packet.kind {
+            PacketKind::Connect => {
+                if live.as_ref().is_some_and(|s| s.connected()) || self.connecting.contains(&ns) {
+                    tracing::debug!(sid = %self.engine.sid(), %ns, "second CONNECT for a namespace: closing");
+                    return self.close(DisconnectReason::ForcedServerClose);
+                }
+                let auth = match &packet.data {
+                    Data::Query(query) => serde_json::Value::Object(
+                        form_urlencoded::parse(query.as_bytes())
+                            .map(|(k, v)| (k.into_owned(), serde_json::Value::from(v.into_owned())))
+                            .collect(),
+                    ),
+                    Data::None => serde_json::Value::Object(serde_json::Map::new()),
+                    _ => packet.data_as().unwrap_or_default(),
+                };
+                self.connect(&ns, auth);
+            }
+            _ => {
+                let Some(socket) = live else {
+                    tracing::debug!(sid = %self.engine.sid(), %ns, "packet for a namespace not joined: closing");
+                    return self.close(DisconnectReason::ForcedServerClose);
+                };
+                if !socket.connected() {
+                    return;
+                }
+                match packet.kind {
+                    PacketKind::Event | PacketKind::BinaryEvent => self.dispatch(&socket, &packet),
+                    PacketKind::Ack | PacketKind::BinaryAck => {
+                        let waiter = packet.id.and_then(|id| socket.acks.lock().take(id));
+                        if let (Some(waiter), Ok(args)) = (waiter, packet.args::<Vec<Value>>()) {
+                            waiter.deliver(&socket.id, args);
+                        }
+                    }
+                    PacketKind::Disconnect => {
+                        self.sockets.remove(&ns);
+                        if let Some(fut) = socket
+                            .leave_namespace(DisconnectReason::ClientNamespaceDisconnect, false)
+                        {
+                            self.fresh.push_back(task(fut));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    /// Starts connecting to namespace `name`: its middlewares run first.
+    fn connect(&mut self, name: &str, auth: serde_json::Value) {
+        let Some(ns) = self.server.table.get_or_create(name) else {
+            let data = (self.encoder_version() == Version::V4)
+                .then(|| serde_json::json!({ "message": "Invalid namespace" }));
+            if let Ok(packet) = self
+                .encoder
+                .connect_error(name, "Invalid namespace", data.as_ref())
+            {
+                let _ = self.engine.send_many(packet.messages().collect());
+            }
+            return;
+        };
+        let handshake = Handshake::new(self.engine.parts(), auth);
+        let socket = SocketRef::new(
+            ns.clone(),
+            self.engine.clone(),
+            handshake,
+            self.cmd_tx.clone(),
+        );
+        self.connecting.insert(name.to_owned());
+        let config = self.server.config.clone();
+        self.fresh.push_back(Box::pin(async move {
+            let mut result = Ok(());
+            for middleware in &ns.handlers.middlewares {
+                let parts = ConnectParts {
+                    socket: &socket,
+                    config: &config,
+                };
+                let outcome = match middleware.call(&parts) {
+                    Ok(fut) => fut.await,
+                    Err(e) => Err(ConnectError::new(e.to_string())),
+                };
+                if outcome.is_err() {
+                    result = outcome;
+                    break;
+                }
+            }
+            Done::Connected { socket, result }
+        }));
+    }
+
+    fn encoder_version(&self) -> Version {
+        self.decoder.version()
+    }
+
+    fn connected(&mut self, socket: SocketRef, result: Result<(), ConnectError>) {
+        let name = socket.ns.name.clone();
+        self.connecting.remove(&name);
+        if self.closed {
+            return;
+        }
+        if let Err(e) = result {
+            if let Ok(packet) = self.encoder.connect_error(&name, e.message(), e.data()) {
+                let _ = self.engine.send_many(packet.messages().collect());
+            }
+            return;
+        }
+        let Ok(packet) = self.encoder.connect(&name, socket.id(), None) else {
+            return;
+        };
+        if let Err(e) = self.engine.send_many(packet.messages().collect()) {
+            tracing::debug!(sid = %self.engine.sid(), "CONNECT not sent: {e}");
+            return;
+        }
+        socket.set_connected();
+        self.sockets.insert(name, socket.clone());
+        self.timer = None;
+        let config = self.server.config.clone();
+        let parts = ConnectParts {
+            socket: &socket,
+            config: &config,
+        };
+        match socket.ns.handlers.connect.call(&parts) {
+            Ok(fut) => self.fresh.push_back(task(fut)),
+            Err(error) => {
+                let err = HandlerError {
+                    ns: socket.ns.name.clone(),
+                    event: "connect".to_owned(),
+                    error,
+                };
+                (config.error_hook)(&socket, &err);
+            }
+        }
+    }
+
+    fn dispatch(&mut self, socket: &SocketRef, packet: &Packet) {
+        let event = packet.event_name().unwrap_or_default();
+        let handler = socket.handlers.lock().events.get(event).cloned();
+        let Some(handler) = handler else {
+            tracing::trace!(id = %socket.id(), event, "no handler");
+            return;
+        };
+        let config = self.server.config.clone();
+        let parts = MessageParts {
+            socket,
+            packet,
+            config: &config,
+        };
+        match handler.call(&parts) {
+            Ok(fut) => self.fresh.push_back(task(fut)),
+            Err(error) => {
+                if let Some(id) = packet.id {
+                    let answer = (serde_json::json!({ "message": error.to_string() }),);
+                    if let Ok(ack) = config.encoder.ack(&socket.ns.name, id, &answer) {
+                        let _ = socket.send_encoded(&ack, false);
+                    }
+                }
+                let err = HandlerError {
+                    ns: socket.ns.name.clone(),
+                    event: event.to_owned(),
+                    error,
+                };
+                (config.error_hook)(socket, &err);
+            }
+        }
+    }
+
+    /// Disconnects every socket with `reason` and closes the session.
+    fn close(&mut self, reason: DisconnectReason) {
+        self.leave_all(reason);
+        self.engine.close();
+    }
+
+    fn leave_all(&mut self, reason: DisconnectReason) {
+        for (_, socket) in self.sockets.drain() {
+            if let Some(fut) = socket.leave_namespace(reason, false) {
+                self.fresh.push_back(task(fut));
+            }
+        }
+    }
+
+    fn done(&mut self, done: Done) {
+        match done {
+            Done::Nothing => {}
+            Done::Connected { socket, result } => self.connected(socket, result),
+        }
+    }
+
+    fn on_cmd(&mut self, cmd: ClientCmd) {
+        match cmd {
+            ClientCmd::Left { ns, id, fut } => {
+                if self.sockets.get(&ns).is_some_and(|s| s.id == id) {
+                    self.sockets.remove(&ns);
+                }
+                self.fresh.push_back(task(fut));
+            }
+        }
+    }
+}
+
+impl ConnHandler for Client {
+    fn on_message(&mut self, msg: Message) {
+        if self.closed {
+            return;
+        }
+        match self.decoder.decode(msg) {
+            Ok(Some(packet)) => self.on_packet(packet),
+            Ok(None) => {
+                if self.sockets.is_empty() && self.decoder.is_awaiting_attachments() {
+                    tracing::debug!(sid = %self.engine.sid(), "binary packet before any CONNECT: closing");
+                    self.close(DisconnectReason::ParseError);
+                }
+            }
+            Err(e) => {
+                tracing::debug!(sid = %self.engine.sid(), "parse error: {e}");
+                self.close(DisconnectReason::ParseError);
+            }
+        }
+    }
+
+    fn on_close(&mut self, reason: CloseReason) {
+        self.closed = true;
+        self.timer = None;
+        self.decoder.reset();
+        while let Ok(cmd) = self.cmd_rx.try_recv() {
+            self.on_cmd(cmd);
+        }
+        self.leave_all(reason.into());
+        // Handlers still running (and the disconnect handlers) finish on
+        // their own task: no callback follows this one.
+        let mut rest: FuturesUnordered<Task> = std::mem::take(&mut self.running);
+        rest.extend(self.fresh.drain(..));
+        if !rest.is_empty() {
+            spawn(Box::pin(
+                async move { while rest.next().await.is_some() {} },
+            ));
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            while let Poll::Ready(Some(cmd)) = self.cmd_rx.poll_recv(cx) {
+                self.on_cmd(cmd);
+            }
+            if let Some(timer) = self.timer.as_mut()
+                && timer.as_mut().poll(cx).is_ready()
+            {
+                self.timer = None;
+                if self.sockets.is_empty() && !self.closed {
+                    tracing::debug!(sid = %self.engine.sid(), "no namespace joined in time: closing");
+                    self.close(DisconnectReason::ForcedServerClose);
+                }
+            }
+            // New futures first, in arrival order: each handler starts before
+            // the next event's.
+            while let Some(mut fut) = self.fresh.pop_front() {
+                match fut.as_mut().poll(cx) {
+                    Poll::Ready(done) => self.done(done),
+                    Poll::Pending => self.running.push(fut),
+                }
+            }
+            while let Poll::Ready(Some(done)) = self.running.poll_next_unpin(cx) {
+                self.done(done);
+                if !self.fresh.is_empty() {
+                    break;
+                }
+            }
+            if self.fresh.is_empty() {
+                return Poll::Pending;
+            }
+        }
+    }
+}

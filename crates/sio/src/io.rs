@@ -1,0 +1,246 @@
+//! [`SocketIo`]: the cheap-to-clone handle on the server: its layer, its
+//! namespaces, broadcasts from anywhere, and graceful shutdown.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use sio_adapter::{AckCollected, BroadcastOptions, BroadcastReport, SocketId, SocketInfo};
+use sio_parser::Value;
+
+use crate::builder::{Config, SocketIoBuilder};
+use crate::client::Client;
+use crate::engine::{EngineConfig, EngineHandler, EngineIoLayer, EngineSocket};
+use crate::error::BroadcastError;
+use crate::layer::SocketIoLayer;
+use crate::ns::NsTable;
+use crate::operators::BroadcastOperators;
+use crate::socket::SocketRef;
+
+/// What every connection of the server shares.
+#[derive(Debug)]
+pub(crate) struct Server {
+    pub(crate) config: Arc<Config>,
+    pub(crate) table: NsTable,
+}
+
+/// Opens a [`Client`] for every engine session.
+#[derive(Debug, Clone)]
+pub(crate) struct SioHandler(pub(crate) Arc<Server>);
+
+impl EngineHandler for SioHandler {
+    type Conn = Client;
+
+    fn on_open(&self, socket: EngineSocket) -> Client {
+        Client::new(self.0.clone(), socket)
+    }
+}
+
+/// The Socket.IO server: clone it freely (into axum state, into tasks) to
+/// emit from anywhere. Mount it with [`SocketIo::layer`].
+///
+/// ```
+/// use sio::{Data, SocketIo, SocketRef};
+///
+/// let io = SocketIo::builder()
+///     .ns("/", |socket: SocketRef| async move {
+///         socket.on("echo", |socket: SocketRef, Data(msg): Data<String>| async move {
+///             let _ = socket.emit("echo", &msg);
+///         });
+///     })
+///     .build();
+/// let app: axum::Router = axum::Router::new().layer(io.layer());
+/// # let _ = app;
+/// ```
+#[derive(Clone)]
+pub struct SocketIo {
+    server: Arc<Server>,
+    engine: EngineIoLayer<SioHandler>,
+}
+
+impl fmt::Debug for SocketIo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SocketIo")
+            .field("engine", &self.engine)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SocketIo {
+    /// A builder with the defaults.
+    pub fn builder() -> SocketIoBuilder {
+        SocketIoBuilder::default()
+    }
+
+    pub(crate) fn new(config: Arc<Config>, table: NsTable, engine: EngineConfig) -> Self {
+        let server = Arc::new(Server { config, table });
+        let engine = EngineIoLayer::new(engine, SioHandler(server.clone()));
+        Self { server, engine }
+    }
+
+    /// The tower layer serving the server's path in front of any service
+    /// (`Router::layer(io.layer())`).
+    pub fn layer(&self) -> SocketIoLayer {
+        SocketIoLayer::new(self.engine.clone())
+    }
+
+    /// Operators on namespace `name`, if it exists (declared, or a dynamic
+    /// child already created).
+    pub fn of(&self, name: &str) -> Option<BroadcastOperators> {
+        let ns = self.server.table.get(name)?;
+        Some(BroadcastOperators::new(ns, BroadcastOptions::default()))
+    }
+
+    /// Operators on `/` (an empty target if `/` was not declared is
+    /// impossible: the main namespace must be declared to use these).
+    fn main(&self) -> Option<BroadcastOperators> {
+        self.of("/")
+    }
+
+    /// Targets rooms of `/`. `None` when `/` is not declared.
+    pub fn to(&self, rooms: impl crate::IntoRooms) -> Option<BroadcastOperators> {
+        self.main().map(|op| op.to(rooms))
+    }
+
+    /// Everyone in `/` except `rooms`. `None` when `/` is not declared.
+    pub fn except(&self, rooms: impl crate::IntoRooms) -> Option<BroadcastOperators> {
+        self.main().map(|op| op.except(rooms))
+    }
+
+    /// This server's sockets of `/` only. `None` when `/` is not declared.
+    pub fn local(&self) -> Option<BroadcastOperators> {
+        self.main().map(BroadcastOperators::local)
+    }
+
+    /// Emits `event` with ONE argument to every socket of `/`.
+    ///
+    /// # Errors
+    /// As [`BroadcastOperators::emit`]; an adapter error `Unsupported` when
+    /// `/` is not declared.
+    pub async fn emit<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+    ) -> Result<BroadcastReport, BroadcastError> {
+        self.require_main()?.emit(event, data).await
+    }
+
+    /// Emits to every socket of `/` asking each for an ack.
+    ///
+    /// # Errors
+    /// As [`SocketIo::emit`].
+    pub async fn emit_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        data: &T,
+        timeout: Duration,
+    ) -> Result<AckCollected, BroadcastError> {
+        self.require_main()?
+            .timeout(timeout)
+            .emit_with_ack(event, data)
+            .await
+    }
+
+    fn require_main(&self) -> Result<BroadcastOperators, BroadcastError> {
+        self.main().ok_or(BroadcastError::Adapter(
+            sio_adapter::AdapterError::Unsupported("no '/' namespace"),
+        ))
+    }
+
+    /// This server's sockets of namespace `ns`.
+    pub fn sockets(&self, ns: &str) -> Vec<SocketRef> {
+        self.server
+            .table
+            .get(ns)
+            .map(|ns| ns.sockets())
+            .unwrap_or_default()
+    }
+
+    /// Descriptions of the sockets of `ns` (the whole cluster).
+    ///
+    /// # Errors
+    /// [`BroadcastError::Adapter`].
+    pub async fn fetch_sockets(&self, ns: &str) -> Result<Vec<SocketInfo>, BroadcastError> {
+        match self.of(ns) {
+            Some(op) => op.fetch_sockets().await,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// The ids of the sockets of `ns` (the whole cluster).
+    ///
+    /// # Errors
+    /// [`BroadcastError::Adapter`].
+    pub async fn socket_ids(&self, ns: &str) -> Result<Vec<SocketId>, BroadcastError> {
+        match self.of(ns) {
+            Some(op) => op.sockets().await,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Makes every socket of `/` join `rooms`.
+    ///
+    /// # Errors
+    /// As [`SocketIo::emit`].
+    pub async fn sockets_join(&self, rooms: impl crate::IntoRooms) -> Result<(), BroadcastError> {
+        self.require_main()?.join(rooms).await
+    }
+
+    /// Makes every socket of `/` leave `rooms`.
+    ///
+    /// # Errors
+    /// As [`SocketIo::emit`].
+    pub async fn sockets_leave(&self, rooms: impl crate::IntoRooms) -> Result<(), BroadcastError> {
+        self.require_main()?.leave(rooms).await
+    }
+
+    /// Disconnects every socket of `/`.
+    ///
+    /// # Errors
+    /// As [`SocketIo::emit`].
+    pub async fn disconnect_sockets(&self, close: bool) -> Result<(), BroadcastError> {
+        self.require_main()?.disconnect(close).await
+    }
+
+    /// Sends a server-side event to the other servers of the cluster (their
+    /// [`on_server_event`](crate::SocketIoBuilder::on_server_event)).
+    ///
+    /// # Errors
+    /// As [`SocketIo::emit`].
+    pub async fn server_side_emit(&self, args: Vec<Value>) -> Result<(), BroadcastError> {
+        self.require_main()?.server_side_emit(args).await
+    }
+
+    /// Sends a server-side event to the other servers and collects their
+    /// answers (none with a single server).
+    ///
+    /// # Errors
+    /// As [`SocketIo::emit`].
+    pub async fn server_side_emit_with_ack(
+        &self,
+        args: Vec<Value>,
+        timeout: Duration,
+    ) -> Result<AckCollected, BroadcastError> {
+        self.require_main()?
+            .server_side_emit_with_ack(args, timeout)
+            .await
+    }
+
+    /// How many engine connections are open.
+    pub fn connection_count(&self) -> usize {
+        self.engine.session_count()
+    }
+
+    /// Disconnects every socket (reason `server shutting down`), closes
+    /// every connection and the adapters, and resolves once all the
+    /// connections are gone.
+    pub async fn close(&self) {
+        self.engine.shutdown().await;
+        for ns in self.server.table.all() {
+            if let Err(e) = ns.adapter.close().await {
+                tracing::warn!(ns = %ns.name, "adapter close failed: {e}");
+            }
+        }
+    }
+}

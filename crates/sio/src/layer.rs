@@ -1,0 +1,91 @@
+//! [`SocketIoLayer`] and [`SocketIoService`]: the server as tower
+//! middleware; requests for its path are served, every other one goes to
+//! the inner service untouched.
+
+use std::fmt;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body::Body;
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::engine::{EngineBody, EngineIoLayer, EngineIoService, ResponseFuture};
+use crate::io::SioHandler;
+
+/// Boxed error of a request body.
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The tower layer of a [`SocketIo`](crate::SocketIo) server, from
+/// [`SocketIo::layer`](crate::SocketIo::layer).
+#[derive(Clone)]
+pub struct SocketIoLayer {
+    engine: EngineIoLayer<SioHandler>,
+}
+
+impl SocketIoLayer {
+    pub(crate) fn new(engine: EngineIoLayer<SioHandler>) -> Self {
+        Self { engine }
+    }
+}
+
+impl fmt::Debug for SocketIoLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SocketIoLayer")
+            .field("engine", &self.engine)
+            .finish()
+    }
+}
+
+impl<S> Layer<S> for SocketIoLayer {
+    type Service = SocketIoService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SocketIoService {
+            inner: self.engine.layer(inner),
+        }
+    }
+}
+
+/// The service made by [`SocketIoLayer`].
+pub struct SocketIoService<S> {
+    inner: EngineIoService<S, SioHandler>,
+}
+
+impl<S: Clone> Clone for SocketIoService<S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for SocketIoService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SocketIoService")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SocketIoService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ReqBody: Body + Send + 'static,
+    ReqBody::Data: Send,
+    ReqBody::Error: Into<BoxError>,
+    ResBody: Body<Data = Bytes>,
+{
+    type Response = Response<EngineBody<ResBody>>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        self.inner.call(req)
+    }
+}
