@@ -20,6 +20,11 @@ enum Op {
     Post(Vec<u8>, bool),
     UpgradeRequest,
     WsText(String),
+    /// A frame a real client sends, so that the upgrade and heartbeat
+    /// paths are reached often.
+    WsKnown(u8),
+    /// A polling body a real client sends.
+    PostKnown(u8),
     WsBinary(Vec<u8>),
     WsClosed(bool),
     Send(Option<String>),
@@ -39,6 +44,17 @@ struct Input {
 }
 
 const MAX_BUFFERED: usize = 16;
+
+const FRAMES: [&str; 8] = ["2probe", "5", "3", "2", "1", "4hi", "6", "3probe"];
+
+const BODIES: [&[u8]; 6] = [
+    b"4a\x1e3",
+    b"2:4a1:3",
+    b"1:2",
+    b"1",
+    b"\x00\x02\xff4a\x01\x02\xff\x04\x07",
+    b"4x\x1e1\x1e4y",
+];
 
 fuzz_target!(|input: Input| {
     let t0 = Instant::now();
@@ -76,6 +92,14 @@ fuzz_target!(|input: Input| {
                 let _ = s.handle_upgrade_request(now);
             }
             Op::WsText(text) => s.handle_ws_text(now, Str::from(text)),
+            Op::WsKnown(i) => {
+                let frame = FRAMES[usize::from(i) % FRAMES.len()];
+                s.handle_ws_text(now, Str::from_static(frame));
+            }
+            Op::PostKnown(i) => {
+                let body = BODIES[usize::from(i) % BODIES.len()];
+                let _ = s.handle_post(now, Bytes::from_static(body), i >= 128);
+            }
             Op::WsBinary(data) => s.handle_ws_binary(now, Bytes::from(data)),
             Op::WsClosed(error) => s.handle_ws_closed(now, error),
             Op::Send(msg) => {
