@@ -359,3 +359,19 @@ async fn a_burst_of_small_packets_in_one_post_is_accepted_up_to_the_cap() {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     assert!(no_sessions_left(&layer).await);
 }
+
+#[tokio::test]
+async fn handshakes_past_max_sessions_get_503() {
+    let (layer, svc) = app(config().max_sessions(2));
+    let first = handshake(&svc).await;
+    handshake(&svc).await;
+    let reply = call(&svc, get_req("/engine.io/?EIO=4&transport=polling")).await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(layer.session_count(), 2);
+    // Existing sessions are untouched.
+    let uri = format!("/engine.io/?EIO=4&transport=polling&sid={first}");
+    assert_eq!(
+        call(&svc, post_req(&uri, "4hi")).await.status,
+        StatusCode::OK
+    );
+}

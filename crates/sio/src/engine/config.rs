@@ -32,6 +32,7 @@ pub struct EngineConfig {
     pub(crate) id_generator: Option<IdGenerator>,
     pub(crate) compression_threshold: Option<usize>,
     pub(crate) socket_buffer: usize,
+    pub(crate) max_sessions: usize,
 }
 
 /// Default of [`EngineConfig::max_packets_per_payload`].
@@ -53,6 +54,7 @@ impl Default for EngineConfig {
             id_generator: None,
             compression_threshold: Some(1024),
             socket_buffer: 128,
+            max_sessions: 100_000,
         }
     }
 }
@@ -202,6 +204,15 @@ impl EngineConfig {
     /// fails with `Full` when it is full. Default 128.
     pub fn socket_buffer(mut self, n: usize) -> Self {
         self.socket_buffer = n.max(1);
+        self
+    }
+
+    /// Most sessions open at once on this endpoint; past it handshakes get
+    /// 503 (existing sessions are untouched). Bounds what clients that
+    /// handshake and go silent can hold until their ping timeout. Default
+    /// 100,000 (an idle session costs a few kilobytes).
+    pub fn max_sessions(mut self, n: usize) -> Self {
+        self.max_sessions = n;
         self
     }
 }

@@ -88,6 +88,9 @@ where
                 None
             };
             check_origin(&parts.headers, config)?;
+            if engine.registry.len() >= config.max_sessions {
+                return Err(Reject::Overloaded);
+            }
             if let Some(hook) = &config.allow_request {
                 if !hook.check(&parts).await {
                     return Err(RequestError::Forbidden.into());

@@ -1,6 +1,6 @@
 //! Every refusal of the engine becomes an HTTP response here, and only
 //! here: Engine.IO's `{"code":N,"message":"…"}` JSON bodies, 413 for an
-//! oversized POST, 500 for a failing id generator.
+//! oversized POST, 500 for a failing id generator, 503 past `max_sessions`.
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
@@ -16,6 +16,8 @@ pub(crate) enum Reject {
     PayloadTooLarge,
     /// The server could not do its part (the id generator failed): 500.
     Internal,
+    /// `max_sessions` are open: 503.
+    Overloaded,
 }
 
 impl From<RequestError> for Reject {
@@ -41,6 +43,7 @@ impl Reject {
             }
             Self::PayloadTooLarge => status_only(StatusCode::PAYLOAD_TOO_LARGE),
             Self::Internal => status_only(StatusCode::INTERNAL_SERVER_ERROR),
+            Self::Overloaded => status_only(StatusCode::SERVICE_UNAVAILABLE),
         }
     }
 }
