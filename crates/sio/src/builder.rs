@@ -141,19 +141,19 @@ impl SocketIoBuilder {
         self
     }
 
-    /// [`pingInterval`] Time between two server pings. Default 25 s.
+    /// Node's `pingInterval`: Time between two server pings. Default 25 s.
     pub fn ping_interval(mut self, d: Duration) -> Self {
         self.engine = self.engine.ping_interval(d);
         self
     }
 
-    /// [`pingTimeout`] How long to wait for a pong. Default 20 s.
+    /// Node's `pingTimeout`: How long to wait for a pong. Default 20 s.
     pub fn ping_timeout(mut self, d: Duration) -> Self {
         self.engine = self.engine.ping_timeout(d);
         self
     }
 
-    /// [`maxHttpBufferSize`] Largest message (and largest total of one
+    /// Node's `maxHttpBufferSize`: Largest message (and largest total of one
     /// packet's binary attachments), in bytes. Default 1,000,000.
     pub fn max_payload(mut self, bytes: u64) -> Self {
         self.engine = self.engine.max_payload(bytes);
@@ -161,14 +161,14 @@ impl SocketIoBuilder {
         self
     }
 
-    /// [`allowEIO3`] Accept socket.io-client 2.x (protocol 4 over Engine.IO
+    /// Node's `allowEIO3`: Accept socket.io-client 2.x (protocol 4 over Engine.IO
     /// 3). Default false.
     pub fn allow_eio3(mut self, allow: bool) -> Self {
         self.engine = self.engine.allow_eio3(allow);
         self
     }
 
-    /// [`connectTimeout`] How long a connection may stay without joining
+    /// Node's `connectTimeout`: How long a connection may stay without joining
     /// any namespace before it is closed. Default 45 s.
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.connect_timeout = d;
