@@ -121,3 +121,73 @@ async fn close_ends_the_session_with_forced_close() {
         Err(SendError::Closed)
     );
 }
+
+/// Answers each message one second later, from a timer the handler drives
+/// itself through `ConnHandler::poll`.
+struct Delayed;
+struct DelayedConn {
+    socket: EngineSocket,
+    timers: Vec<(std::pin::Pin<Box<tokio::time::Sleep>>, Message)>,
+}
+
+impl EngineHandler for Delayed {
+    type Conn = DelayedConn;
+    fn on_open(&self, socket: EngineSocket) -> DelayedConn {
+        DelayedConn {
+            socket,
+            timers: Vec::new(),
+        }
+    }
+}
+
+impl ConnHandler for DelayedConn {
+    fn on_message(&mut self, msg: Message) {
+        let timer = Box::pin(tokio::time::sleep(Duration::from_secs(1)));
+        self.timers.push((timer, msg));
+    }
+    fn on_close(&mut self, _reason: CloseReason) {}
+    fn poll(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        let socket = &self.socket;
+        self.timers.retain_mut(|(timer, msg)| {
+            let done = timer.as_mut().poll(cx).is_ready();
+            if done {
+                let _ = socket.send(msg.clone());
+            }
+            !done
+        });
+        if self.timers.is_empty() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_handler_drives_its_own_futures_in_the_session_task() {
+    let config = EngineConfig::default().ping_interval(Duration::from_secs(60));
+    let svc = EngineIoLayer::new(config, Delayed).layer(axum::Router::new());
+    let send = |req: Request<Body>| {
+        let svc = svc.clone();
+        async move {
+            let res = svc.oneshot(req).await.unwrap();
+            res.into_body().collect().await.unwrap().to_bytes()
+        }
+    };
+    let open = send(
+        Request::get("/engine.io/?EIO=4&transport=polling")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_slice(&open[1..]).unwrap();
+    let uri = format!(
+        "/engine.io/?EIO=4&transport=polling&sid={}",
+        json["sid"].as_str().unwrap()
+    );
+    send(Request::post(&uri).body(Body::from("4later")).unwrap()).await;
+    let start = tokio::time::Instant::now();
+    let reply = send(Request::get(&uri).body(Body::empty()).unwrap()).await;
+    assert_eq!(&reply[..], b"4later");
+    assert_eq!(start.elapsed(), Duration::from_secs(1));
+}

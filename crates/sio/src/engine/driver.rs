@@ -7,6 +7,7 @@
 use std::future::{Future, pending, poll_fn};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -32,6 +33,9 @@ pub(crate) type WsStream = WebSocketStream<TokioIo<Upgraded>>;
 /// Most messages taken from the socket channel in one go, so that a busy
 /// sender cannot starve the other inputs.
 const MSG_BATCH: usize = 64;
+
+/// Most rounds of moving messages and draining the session per step.
+const SETTLE_ROUNDS: usize = 16;
 
 /// A request handed to a session's task by the HTTP side.
 #[derive(Debug)]
@@ -97,6 +101,13 @@ impl<C: ConnHandler> Driver<C> {
             self.settle().await;
             if self.session.is_closed() {
                 break;
+            }
+            // Give the handler's own futures a turn after every step, so that
+            // steady traffic (which the biased select serves first) cannot
+            // starve them.
+            if conn_active {
+                let conn = &mut self.conn;
+                conn_active = poll_fn(|cx| Poll::Ready(conn.poll(cx).is_pending())).await;
             }
             let step = self.next_step(conn_active).await;
             conn_active = !matches!(step, Step::ConnIdle);
@@ -267,20 +278,13 @@ impl<C: ConnHandler> Driver<C> {
     /// Takes queued messages, then drains transmits and events until the
     /// session has nothing more to say.
     async fn settle(&mut self) {
-        loop {
-            if let Some(msg) = self.held.take() {
-                self.send(msg);
-            }
-            for _ in 0..MSG_BATCH {
-                if self.held.is_some() {
-                    break;
-                }
-                match self.msg_rx.try_recv() {
-                    Ok(msg) => self.send(msg),
-                    Err(_) => break,
-                }
-            }
+        // Bounded, so that a producer faster than the transport cannot keep
+        // the task here: what is left is picked up by the select.
+        for _ in 0..SETTLE_ROUNDS {
+            let mut moved = self.take_messages();
             self.drain_transmits().await;
+            // Draining may have made room for a message the session refused.
+            moved |= self.take_messages();
             let mut heard = false;
             while let Some(event) = self.session.poll_event() {
                 heard = true;
@@ -293,10 +297,37 @@ impl<C: ConnHandler> Driver<C> {
                     Event::Closed(reason) => self.conn.on_close(reason),
                 }
             }
-            if !heard && (self.held.is_some() || self.msg_rx.is_empty()) {
+            if !heard && !moved {
                 return;
             }
         }
+    }
+
+    /// Moves the held message, then up to [`MSG_BATCH`] queued ones, into
+    /// the session, stopping at the first it refuses as full. True when at
+    /// least one message moved.
+    fn take_messages(&mut self) -> bool {
+        let mut moved = false;
+        if let Some(msg) = self.held.take() {
+            self.send(msg);
+            if self.held.is_some() {
+                return false;
+            }
+            moved = true;
+        }
+        for _ in 0..MSG_BATCH {
+            match self.msg_rx.try_recv() {
+                Ok(msg) => {
+                    self.send(msg);
+                    moved = true;
+                    if self.held.is_some() {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        moved
     }
 
     async fn drain_transmits(&mut self) {
