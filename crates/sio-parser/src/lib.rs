@@ -38,6 +38,27 @@
 //! [`Value`] tree whose [`Value::Binary`] leaves are handed to `bytes::Bytes`
 //! fields of user types.
 //!
+//! # What a server calls
+//!
+//! | step | call |
+//! |---|---|
+//! | per connection | [`Decoder::new`]`(parser, version, config)`, [`Encoder::new`]`(parser, version)` |
+//! | each Engine.IO message | [`Decoder::decode`] (or `decode_text` / `decode_binary`) → `Option<Packet>` |
+//! | dispatch | [`Packet::kind`](Packet), [`Packet::ns`](Packet), [`Packet::id`](Packet), [`Packet::event_name`] |
+//! | handler data | [`Packet::args`], [`Packet::arg`], [`Packet::data_as`], [`Packet::arg_values`] (forwarding) |
+//! | emit / broadcast | [`Encoder::event`], [`Encoder::ack`] → [`Encoded`], shared by all recipients; [`Encoded::messages`] |
+//! | namespaces | [`Encoder::connect`], [`Encoder::connect_error`], [`Encoder::disconnect`] |
+//! | give up on a partial binary packet | [`Decoder::reset`], [`Decoder::is_awaiting_attachments`] |
+//!
+//! # Numbers
+//!
+//! Floats are parsed exactly (as `JSON.parse` does). When a packet is
+//! re-encoded from values, a few floats are written differently from
+//! `JSON.stringify`: the same number, other bytes (`1e+20` for
+//! `100000000000000000000`, `1e-6` for `0.000001`; integers are unaffected).
+//! Raw JSON ([`Data::Json`]) is forwarded byte for byte. msgpack follows
+//! JavaScript: integral numbers are integers on the wire and when read.
+//!
 //! # Strictness
 //!
 //! Validation follows socket.io-parser 4.2.6, with these deliberate extras:
