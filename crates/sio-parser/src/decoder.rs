@@ -78,7 +78,7 @@ impl Decoder {
     pub fn decode_text(&mut self, text: Str) -> Result<Option<Packet>, DecodeError> {
         if let Some(pending) = self.pending.take() {
             return Err(DecodeError::UnexpectedText {
-                missing: pending.expected - pending.received.len(),
+                missing: pending.expected.saturating_sub(pending.received.len()),
             });
         }
         if self.parser != Parser::Default {

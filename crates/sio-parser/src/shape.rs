@@ -262,7 +262,7 @@ impl<'de> Visitor<'de> for HeadSeed<'_> {
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Head, E> {
         let start = (v.as_ptr() as usize).wrapping_sub(self.base);
-        self.named(v, Head::Range(start..start + v.len()))
+        self.named(v, Head::Range(start..start.saturating_add(v.len())))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Head, E> {
         self.named(v, Head::Owned(v.to_owned()))

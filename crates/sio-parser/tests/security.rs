@@ -277,6 +277,18 @@ fn row28_depth_and_declared_lengths() {
             mp.decode_binary(Bytes::copy_from_slice(&huge_map)),
             Err(DecodeError::Malformed(_))
         ));
+        // Nested claims must not multiply: 100 arrays each declaring 2^32−1
+        // elements, padded to 1 MB, are refused without reserving gigabytes.
+        let mut claims = vec![
+            0x83, 0xa4, b't', b'y', b'p', b'e', 0x02, 0xa3, b'n', b's', b'p', 0xa1, b'/',
+        ];
+        claims.extend_from_slice(&[0xa4, b'd', b'a', b't', b'a']);
+        claims.extend(std::iter::repeat_n([0xdd, 0xff, 0xff, 0xff, 0xff], 100).flatten());
+        claims.resize(1_000_000, 0xc0);
+        assert!(matches!(
+            mp.decode_binary(Bytes::from(claims)),
+            Err(DecodeError::Malformed(_))
+        ));
         // Text frames are not msgpack.
         assert_eq!(
             mp.decode_text(Str::from("2[\"a\"]")),

@@ -101,6 +101,9 @@ fn integer(value: &Value) -> Option<u64> {
     })
 }
 
+/// Most elements reserved from a declared length before they are read.
+const MAX_PREALLOC: usize = 64;
+
 fn malformed(what: &str) -> DecodeError {
     DecodeError::Malformed(what.to_owned())
 }
@@ -216,8 +219,9 @@ impl Reader<'_> {
 
     fn seq(&mut self, len: usize, depth: usize) -> Result<Value, DecodeError> {
         let depth = self.enter(depth)?;
-        // Every element takes at least one byte: never reserve more than what is left.
-        let mut items = Vec::with_capacity(len.min(self.remaining()));
+        // Reserve little up front: the declared length is only a claim, and
+        // nested claims must not multiply. The vector grows with real elements.
+        let mut items = Vec::with_capacity(len.min(self.remaining()).min(MAX_PREALLOC));
         for _ in 0..len {
             items.push(self.value(depth)?.unwrap_or(Value::Null));
         }
@@ -226,7 +230,7 @@ impl Reader<'_> {
 
     fn map(&mut self, len: usize, depth: usize) -> Result<Value, DecodeError> {
         let depth = self.enter(depth)?;
-        let mut entries = Vec::with_capacity(len.min(self.remaining() / 2));
+        let mut entries = Vec::with_capacity(len.min(self.remaining() / 2).min(MAX_PREALLOC));
         for _ in 0..len {
             let key = match self.value(depth)? {
                 Some(Value::String(s)) => s,
