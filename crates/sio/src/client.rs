@@ -222,11 +222,13 @@ impl Client {
         let Ok(packet) = self.encoder.connect(&name, socket.id(), None) else {
             return;
         };
+        // In the namespace (and its own room) before the client hears of it.
+        socket.set_connected();
         if let Err(e) = self.engine.send_many(packet.messages().collect()) {
             tracing::debug!(sid = %self.engine.sid(), "CONNECT not sent: {e}");
+            drop(socket.leave_namespace(DisconnectReason::TransportError, false));
             return;
         }
-        socket.set_connected();
         self.sockets.insert(name, socket.clone());
         self.timer = None;
         let config = self.server.config.clone();
