@@ -118,6 +118,16 @@ fn benches(c: &mut Criterion) {
             .unwrap()
     });
 
+    #[cfg(feature = "msgpack")]
+    msgpack(c);
+}
+
+#[cfg(feature = "msgpack")]
+fn msgpack(c: &mut Criterion) {
+    let chat = Chat {
+        user: "a".into(),
+        text: "hi".into(),
+    };
     // msgpack small event.
     let mp = Encoder::new(Parser::MsgPack, Version::V5);
     let small_mp = mp.event("/", "chat", &(&chat,), None).unwrap();

@@ -182,6 +182,7 @@ fn default_parser_protocol_4() {
     assert!(run_default("default-v4.json", Version::V4) >= 10);
 }
 
+#[cfg(feature = "msgpack")]
 #[test]
 fn msgpack_parser() {
     let vectors = load("msgpack.json");
@@ -229,6 +230,7 @@ fn invalid_default_inputs_are_refused() {
     assert!(run_invalid("invalid-default.json", Parser::Default) >= 40);
 }
 
+#[cfg(feature = "msgpack")]
 #[test]
 fn invalid_msgpack_inputs_are_refused() {
     assert!(run_invalid("invalid-msgpack.json", Parser::MsgPack) >= 10);
@@ -314,25 +316,28 @@ fn typed_encoder_matches_node() {
         find("default-v4.json", "error string")
     );
 
-    let mp = Encoder::new(Parser::MsgPack, Version::V5);
-    assert_eq!(
-        encoded_messages(&mp.event("/", "chat", &(&small,), None).unwrap()),
-        find("msgpack.json", "event small")
-    );
-    assert_eq!(
-        encoded_messages(&mp.event("/admin", "hello", &(1,), Some(456)).unwrap()),
-        find("msgpack.json", "event ack")
-    );
-    assert_eq!(
-        encoded_messages(&mp.ack("/", 7, &("ok", Bytes::from_static(&[9]))).unwrap()),
-        find("msgpack.json", "ack")
-    );
-    assert_eq!(
-        encoded_messages(&mp.connect("/", "oSO0OpakMV_3jnilAAAA", None).unwrap()),
-        find("msgpack.json", "connect sid")
-    );
-    assert_eq!(
-        encoded_messages(&mp.disconnect("/admin").unwrap()),
-        find("msgpack.json", "disconnect")
-    );
+    #[cfg(feature = "msgpack")]
+    {
+        let mp = Encoder::new(Parser::MsgPack, Version::V5);
+        assert_eq!(
+            encoded_messages(&mp.event("/", "chat", &(&small,), None).unwrap()),
+            find("msgpack.json", "event small")
+        );
+        assert_eq!(
+            encoded_messages(&mp.event("/admin", "hello", &(1,), Some(456)).unwrap()),
+            find("msgpack.json", "event ack")
+        );
+        assert_eq!(
+            encoded_messages(&mp.ack("/", 7, &("ok", Bytes::from_static(&[9]))).unwrap()),
+            find("msgpack.json", "ack")
+        );
+        assert_eq!(
+            encoded_messages(&mp.connect("/", "oSO0OpakMV_3jnilAAAA", None).unwrap()),
+            find("msgpack.json", "connect sid")
+        );
+        assert_eq!(
+            encoded_messages(&mp.disconnect("/admin").unwrap()),
+            find("msgpack.json", "disconnect")
+        );
+    }
 }
