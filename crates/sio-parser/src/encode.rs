@@ -113,13 +113,8 @@ impl Encoder {
             args.strip_prefix('[').ok_or(EncodeError::NotASequence)?
         };
         let head = serde_json::to_string(event)?;
-        let mut json = String::with_capacity(head.len() + args.len() + 1);
-        json.push('[');
-        json.push_str(&head);
-        if rest != "]" {
-            json.push(',');
-        }
-        json.push_str(rest);
+        let sep = if rest == "]" { "" } else { "," };
+        let json = ["[", head.as_str(), sep, rest];
         Ok(text_packet(
             PacketKind::Event,
             ns,
@@ -169,7 +164,7 @@ impl Encoder {
             PacketKind::Ack,
             ns,
             Some(id),
-            &json,
+            &[&json],
             found.into_inner(),
         ))
     }
@@ -268,7 +263,7 @@ impl Encoder {
                     unbinary(packet.kind),
                     ns,
                     packet.id,
-                    json,
+                    &[json],
                     Vec::new(),
                 ))
             }
@@ -282,7 +277,7 @@ impl Encoder {
                     unbinary(packet.kind),
                     ns,
                     packet.id,
-                    &json,
+                    &[&json],
                     found.into_inner(),
                 ))
             }
@@ -294,7 +289,7 @@ impl Encoder {
         if self.parser == Parser::MsgPack {
             return Ok(crate::msgpack::encode(kind, ns, id, None));
         }
-        Ok(text_packet(kind, ns, id, "", Vec::new()))
+        Ok(text_packet(kind, ns, id, &[], Vec::new()))
     }
 
     fn with_data<T: Serialize + ?Sized>(
@@ -316,7 +311,7 @@ impl Encoder {
             kind,
             ns,
             None,
-            &serde_json::to_string(data)?,
+            &[&serde_json::to_string(data)?],
             Vec::new(),
         ))
     }
@@ -341,12 +336,13 @@ fn unbinary(kind: PacketKind) -> PacketKind {
     }
 }
 
-/// `<type>[<n>-][<ns>,][<id>]<json>`, exactly as socket.io-parser writes it.
+/// `<type>[<n>-][<ns>,][<id>]<json>`, exactly as socket.io-parser writes it
+/// (the JSON comes in parts so that it is copied once).
 fn text_packet(
     kind: PacketKind,
     ns: &str,
     id: Option<u64>,
-    json: &str,
+    json: &[&str],
     attachments: Vec<Bytes>,
 ) -> Encoded {
     use std::fmt::Write as _;
@@ -355,7 +351,8 @@ fn text_packet(
         (PacketKind::Ack, false) => PacketKind::BinaryAck,
         (kind, _) => kind,
     };
-    let mut text = String::with_capacity(json.len() + ns.len() + 24);
+    let len: usize = json.iter().map(|part| part.len()).sum();
+    let mut text = String::with_capacity(len + ns.len() + 24);
     text.push(char::from(b'0' + kind.as_u8()));
     if kind.is_binary() {
         let _ = write!(text, "{}-", attachments.len());
@@ -367,7 +364,7 @@ fn text_packet(
     if let Some(id) = id {
         let _ = write!(text, "{id}");
     }
-    text.push_str(json);
+    json.iter().for_each(|part| text.push_str(part));
     Encoded::Text {
         text: Str::from(text),
         attachments,
