@@ -4,31 +4,25 @@
 //! session's next deadline, a cancelled pending poll and the handler's own
 //! futures, then drains what the session wants sent and heard.
 
-use std::future::{Future, pending, poll_fn};
+use std::future::{pending, poll_fn};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::{SinkExt as _, StreamExt as _};
-use hyper::upgrade::Upgraded;
-use hyper_util::rt::TokioIo;
 use sio_engine::{
-    CloseReason, Event, Message, PollReply, RequestError, SendError, Session, Str, Transmit,
-    WsFrame,
+    CloseReason, Event, Message, PollReply, RequestError, SendError, Session, Transmit,
 };
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{self, Utf8Bytes};
 
 use super::handler::{ConnHandler, SocketShared};
 use super::registry::Registry;
 
-/// The WebSocket of a session, over a hyper upgrade.
-pub(crate) type WsStream = WebSocketStream<TokioIo<Upgraded>>;
+mod ws;
+
+pub(crate) use ws::WsStream;
+use ws::{WsRead, ws_next};
 
 /// Most messages taken from the socket channel in one go, so that a busy
 /// sender cannot starve the other inputs.
@@ -82,7 +76,7 @@ pub(crate) struct Driver<C> {
 }
 
 enum Step {
-    Ws(Option<Result<tungstenite::Message, tungstenite::Error>>),
+    Ws(WsRead),
     Cmd(Option<Command>),
     Msg(Message),
     CloseRequested,
@@ -113,9 +107,7 @@ impl<C: ConnHandler> Driver<C> {
             conn_active = !matches!(step, Step::ConnIdle);
             self.apply(step).await;
         }
-        if let Some(mut ws) = self.ws.take() {
-            let _ = within(self.write_timeout, WebSocketStream::close(&mut *ws, None)).await;
-        }
+        self.close_ws(false).await;
         tracing::debug!(sid = %self.shared.sid, "session task ended");
     }
 
@@ -215,63 +207,12 @@ impl<C: ConnHandler> Driver<C> {
                 let _ = reply.send(self.session.handle_upgrade_request(now));
             }
             Command::Ws(ws) => {
-                if let Some(mut old) = self.ws.replace(ws) {
-                    let _ =
-                        within(self.write_timeout, WebSocketStream::close(&mut *old, None)).await;
-                }
+                // The session accepts one upgrade at a time; should an older
+                // WebSocket linger, it is closed.
+                self.close_ws(false).await;
+                self.ws = Some(ws);
             }
             Command::WsFailed => self.session.handle_ws_closed(now, true),
-        }
-    }
-
-    async fn on_ws(&mut self, frame: Option<Result<tungstenite::Message, tungstenite::Error>>) {
-        let now = now();
-        match frame {
-            Some(Ok(tungstenite::Message::Text(text))) => match Str::from_utf8(Bytes::from(text)) {
-                Ok(text) => self.session.handle_ws_text(now, text),
-                Err(_) => self.drop_ws(now, true).await,
-            },
-            Some(Ok(tungstenite::Message::Binary(data))) => {
-                self.session.handle_ws_binary(now, data)
-            }
-            Some(Ok(tungstenite::Message::Close(_))) => {
-                if let Some(ws) = self.ws.as_mut() {
-                    // Sends tungstenite's queued reply to the close frame.
-                    let _ = within(self.write_timeout, ws.flush()).await;
-                }
-                self.drop_ws(now, false).await;
-            }
-            Some(Ok(_)) => {
-                // Ping: tungstenite queued the pong; send it now.
-                if let Some(ws) = self.ws.as_mut() {
-                    if !within(self.write_timeout, ws.flush()).await {
-                        self.drop_ws(now, true).await;
-                    }
-                }
-            }
-            Some(Err(tungstenite::Error::Capacity(e))) => {
-                tracing::debug!(sid = %self.shared.sid, "websocket message too big: {e}");
-                if let Some(ws) = self.ws.as_mut() {
-                    let frame = CloseFrame {
-                        code: CloseCode::Size,
-                        reason: Utf8Bytes::from_static(""),
-                    };
-                    let _ = within(
-                        self.write_timeout,
-                        WebSocketStream::close(&mut **ws, Some(frame)),
-                    )
-                    .await;
-                }
-                self.drop_ws(now, true).await;
-            }
-            Some(Err(_)) => self.drop_ws(now, true).await,
-            None => self.drop_ws(now, false).await,
-        }
-    }
-
-    async fn drop_ws(&mut self, now: std::time::Instant, error: bool) {
-        if self.ws.take().is_some() {
-            self.session.handle_ws_closed(now, error);
         }
     }
 
@@ -339,39 +280,15 @@ impl<C: ConnHandler> Driver<C> {
                         let _ = tx.send(Ok(reply));
                     }
                 }
-                Transmit::Ws(frame) => {
-                    let Some(ws) = self.ws.as_mut() else { continue };
-                    let msg = match frame {
-                        WsFrame::Text(text) => match Utf8Bytes::try_from(text.into_bytes()) {
-                            Ok(text) => tungstenite::Message::Text(text),
-                            Err(_) => continue,
-                        },
-                        WsFrame::Binary(data) => tungstenite::Message::Binary(data),
-                    };
-                    if !within(self.write_timeout, ws.feed(msg)).await {
-                        self.drop_ws(now(), true).await;
-                        dirty = false;
-                    } else {
-                        dirty = true;
-                    }
-                }
+                Transmit::Ws(frame) => dirty = self.feed_ws(frame).await || dirty,
                 Transmit::CloseWs => {
-                    if dirty && let Some(ws) = self.ws.as_mut() {
-                        let _ = within(self.write_timeout, ws.flush()).await;
-                    }
+                    self.close_ws(dirty).await;
                     dirty = false;
-                    if let Some(mut ws) = self.ws.take() {
-                        let _ = within(self.write_timeout, WebSocketStream::close(&mut *ws, None))
-                            .await;
-                    }
                 }
             }
         }
-        if dirty
-            && let Some(ws) = self.ws.as_mut()
-            && !within(self.write_timeout, ws.flush()).await
-        {
-            self.drop_ws(now(), true).await;
+        if dirty {
+            self.flush_ws().await;
         }
     }
 }
@@ -390,23 +307,6 @@ impl<C> std::fmt::Debug for Driver<C> {
         f.debug_struct("Driver")
             .field("sid", &self.shared.sid)
             .finish_non_exhaustive()
-    }
-}
-
-/// Runs a WebSocket write with a time limit; true when it succeeded.
-async fn within<F>(limit: Duration, write: F) -> bool
-where
-    F: Future<Output = Result<(), tungstenite::Error>>,
-{
-    matches!(tokio::time::timeout(limit, write).await, Ok(Ok(())))
-}
-
-async fn ws_next(
-    ws: &mut Option<Box<WsStream>>,
-) -> Option<Result<tungstenite::Message, tungstenite::Error>> {
-    match ws {
-        Some(ws) => ws.next().await,
-        None => pending().await,
     }
 }
 
