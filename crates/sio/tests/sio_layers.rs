@@ -44,7 +44,14 @@ async fn call(app: &Router, req: Request<Body>) -> (StatusCode, http::HeaderMap,
     let res = app.clone().oneshot(req).await.unwrap();
     let (parts, body) = res.into_parts();
     let body = body.collect().await.unwrap().to_bytes();
-    (parts.status, parts.headers, String::from_utf8_lossy(&body).into_owned())
+    let text = if parts.headers.get("content-encoding").is_some_and(|v| v == "gzip") {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut text).unwrap();
+        text
+    } else {
+        String::from_utf8_lossy(&body).into_owned()
+    };
+    (parts.status, parts.headers, text)
 }
 
 #[tokio::test]
