@@ -31,7 +31,13 @@ async fn rooms_to_except_and_broadcast() {
     let addr = serve_io(&io).await;
     let mut clients = connect_many(addr, 3).await;
     let sockets = io.sockets("/");
-    let by_id = |id: &str| sockets.iter().find(|s| s.id().as_str() == id).unwrap().clone();
+    let by_id = |id: &str| {
+        sockets
+            .iter()
+            .find(|s| s.id().as_str() == id)
+            .unwrap()
+            .clone()
+    };
     let a = by_id(&clients[0].1);
     let b = by_id(&clients[1].1);
     a.join("room");
@@ -39,7 +45,11 @@ async fn rooms_to_except_and_broadcast() {
 
     let report = io.to("room").unwrap().emit("news", &1).await.unwrap();
     assert_eq!((report.sent, report.dropped), (2, 0));
-    io.except("other").unwrap().emit("not-other", &2).await.unwrap();
+    io.except("other")
+        .unwrap()
+        .emit("not-other", &2)
+        .await
+        .unwrap();
     a.broadcast().emit("from-a", &3).await.unwrap();
 
     let (c0, c1, c2) = match &mut clients[..] {
@@ -65,15 +75,26 @@ async fn broadcast_with_acks_collects_every_answer() {
     let addr = serve_io(&io).await;
     let mut clients = connect_many(addr, 2).await;
     let io2 = io.clone();
-    let collected = tokio::spawn(async move { io2.emit_with_ack("vote", &"?", Duration::from_secs(5)).await });
+    let collected = tokio::spawn(async move {
+        io2.emit_with_ack("vote", &"?", Duration::from_secs(5))
+            .await
+    });
     for (i, (client, _)) in clients.iter_mut().enumerate() {
         let packet = client.next_text().await;
-        let id = packet.strip_prefix('2').and_then(|p| p.strip_suffix(r#"["vote","?"]"#)).unwrap().to_owned();
+        let id = packet
+            .strip_prefix('2')
+            .and_then(|p| p.strip_suffix(r#"["vote","?"]"#))
+            .unwrap()
+            .to_owned();
         client.send(&format!("3{id}[{i}]")).await;
     }
     let collected = collected.await.unwrap().unwrap();
     assert!(collected.complete);
-    let mut answers: Vec<String> = collected.responses.iter().map(|r| format!("{:?}", r.args)).collect();
+    let mut answers: Vec<String> = collected
+        .responses
+        .iter()
+        .map(|r| format!("{:?}", r.args))
+        .collect();
     answers.sort();
     assert_eq!(answers.len(), 2);
 }
@@ -85,12 +106,27 @@ async fn fetch_sockets_join_leave_and_disconnect() {
     let mut clients = connect_many(addr, 2).await;
     let infos = io.fetch_sockets("/").await.unwrap();
     assert_eq!(infos.len(), 2);
-    assert!(infos.iter().all(|i| i.data["user"].is_number() && i.handshake["auth"].is_object()));
+    assert!(
+        infos
+            .iter()
+            .all(|i| i.data["user"].is_number() && i.handshake["auth"].is_object())
+    );
 
     io.sockets_join("all").await.unwrap();
-    assert_eq!(io.of("/").unwrap().to("all").sockets().await.unwrap().len(), 2);
+    assert_eq!(
+        io.of("/").unwrap().to("all").sockets().await.unwrap().len(),
+        2
+    );
     io.sockets_leave("all").await.unwrap();
-    assert!(io.of("/").unwrap().to("all").sockets().await.unwrap().is_empty());
+    assert!(
+        io.of("/")
+            .unwrap()
+            .to("all")
+            .sockets()
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     io.disconnect_sockets(false).await.unwrap();
     for (client, _) in &mut clients {
@@ -111,10 +147,17 @@ async fn a_full_queue_is_an_error_volatile_drops_and_broadcasts_count() {
     // In memory: the service alone, no network.
     let svc = tower::Layer::layer(&io.layer(), axum::Router::new());
     let call = |req: http::Request<axum::body::Body>| tower::ServiceExt::oneshot(svc.clone(), req);
-    let res = call(http::Request::get("/socket.io/?EIO=4&transport=polling").body(axum::body::Body::empty()).unwrap())
+    let res = call(
+        http::Request::get("/socket.io/?EIO=4&transport=polling")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    let body = http_body_util::BodyExt::collect(res.into_body())
         .await
-        .unwrap();
-    let body = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+        .unwrap()
+        .to_bytes();
     let open: serde_json::Value = serde_json::from_slice(&body[1..]).unwrap();
     let sid = open["sid"].as_str().unwrap().to_owned();
     let post = http::Request::post(format!("/socket.io/?EIO=4&transport=polling&sid={sid}"))
@@ -138,7 +181,10 @@ async fn a_full_queue_is_an_error_volatile_drops_and_broadcasts_count() {
         tokio::task::yield_now().await;
     };
     assert!(matches!(full, EmitError::BufferFull), "{full}");
-    assert!(socket.volatile().emit("v", &()).is_ok(), "volatile emits are dropped silently");
+    assert!(
+        socket.volatile().emit("v", &()).is_ok(),
+        "volatile emits are dropped silently"
+    );
     let report = io.emit("b", &()).await.unwrap();
     assert_eq!((report.sent, report.dropped), (0, 1));
 }

@@ -43,7 +43,10 @@ async fn connect_replies_with_a_fresh_socket_id_and_runs_the_handler() {
     assert_eq!(client.next_text().await, r#"2["auth",{"a":1}]"#);
     assert_eq!(io.sockets("/").len(), 1);
     assert_eq!(io.sockets("/")[0].id().as_str(), id);
-    assert_eq!(io.sockets("/")[0].rooms(), vec![sio::Room::from(id.as_str())]);
+    assert_eq!(
+        io.sockets("/")[0].rooms(),
+        vec![sio::Room::from(id.as_str())]
+    );
 }
 
 #[tokio::test]
@@ -59,7 +62,10 @@ async fn unknown_namespace_is_refused() {
     let addr = serve_io(&server()).await;
     let mut client = RawClient::open(addr).await;
     client.send("0/nope,").await;
-    assert_eq!(client.next_text().await, r#"4/nope,{"message":"Invalid namespace"}"#);
+    assert_eq!(
+        client.next_text().await,
+        r#"4/nope,{"message":"Invalid namespace"}"#
+    );
 }
 
 #[tokio::test]
@@ -68,8 +74,14 @@ async fn middleware_error_reaches_the_client_with_its_data() {
     let addr = serve_io(&io).await;
     let mut client = RawClient::open(addr).await;
     client.send(r#"0/admin,{"token":"nope"}"#).await;
-    assert_eq!(client.next_text().await, r#"4/admin,{"message":"unauthorized","data":{"code":401}}"#);
-    assert!(io.sockets("/admin").is_empty(), "no socket for a refused connection");
+    assert_eq!(
+        client.next_text().await,
+        r#"4/admin,{"message":"unauthorized","data":{"code":401}}"#
+    );
+    assert!(
+        io.sockets("/admin").is_empty(),
+        "no socket for a refused connection"
+    );
     client.send(r#"0/admin,{"token":"secret"}"#).await;
     assert!(client.next_text().await.starts_with(r#"0/admin,{"sid":"#));
     assert_eq!(io.sockets("/admin").len(), 1);
@@ -84,10 +96,16 @@ async fn dynamic_children_are_created_and_capped() {
     assert!(io.of("/dyn-a").is_some());
     let mut c = RawClient::open(addr).await;
     c.send("0/dyn-c,").await;
-    assert_eq!(c.next_text().await, r#"4/dyn-c,{"message":"Invalid namespace"}"#);
+    assert_eq!(
+        c.next_text().await,
+        r#"4/dyn-c,{"message":"Invalid namespace"}"#
+    );
     let long = format!("0/dyn-{},", "x".repeat(300));
     c.send(&long).await;
-    assert!(c.next_text().await.contains("Invalid namespace"), "names over the length cap are refused");
+    assert!(
+        c.next_text().await.contains("Invalid namespace"),
+        "names over the length cap are refused"
+    );
 }
 
 #[tokio::test]
@@ -120,7 +138,9 @@ async fn malformed_packet_closes_the_connection() {
 async fn binary_before_connect_closes_the_connection() {
     let addr = serve_io(&server()).await;
     let mut client = RawClient::open(addr).await;
-    client.send(r#"51-["x",{"_placeholder":true,"num":0}]"#).await;
+    client
+        .send(r#"51-["x",{"_placeholder":true,"num":0}]"#)
+        .await;
     assert_eq!(client.next().await, Frame::Closed);
 }
 
@@ -132,7 +152,10 @@ async fn a_session_that_joins_nothing_is_closed_at_the_connect_timeout() {
     let mut client = RawClient::open(addr).await;
     client.closed().await;
     let elapsed = started.elapsed();
-    assert!(elapsed >= Duration::from_millis(250), "closed after {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(250),
+        "closed after {elapsed:?}"
+    );
 }
 
 #[tokio::test]
@@ -143,6 +166,9 @@ async fn several_namespaces_share_one_connection() {
     client.next_text().await;
     let admin = client.join("/admin", Some(r#"{"token":"secret"}"#)).await;
     assert_ne!(main, admin);
-    assert_eq!(client.next_text().await, r#"2/admin,["auth",{"token":"secret"}]"#);
+    assert_eq!(
+        client.next_text().await,
+        r#"2/admin,["auth",{"token":"secret"}]"#
+    );
     assert_eq!(io.sockets("/").len() + io.sockets("/admin").len(), 2);
 }

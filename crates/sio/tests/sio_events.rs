@@ -26,27 +26,43 @@ async fn on_connect(socket: SocketRef) {
     socket.on("add", |Data(add): Data<Add>, ack: AckSender| async move {
         let _ = ack.send(&(add.a + add.b));
     });
-    socket.on("echo", |socket: SocketRef, Args(args): Args<Vec<Value>>| async move {
-        let _ = socket.emit_args("echo", &args);
-    });
-    socket.on("try", |TryData(data): TryData<u8>, ack: AckSender| async move {
-        let _ = ack.send(&data.is_ok());
-    });
+    socket.on(
+        "echo",
+        |socket: SocketRef, Args(args): Args<Vec<Value>>| async move {
+            let _ = socket.emit_args("echo", &args);
+        },
+    );
+    socket.on(
+        "try",
+        |TryData(data): TryData<u8>, ack: AckSender| async move {
+            let _ = ack.send(&data.is_ok());
+        },
+    );
     socket.on("ask", |socket: SocketRef, ack: AckSender| async move {
-        let reply = socket.timeout(Duration::from_millis(300)).emit_with_ack::<_, (String, Bytes)>("question", &1);
+        let reply = socket
+            .timeout(Duration::from_millis(300))
+            .emit_with_ack::<_, (String, Bytes)>("question", &1);
         let _ = match reply.await {
             Ok((text, bytes)) => ack.send_args(&(text, bytes.len())),
             Err(e) => ack.send(&e.to_string()),
         };
     });
-    socket.on("join", |socket: SocketRef, Data(room): Data<String>| async move { socket.join(room) });
-    socket.on("bye", |socket: SocketRef| async move { socket.disconnect(false) });
+    socket.on(
+        "join",
+        |socket: SocketRef, Data(room): Data<String>| async move { socket.join(room) },
+    );
+    socket.on("bye", |socket: SocketRef| async move {
+        socket.disconnect(false)
+    });
     socket.on_disconnecting(|socket, reason| {
         let rooms: Vec<String> = socket.rooms().iter().map(ToString::to_string).collect();
         socket.set_data((reason.as_str().to_owned(), rooms));
     });
     socket.on_disconnect(|socket: SocketRef, reason: DisconnectReason| async move {
-        let (_, rooms) = socket.data::<(String, Vec<String>)>().map(|d| (*d).clone()).unwrap_or_default();
+        let (_, rooms) = socket
+            .data::<(String, Vec<String>)>()
+            .map(|d| (*d).clone())
+            .unwrap_or_default();
         if let Some(Reasons(tx)) = socket_state(&socket) {
             let _ = tx.send((reason.as_str().to_owned(), rooms));
         }
@@ -97,7 +113,8 @@ async fn bad_data_is_reported_and_answered_with_an_error_ack() {
 async fn binary_arguments_round_trip_at_any_depth() {
     let addr = serve_io(&server(Arc::default())).await;
     let (mut c, _) = RawClient::connect(addr, "/", None).await;
-    c.send(r#"52-["echo",{"a":[1,{"_placeholder":true,"num":0}]},{"_placeholder":true,"num":1}]"#).await;
+    c.send(r#"52-["echo",{"a":[1,{"_placeholder":true,"num":0}]},{"_placeholder":true,"num":1}]"#)
+        .await;
     c.send_binary(&[1, 2, 3]).await;
     c.send_binary(&[]).await;
     assert_eq!(
@@ -114,14 +131,24 @@ async fn server_emit_with_ack_gets_the_answer_or_times_out() {
     let (mut c, _) = RawClient::connect(addr, "/", None).await;
     c.send(r#"21["ask"]"#).await;
     let question = c.next_text().await;
-    let id = question.strip_prefix('2').and_then(|q| q.strip_suffix(r#"["question",1]"#)).unwrap().to_owned();
-    c.send(&format!(r#"61-{id}["yes",{{"_placeholder":true,"num":0}}]"#)).await;
+    let id = question
+        .strip_prefix('2')
+        .and_then(|q| q.strip_suffix(r#"["question",1]"#))
+        .unwrap()
+        .to_owned();
+    c.send(&format!(
+        r#"61-{id}["yes",{{"_placeholder":true,"num":0}}]"#
+    ))
+    .await;
     c.send_binary(b"four").await;
     assert_eq!(c.next_text().await, r#"31["yes",4]"#);
     // unanswered: the ack future fails with a timeout
     c.send(r#"22["ask"]"#).await;
     assert!(c.next_text().await.contains("question"));
-    assert_eq!(c.next_text().await, r#"32["no acknowledgement within the timeout"]"#);
+    assert_eq!(
+        c.next_text().await,
+        r#"32["no acknowledgement within the timeout"]"#
+    );
     // an ack for an unknown id is ignored
     c.send("3999[1]").await;
     c.send(r#"23["add",{"a":1,"b":2}]"#).await;
@@ -169,7 +196,9 @@ async fn disconnect_reasons_and_rooms_while_disconnecting() {
     assert_eq!(rx.recv().await.unwrap().0, "transport close");
 
     let (_c, _) = RawClient::connect(addr, "/", None).await;
-    tokio::time::timeout(Duration::from_secs(5), io.close()).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), io.close())
+        .await
+        .unwrap();
     assert_eq!(rx.recv().await.unwrap().0, "server shutting down");
     assert_eq!(io.connection_count(), 0);
 }

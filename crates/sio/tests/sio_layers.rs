@@ -25,28 +25,41 @@ fn app() -> Router {
         .ping_interval(Duration::from_millis(300))
         .ping_timeout(Duration::from_millis(200))
         .ns("/", |socket: SocketRef| async move {
-            socket.on("echo", |socket: SocketRef, Data(x): Data<String>| async move {
-                let _ = socket.emit("echo", &x);
-            });
+            socket.on(
+                "echo",
+                |socket: SocketRef, Data(x): Data<String>| async move {
+                    let _ = socket.emit("echo", &x);
+                },
+            );
         })
         .build();
-    Router::new().route("/health", get(|| async { "ok" })).layer(
-        ServiceBuilder::new()
-            .layer(TraceLayer::new_for_http())
-            .layer(CorsLayer::permissive())
-            .layer(CompressionLayer::new())
-            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(10)))
-            .layer(io.layer()),
-    )
+    Router::new()
+        .route("/health", get(|| async { "ok" }))
+        .layer(
+            ServiceBuilder::new()
+                .layer(TraceLayer::new_for_http())
+                .layer(CorsLayer::permissive())
+                .layer(CompressionLayer::new())
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    Duration::from_secs(10),
+                ))
+                .layer(io.layer()),
+        )
 }
 
 async fn call(app: &Router, req: Request<Body>) -> (StatusCode, http::HeaderMap, String) {
     let res = app.clone().oneshot(req).await.unwrap();
     let (parts, body) = res.into_parts();
     let body = body.collect().await.unwrap().to_bytes();
-    let text = if parts.headers.get("content-encoding").is_some_and(|v| v == "gzip") {
+    let text = if parts
+        .headers
+        .get("content-encoding")
+        .is_some_and(|v| v == "gzip")
+    {
         let mut text = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut text).unwrap();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut text)
+            .unwrap();
         text
     } else {
         String::from_utf8_lossy(&body).into_owned()
@@ -58,11 +71,21 @@ async fn call(app: &Router, req: Request<Body>) -> (StatusCode, http::HeaderMap,
 async fn long_polling_works_through_the_stack() {
     let app = app();
     let get_req = |uri: &str| {
-        Request::get(uri).header("origin", "http://example.com").header("accept-encoding", "gzip").body(Body::empty())
+        Request::get(uri)
+            .header("origin", "http://example.com")
+            .header("accept-encoding", "gzip")
+            .body(Body::empty())
     };
-    let (status, headers, body) = call(&app, get_req("/socket.io/?EIO=4&transport=polling").unwrap()).await;
+    let (status, headers, body) = call(
+        &app,
+        get_req("/socket.io/?EIO=4&transport=polling").unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers.contains_key("access-control-allow-origin"), "CORS ran");
+    assert!(
+        headers.contains_key("access-control-allow-origin"),
+        "CORS ran"
+    );
     let open: serde_json::Value = serde_json::from_str(&body[1..]).unwrap();
     let sid = open["sid"].as_str().unwrap().to_owned();
     let uri = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
@@ -71,7 +94,9 @@ async fn long_polling_works_through_the_stack() {
     let (status, _, body) = call(&app, get_req(&uri).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.starts_with(r#"40{"sid":"#), "{body}");
-    let post = Request::post(&uri).body(Body::from(r#"42["echo","hi"]"#)).unwrap();
+    let post = Request::post(&uri)
+        .body(Body::from(r#"42["echo","hi"]"#))
+        .unwrap();
     assert_eq!(call(&app, post).await.0, StatusCode::OK);
     let (_, _, body) = call(&app, get_req(&uri).unwrap()).await;
     assert_eq!(body, r#"42["echo","hi"]"#);
@@ -90,13 +115,28 @@ async fn websocket_works_through_the_stack() {
 
 #[tokio::test]
 async fn the_layer_also_mounts_as_a_route_service() {
-    let io = SocketIo::builder().ns("/", |_: SocketRef| async move {}).build();
-    let svc = tower::Layer::layer(&io.layer(), tower::service_fn(|_req: Request<Body>| async {
-        Ok::<_, std::convert::Infallible>(http::Response::builder().status(404).body(Body::empty()).unwrap())
-    }));
+    let io = SocketIo::builder()
+        .ns("/", |_: SocketRef| async move {})
+        .build();
+    let svc = tower::Layer::layer(
+        &io.layer(),
+        tower::service_fn(|_req: Request<Body>| async {
+            Ok::<_, std::convert::Infallible>(
+                http::Response::builder()
+                    .status(404)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+        }),
+    );
     let app = Router::new().route_service("/socket.io/", svc);
-    let (status, _, body) =
-        call(&app, Request::get("/socket.io/?EIO=4&transport=polling").body(Body::empty()).unwrap()).await;
+    let (status, _, body) = call(
+        &app,
+        Request::get("/socket.io/?EIO=4&transport=polling")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.starts_with('0'));
 }

@@ -48,8 +48,13 @@ impl RawClient {
         let tcp = TcpStream::connect(addr).await.unwrap();
         let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
         let (ws, _) = client_async(url, tcp).await.unwrap();
-        let mut client = Self { ws, sid: String::new() };
-        let Frame::Text(open) = client.next_raw().await else { panic!("no OPEN packet") };
+        let mut client = Self {
+            ws,
+            sid: String::new(),
+        };
+        let Frame::Text(open) = client.next_raw().await else {
+            panic!("no OPEN packet")
+        };
         let open = open.strip_prefix('0').expect("OPEN packet");
         let open: serde_json::Value = serde_json::from_str(open).unwrap();
         client.sid = open["sid"].as_str().unwrap().to_owned();
@@ -66,27 +71,44 @@ impl RawClient {
 
     /// Sends CONNECT for `ns`, expects the reply, returns the socket id.
     pub async fn join(&mut self, ns: &str, auth: Option<&str>) -> String {
-        let prefix = if ns == "/" { String::new() } else { format!("{ns},") };
+        let prefix = if ns == "/" {
+            String::new()
+        } else {
+            format!("{ns},")
+        };
         self.send(&format!("0{prefix}{}", auth.unwrap_or(""))).await;
         let reply = self.next().await;
-        let Frame::Text(reply) = reply else { panic!("no CONNECT reply: {reply:?}") };
-        let body = reply.strip_prefix(&format!("0{prefix}")).unwrap_or_else(|| panic!("refused: {reply}"));
+        let Frame::Text(reply) = reply else {
+            panic!("no CONNECT reply: {reply:?}")
+        };
+        let body = reply
+            .strip_prefix(&format!("0{prefix}"))
+            .unwrap_or_else(|| panic!("refused: {reply}"));
         let body: serde_json::Value = serde_json::from_str(body).unwrap();
         body["sid"].as_str().unwrap().to_owned()
     }
 
     /// Sends a socket.io packet (the Engine.IO `4` is added).
     pub async fn send(&mut self, packet: &str) {
-        self.ws.send(WsMessage::text(format!("4{packet}"))).await.unwrap();
+        self.ws
+            .send(WsMessage::text(format!("4{packet}")))
+            .await
+            .unwrap();
     }
 
     /// Sends a binary attachment.
     pub async fn send_binary(&mut self, data: &[u8]) {
-        self.ws.send(WsMessage::binary(data.to_vec())).await.unwrap();
+        self.ws
+            .send(WsMessage::binary(data.to_vec()))
+            .await
+            .unwrap();
     }
 
     async fn next_raw(&mut self) -> Frame {
-        match tokio::time::timeout(WAIT, self.ws.next()).await.expect("nothing received in time") {
+        match tokio::time::timeout(WAIT, self.ws.next())
+            .await
+            .expect("nothing received in time")
+        {
             Some(Ok(WsMessage::Text(t))) => Frame::Text(t.to_string()),
             Some(Ok(WsMessage::Binary(b))) => Frame::Binary(b.to_vec()),
             Some(Ok(WsMessage::Close(_))) | None | Some(Err(_)) => Frame::Closed,
