@@ -329,6 +329,7 @@ impl SocketIoBuilder {
             .map(|(m, ns)| crate::ns::Dynamic::new(m, ns.handlers))
             .collect();
         let table = NsTable::new(exact, dynamic, factory, config.clone());
-        SocketIo::new(config, table, engine)
+        let main = table.main();
+        SocketIo::new(config, table, main, engine)
     }
 }

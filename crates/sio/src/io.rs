@@ -14,7 +14,7 @@ use crate::client::Client;
 use crate::engine::{EngineConfig, EngineHandler, EngineIoLayer, EngineSocket};
 use crate::error::BroadcastError;
 use crate::layer::SocketIoLayer;
-use crate::ns::NsTable;
+use crate::ns::{Namespace, NsTable};
 use crate::operators::BroadcastOperators;
 use crate::socket::SocketRef;
 
@@ -56,6 +56,7 @@ impl EngineHandler for SioHandler {
 #[derive(Clone)]
 pub struct SocketIo {
     server: Arc<Server>,
+    main: Arc<Namespace>,
     engine: EngineIoLayer<SioHandler>,
 }
 
@@ -73,10 +74,19 @@ impl SocketIo {
         SocketIoBuilder::default()
     }
 
-    pub(crate) fn new(config: Arc<Config>, table: NsTable, engine: EngineConfig) -> Self {
+    pub(crate) fn new(
+        config: Arc<Config>,
+        table: NsTable,
+        main: Arc<Namespace>,
+        engine: EngineConfig,
+    ) -> Self {
         let server = Arc::new(Server { config, table });
         let engine = EngineIoLayer::new(engine, SioHandler(server.clone()));
-        Self { server, engine }
+        Self {
+            server,
+            main,
+            engine,
+        }
     }
 
     /// The tower layer serving the server's path in front of any service
@@ -92,38 +102,42 @@ impl SocketIo {
         Some(BroadcastOperators::new(ns, BroadcastOptions::default()))
     }
 
-    /// Operators on `/` (an empty target if `/` was not declared is
-    /// impossible: the main namespace must be declared to use these).
-    fn main(&self) -> Option<BroadcastOperators> {
-        self.of("/")
+    /// Operators on the main namespace `/` (which always exists: when it
+    /// was not declared, it accepts connections and runs no handler).
+    pub fn main_ns(&self) -> BroadcastOperators {
+        BroadcastOperators::new(self.main.clone(), BroadcastOptions::default())
     }
 
-    /// Targets rooms of `/`. `None` when `/` is not declared.
-    pub fn to(&self, rooms: impl crate::IntoRooms) -> Option<BroadcastOperators> {
-        self.main().map(|op| op.to(rooms))
+    /// Targets rooms of `/`.
+    pub fn to(&self, rooms: impl crate::IntoRooms) -> BroadcastOperators {
+        self.main_ns().to(rooms)
     }
 
-    /// Everyone in `/` except `rooms`. `None` when `/` is not declared.
-    pub fn except(&self, rooms: impl crate::IntoRooms) -> Option<BroadcastOperators> {
-        self.main().map(|op| op.except(rooms))
+    /// Everyone in `/` except `rooms`.
+    pub fn except(&self, rooms: impl crate::IntoRooms) -> BroadcastOperators {
+        self.main_ns().except(rooms)
     }
 
-    /// This server's sockets of `/` only. `None` when `/` is not declared.
-    pub fn local(&self) -> Option<BroadcastOperators> {
-        self.main().map(BroadcastOperators::local)
+    /// This server's sockets of `/` only.
+    pub fn local(&self) -> BroadcastOperators {
+        self.main_ns().local()
+    }
+
+    /// `/` with a timeout for acks.
+    pub fn timeout(&self, timeout: Duration) -> BroadcastOperators {
+        self.main_ns().timeout(timeout)
     }
 
     /// Emits `event` with ONE argument to every socket of `/`.
     ///
     /// # Errors
-    /// As [`BroadcastOperators::emit`]; an adapter error `Unsupported` when
-    /// `/` is not declared.
+    /// As [`BroadcastOperators::emit`].
     pub async fn emit<T: Serialize + ?Sized>(
         &self,
         event: &str,
         data: &T,
     ) -> Result<BroadcastReport, BroadcastError> {
-        self.require_main()?.emit(event, data).await
+        self.main_ns().emit(event, data).await
     }
 
     /// Emits to every socket of `/` asking each for an ack.
@@ -136,16 +150,10 @@ impl SocketIo {
         data: &T,
         timeout: Duration,
     ) -> Result<AckCollected, BroadcastError> {
-        self.require_main()?
+        self.main_ns()
             .timeout(timeout)
             .emit_with_ack(event, data)
             .await
-    }
-
-    fn require_main(&self) -> Result<BroadcastOperators, BroadcastError> {
-        self.main().ok_or(BroadcastError::Adapter(
-            sio_adapter::AdapterError::Unsupported("no '/' namespace"),
-        ))
     }
 
     /// This server's sockets of namespace `ns`.
@@ -184,7 +192,7 @@ impl SocketIo {
     /// # Errors
     /// As [`SocketIo::emit`].
     pub async fn sockets_join(&self, rooms: impl crate::IntoRooms) -> Result<(), BroadcastError> {
-        self.require_main()?.join(rooms).await
+        self.main_ns().join(rooms).await
     }
 
     /// Makes every socket of `/` leave `rooms`.
@@ -192,7 +200,7 @@ impl SocketIo {
     /// # Errors
     /// As [`SocketIo::emit`].
     pub async fn sockets_leave(&self, rooms: impl crate::IntoRooms) -> Result<(), BroadcastError> {
-        self.require_main()?.leave(rooms).await
+        self.main_ns().leave(rooms).await
     }
 
     /// Disconnects every socket of `/`.
@@ -200,7 +208,7 @@ impl SocketIo {
     /// # Errors
     /// As [`SocketIo::emit`].
     pub async fn disconnect_sockets(&self, close: bool) -> Result<(), BroadcastError> {
-        self.require_main()?.disconnect(close).await
+        self.main_ns().disconnect(close).await
     }
 
     /// Sends a server-side event to the other servers of the cluster (their
@@ -209,7 +217,7 @@ impl SocketIo {
     /// # Errors
     /// As [`SocketIo::emit`].
     pub async fn server_side_emit(&self, args: Vec<Value>) -> Result<(), BroadcastError> {
-        self.require_main()?.server_side_emit(args).await
+        self.main_ns().server_side_emit(args).await
     }
 
     /// Sends a server-side event to the other servers and collects their
@@ -222,7 +230,7 @@ impl SocketIo {
         args: Vec<Value>,
         timeout: Duration,
     ) -> Result<AckCollected, BroadcastError> {
-        self.require_main()?
+        self.main_ns()
             .server_side_emit_with_ack(args, timeout)
             .await
     }

@@ -43,13 +43,9 @@ async fn rooms_to_except_and_broadcast() {
     a.join("room");
     b.join(["room", "other"]);
 
-    let report = io.to("room").unwrap().emit("news", &1).await.unwrap();
+    let report = io.to("room").emit("news", &1).await.unwrap();
     assert_eq!((report.sent, report.dropped), (2, 0));
-    io.except("other")
-        .unwrap()
-        .emit("not-other", &2)
-        .await
-        .unwrap();
+    io.except("other").emit("not-other", &2).await.unwrap();
     a.broadcast().emit("from-a", &3).await.unwrap();
 
     let (c0, c1, c2) = match &mut clients[..] {

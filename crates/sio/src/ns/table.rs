@@ -33,6 +33,7 @@ impl Dynamic {
 
 /// Every namespace of the server.
 pub(crate) struct NsTable {
+    main: Arc<Namespace>,
     exact: HashMap<String, Arc<Namespace>>,
     dynamic: Vec<Dynamic>,
     factory: Arc<dyn AdapterFactory>,
@@ -55,19 +56,33 @@ impl NsTable {
         factory: Arc<dyn AdapterFactory>,
         config: Arc<Config>,
     ) -> Self {
-        let exact = exact
+        let mut exact: HashMap<String, Arc<Namespace>> = exact
             .into_iter()
             .map(|(name, handlers)| {
                 let ns = Namespace::new(name.clone(), handlers, config.clone(), &*factory);
                 (name, ns)
             })
             .collect();
+        // `/` always exists, as in Node: undeclared, it runs no handler.
+        let main = exact
+            .entry("/".to_owned())
+            .or_insert_with(|| {
+                let handlers = super::Ns::new(|| async {}).handlers;
+                Namespace::new("/".to_owned(), handlers, config.clone(), &*factory)
+            })
+            .clone();
         Self {
+            main,
             exact,
             dynamic,
             factory,
             config,
         }
+    }
+
+    /// The main namespace `/`.
+    pub(crate) fn main(&self) -> Arc<Namespace> {
+        self.main.clone()
     }
 
     /// The namespace `name`, creating it when a dynamic family matches.
