@@ -172,3 +172,67 @@ async fn several_namespaces_share_one_connection() {
     );
     assert_eq!(io.sockets("/").len() + io.sockets("/admin").len(), 2);
 }
+
+#[tokio::test]
+async fn protocol_4_clients_are_connected_to_the_main_namespace_at_once() {
+    let io = SocketIo::builder()
+        .allow_eio3(true)
+        .ns("/", echo_auth)
+        .namespace(
+            "/admin",
+            Ns::new(echo_auth).with(|| async {
+                Err(ConnectError::new("unauthorized").with_data(json!({ "code": 401 })))
+            }),
+        )
+        .build();
+    let addr = serve_io(&io).await;
+    let mut client = RawClient::open_eio(addr, 3).await;
+    assert_eq!(client.next_text().await, "0", "CONNECT to / without data");
+    assert_eq!(client.next_text().await, r#"2["auth",{}]"#);
+    client.send("0/admin?token=x").await;
+    assert_eq!(
+        client.next_text().await,
+        r#"4/admin,{"code":401}"#,
+        "the data alone"
+    );
+    client.send("0/nope").await;
+    assert_eq!(
+        client.next_text().await,
+        r#"4/nope,{"message":"Invalid namespace"}"#
+    );
+    assert_eq!(io.sockets("/").len(), 1);
+}
+
+#[tokio::test]
+async fn protocol_4_is_refused_unless_allowed() {
+    let addr = serve_io(&server()).await;
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let url = format!("ws://{addr}/socket.io/?EIO=3&transport=websocket");
+    assert!(tokio_tungstenite::client_async(url, tcp).await.is_err());
+}
+
+#[derive(Clone)]
+struct Greeting(&'static str);
+
+#[tokio::test]
+async fn connection_extractors_state_handshake_and_typed_auth() {
+    #[derive(serde::Deserialize)]
+    struct Auth {
+        name: String,
+    }
+    let io = SocketIo::builder()
+        .with_state(Greeting("hello"))
+        .ns(
+            "/",
+            |socket: SocketRef,
+             Data(auth): Data<Auth>,
+             sio::State(Greeting(word)): sio::State<Greeting>,
+             hs: sio::HandshakeRef| async move {
+                let _ = socket.emit_args("hi", &(word, auth.name, hs.query_param("EIO")));
+            },
+        )
+        .build();
+    let addr = serve_io(&io).await;
+    let (mut client, _) = RawClient::connect(addr, "/", Some(r#"{"name":"ann"}"#)).await;
+    assert_eq!(client.next_text().await, r#"2["hi","hello","ann","4"]"#);
+}

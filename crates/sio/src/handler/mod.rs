@@ -24,6 +24,15 @@ use crate::extract::{ConnectParts, FromConnectParts, FromMessageParts, MessagePa
 /// });
 /// # }
 /// ```
+///
+/// An argument that is not an extractor does not compile (wrap it:
+/// `Data<u32>`):
+///
+/// ```compile_fail
+/// # fn register(socket: sio::SocketRef) {
+/// socket.on("x", |n: u32| async move { let _ = n; });
+/// # }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a Socket.IO event handler",
     label = "not an event handler",
@@ -41,6 +50,13 @@ pub trait MessageHandler<T>: Send + Sync + 'static {
 /// A connection handler: an async closure or function taking up to 8
 /// connection extractors and returning `()`; it usually registers the
 /// socket's event handlers.
+///
+/// A connection has no acknowledgement to answer: this does not compile.
+///
+/// ```compile_fail
+/// use sio::{AckSender, SocketIo};
+/// let io = SocketIo::builder().ns("/", |ack: AckSender| async move { drop(ack) }).build();
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a Socket.IO connection handler",
     label = "not a connection handler",

@@ -45,8 +45,13 @@ pub struct RawClient {
 impl RawClient {
     /// Opens a session (reads the OPEN packet).
     pub async fn open(addr: SocketAddr) -> Self {
+        Self::open_eio(addr, 4).await
+    }
+
+    /// Opens a session with Engine.IO protocol `eio` (3 or 4).
+    pub async fn open_eio(addr: SocketAddr, eio: u8) -> Self {
         let tcp = TcpStream::connect(addr).await.unwrap();
-        let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+        let url = format!("ws://{addr}/socket.io/?EIO={eio}&transport=websocket");
         let (ws, _) = client_async(url, tcp).await.unwrap();
         let mut client = Self {
             ws,
