@@ -30,6 +30,15 @@ impl SocketEmitter<'_> {
         self
     }
 
+    /// Asks for compression where the transport supports it. A hint:
+    /// polling responses are compressed by size (see
+    /// [`EngineConfig::compression_threshold`](crate::EngineConfig::compression_threshold)),
+    /// WebSocket frames are not compressed.
+    pub fn compress(self, compress: bool) -> Self {
+        let _ = compress;
+        self
+    }
+
     /// How long [`SocketEmitter::emit_with_ack`] waits.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
