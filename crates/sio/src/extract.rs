@@ -261,3 +261,37 @@ impl FromMessageParts for AckSender {
         Ok(Self::new(parts.socket.clone(), parts.packet.id))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sio_engine::Str;
+    use sio_parser::{Decoder, DecoderConfig, Parser, Version};
+
+    use super::*;
+
+    fn packet(text: &'static str) -> Packet {
+        let mut decoder = Decoder::new(Parser::Default, Version::V5, DecoderConfig::default());
+        decoder.decode_text(Str::from(text)).unwrap().unwrap()
+    }
+
+    #[test]
+    fn data_is_the_first_argument_and_null_when_missing() {
+        assert_eq!(first_arg::<u32>(&packet(r#"2["e",7,8]"#)).unwrap(), 7);
+        assert_eq!(
+            first_arg::<Option<u32>>(&packet(r#"2["e"]"#)).unwrap(),
+            None
+        );
+        first_arg::<()>(&packet(r#"2["e"]"#)).unwrap();
+        assert!(first_arg::<u32>(&packet(r#"2["e"]"#)).is_err());
+        assert!(first_arg::<u32>(&packet(r#"2["e","x"]"#)).is_err());
+    }
+
+    #[test]
+    fn args_are_every_argument() {
+        let p = packet(r#"2["e",1,"two",[3]]"#);
+        let (a, b, c): (u8, String, Vec<u8>) = p.args().unwrap();
+        assert_eq!((a, b.as_str(), c), (1, "two", vec![3]));
+        let all: Vec<sio_parser::Value> = p.args().unwrap();
+        assert_eq!(all.len(), 3);
+    }
+}

@@ -17,9 +17,9 @@ pub struct Handshake {
     pub time: String,
     /// When the socket connected, in milliseconds since the Unix epoch.
     pub issued: u64,
-    /// The client's address, when the server records it (a
-    /// `std::net::SocketAddr` or axum's `ConnectInfo<SocketAddr>` in the
-    /// request extensions), else the empty string.
+    /// The client's IP address when the request extensions hold a
+    /// `std::net::SocketAddr` (add one with a small layer, e.g. from axum's
+    /// `ConnectInfo`), else the empty string.
     pub address: String,
     /// Whether the request came from another origin (an `Origin` header
     /// unlike `Host`).
