@@ -214,8 +214,8 @@ impl SocketIoBuilder {
         self
     }
 
-    /// Most children of one dynamic namespace family (empty ones are
-    /// dropped to make room). Default 10 000.
+    /// Most children of one dynamic namespace family alive at once (a child
+    /// is removed as soon as it has no socket). Default 10 000.
     pub fn max_dynamic_children(mut self, n: usize) -> Self {
         self.max_ns_children = n;
         self

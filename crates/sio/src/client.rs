@@ -23,6 +23,7 @@ use crate::error::{ConnectError, HandlerError};
 use crate::extract::{ConnectParts, MessageParts};
 use crate::handler::guarded;
 use crate::io::Server;
+use crate::ns::ConnectGuard;
 use crate::reason::DisconnectReason;
 use crate::socket::{Handshake, SocketRef, spawn};
 
@@ -44,6 +45,8 @@ enum Done {
     Connected {
         socket: SocketRef,
         result: Result<(), ConnectError>,
+        /// Keeps a dynamic namespace alive until the socket is in it.
+        guard: ConnectGuard,
     },
 }
 
@@ -163,7 +166,7 @@ impl Client {
 
     /// Starts connecting to namespace `name`: its middlewares run first.
     fn connect(&mut self, name: &str, auth: serde_json::Value) {
-        let Some(ns) = self.server.table.get_or_create(name) else {
+        let Some((ns, guard)) = self.server.table.get_or_create(name) else {
             let data = (self.encoder_version() == Version::V4)
                 .then(|| serde_json::json!({ "message": "Invalid namespace" }));
             if let Ok(packet) = self
@@ -199,7 +202,11 @@ impl Client {
                     break;
                 }
             }
-            Done::Connected { socket, result }
+            Done::Connected {
+                socket,
+                result,
+                guard,
+            }
         }));
     }
 
@@ -207,7 +214,14 @@ impl Client {
         self.decoder.version()
     }
 
-    fn connected(&mut self, socket: SocketRef, result: Result<(), ConnectError>) {
+    fn connected(
+        &mut self,
+        socket: SocketRef,
+        result: Result<(), ConnectError>,
+        guard: ConnectGuard,
+    ) {
+        // Dropped on return: by then the socket is in the namespace, or not.
+        let _guard = guard;
         let name = socket.ns.name.clone();
         self.connecting.remove(&name);
         if self.closed {
@@ -298,7 +312,11 @@ impl Client {
     fn done(&mut self, done: Done) {
         match done {
             Done::Nothing => {}
-            Done::Connected { socket, result } => self.connected(socket, result),
+            Done::Connected {
+                socket,
+                result,
+                guard,
+            } => self.connected(socket, result, guard),
         }
     }
 

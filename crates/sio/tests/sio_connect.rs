@@ -91,7 +91,7 @@ async fn middleware_error_reaches_the_client_with_its_data() {
 async fn dynamic_children_are_created_and_capped() {
     let io = server();
     let addr = serve_io(&io).await;
-    let (_a, _) = RawClient::connect(addr, "/dyn-a", None).await;
+    let (a, _) = RawClient::connect(addr, "/dyn-a", None).await;
     let (_b, _) = RawClient::connect(addr, "/dyn-b", None).await;
     assert!(io.of("/dyn-a").is_some());
     let mut c = RawClient::open(addr).await;
@@ -100,6 +100,14 @@ async fn dynamic_children_are_created_and_capped() {
         c.next_text().await,
         r#"4/dyn-c,{"message":"Invalid namespace"}"#
     );
+    // an empty child is retired at once, which makes room
+    a.close().await;
+    while io.of("/dyn-a").is_some() {
+        tokio::task::yield_now().await;
+    }
+    c.send("0/dyn-c,").await;
+    assert!(c.next_text().await.starts_with(r#"0/dyn-c,{"sid":"#));
+    assert_eq!(c.next_text().await, r#"2/dyn-c,["auth",{}]"#);
     let long = format!("0/dyn-{},", "x".repeat(300));
     c.send(&long).await;
     assert!(

@@ -7,7 +7,8 @@ mod table;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{OnceLock, Weak};
 
 use parking_lot::RwLock;
 use sio_adapter::{
@@ -22,7 +23,7 @@ use crate::socket::{AckWaiter, SocketRef};
 
 pub use config::Ns;
 pub(crate) use config::NsHandlers;
-pub(crate) use table::{Dynamic, Matcher as NsMatcher, NsTable};
+pub(crate) use table::{ConnectGuard, Dynamic, Matcher as NsMatcher, NsTable};
 
 /// One live namespace of this server.
 pub(crate) struct Namespace {
@@ -32,6 +33,10 @@ pub(crate) struct Namespace {
     pub(crate) config: Arc<Config>,
     sockets: RwLock<HashMap<SocketId, SocketRef>>,
     ack_ids: AtomicU64,
+    /// Connections in progress (see [`ConnectGuard`]).
+    pub(crate) pending_connects: AtomicUsize,
+    /// The family of a dynamic child, to leave it when unused.
+    family: OnceLock<Weak<table::Children>>,
 }
 
 impl std::fmt::Debug for Namespace {
@@ -60,6 +65,8 @@ impl Namespace {
                 config,
                 sockets: RwLock::new(HashMap::new()),
                 ack_ids: AtomicU64::new(0),
+                pending_connects: AtomicUsize::new(0),
+                family: OnceLock::new(),
             }
         });
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
@@ -87,7 +94,46 @@ impl Namespace {
     }
 
     pub(crate) fn remove(&self, id: &SocketId) {
-        self.sockets.write().remove(id);
+        let empty = {
+            let mut sockets = self.sockets.write();
+            sockets.remove(id);
+            sockets.is_empty()
+        };
+        if empty {
+            self.retire_if_unused();
+        }
+    }
+
+    /// Marks this namespace as a child of a dynamic family.
+    pub(crate) fn set_family(&self, family: Weak<table::Children>) {
+        let _ = self.family.set(family);
+    }
+
+    /// A dynamic child with no socket and no connection in progress leaves
+    /// its family (and its adapter closes); checked under the family's
+    /// lock, which new connections also take.
+    pub(crate) fn retire_if_unused(&self) {
+        let Some(family) = self.family.get().and_then(Weak::upgrade) else {
+            return;
+        };
+        let mut children = family.lock();
+        let unused =
+            self.pending_connects.load(Ordering::Acquire) == 0 && self.sockets.read().is_empty();
+        let current = children
+            .get(&self.name)
+            .is_some_and(|ns| std::ptr::eq(Arc::as_ptr(ns), self));
+        if unused
+            && current
+            && let Some(ns) = children.remove(&self.name)
+        {
+            drop(children);
+            tracing::debug!(ns = %ns.name, "empty dynamic namespace removed");
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(async move {
+                    let _ = ns.adapter.close().await;
+                });
+            }
+        }
     }
 
     pub(crate) fn get(&self, id: &SocketId) -> Option<SocketRef> {
@@ -97,10 +143,6 @@ impl Namespace {
     /// The local sockets.
     pub(crate) fn sockets(&self) -> Vec<SocketRef> {
         self.sockets.read().values().cloned().collect()
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.sockets.read().len()
     }
 }
 

@@ -1,6 +1,7 @@
 //! [`NsTable`]: the namespaces declared at build time, frozen: exact names,
 //! and dynamic families whose children are created through one guarded
-//! path (a name length cap and a cap on children per family).
+//! path (a name length cap and a cap on children per family) and retired
+//! as soon as they hold no socket and no connection in progress.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -15,10 +16,13 @@ use crate::builder::Config;
 /// Decides whether a namespace name belongs to a dynamic family.
 pub(crate) type Matcher = Box<dyn Fn(&str) -> bool + Send + Sync>;
 
+/// The live children of one dynamic family.
+pub(crate) type Children = Mutex<HashMap<String, Arc<Namespace>>>;
+
 pub(crate) struct Dynamic {
     pub(crate) matcher: Matcher,
     pub(crate) handlers: Arc<NsHandlers>,
-    children: Mutex<HashMap<String, Arc<Namespace>>>,
+    children: Arc<Children>,
 }
 
 impl Dynamic {
@@ -26,7 +30,7 @@ impl Dynamic {
         Self {
             matcher,
             handlers,
-            children: Mutex::default(),
+            children: Arc::default(),
         }
     }
 }
@@ -85,11 +89,12 @@ impl NsTable {
         self.main.clone()
     }
 
-    /// The namespace `name`, creating it when a dynamic family matches.
-    /// `None`: no such namespace (or over a cap).
-    pub(crate) fn get_or_create(&self, name: &str) -> Option<Arc<Namespace>> {
+    /// The namespace `name`, creating it when a dynamic family matches,
+    /// with a guard that keeps a dynamic child alive while the connection
+    /// is in progress. `None`: no such namespace (or over a cap).
+    pub(crate) fn get_or_create(&self, name: &str) -> Option<(Arc<Namespace>, ConnectGuard)> {
         if let Some(ns) = self.exact.get(name) {
-            return Some(ns.clone());
+            return Some((ns.clone(), ConnectGuard::new(ns)));
         }
         if name.len() > self.config.max_ns_name_len {
             return None;
@@ -97,14 +102,12 @@ impl NsTable {
         let family = self.dynamic.iter().find(|d| (d.matcher)(name))?;
         let mut children = family.children.lock();
         if let Some(ns) = children.get(name) {
-            return Some(ns.clone());
+            // Taken under the family's lock: the child cannot retire now.
+            return Some((ns.clone(), ConnectGuard::new(ns)));
         }
         if children.len() >= self.config.max_ns_children {
-            children.retain(|_, ns| ns.len() > 0);
-            if children.len() >= self.config.max_ns_children {
-                tracing::warn!(ns = name, "too many dynamic namespaces: connection refused");
-                return None;
-            }
+            tracing::warn!(ns = name, "too many dynamic namespaces: connection refused");
+            return None;
         }
         let ns = Namespace::new(
             name.to_owned(),
@@ -112,8 +115,10 @@ impl NsTable {
             self.config.clone(),
             &*self.factory,
         );
+        ns.set_family(Arc::downgrade(&family.children));
         children.insert(name.to_owned(), ns.clone());
-        Some(ns)
+        let guard = ConnectGuard::new(&ns);
+        Some((ns, guard))
     }
 
     /// An existing namespace (exact or an existing dynamic child).
@@ -132,5 +137,27 @@ impl NsTable {
             all.extend(d.children.lock().values().cloned());
         }
         all
+    }
+}
+
+/// A connection in progress to a namespace: while it lives, a dynamic
+/// child is not retired even if it has no socket yet.
+#[derive(Debug)]
+pub(crate) struct ConnectGuard(Arc<Namespace>);
+
+impl ConnectGuard {
+    fn new(ns: &Arc<Namespace>) -> Self {
+        ns.pending_connects
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        Self(ns.clone())
+    }
+}
+
+impl Drop for ConnectGuard {
+    fn drop(&mut self) {
+        self.0
+            .pending_connects
+            .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+        self.0.retire_if_unused();
     }
 }
