@@ -227,12 +227,34 @@ impl Client {
         if self.closed {
             return;
         }
-        if let Err(e) = result {
-            if let Ok(packet) = self.encoder.connect_error(&name, e.message(), e.data()) {
-                let _ = self.engine.send_many(packet.messages().collect());
+        // The connection handler's extractors run before the client is
+        // told: auth that does not deserialize refuses the connection.
+        let config = self.server.config.clone();
+        let parts = ConnectParts {
+            socket: &socket,
+            config: &config,
+        };
+        let handler = result.and_then(|()| {
+            socket.ns.handlers.connect.call(&parts).map_err(|error| {
+                let message = error.to_string();
+                let err = HandlerError {
+                    ns: name.clone(),
+                    event: "connect".to_owned(),
+                    error,
+                };
+                (config.error_hook)(&socket, &err);
+                ConnectError::new(message)
+            })
+        });
+        let handler = match handler {
+            Ok(handler) => handler,
+            Err(e) => {
+                if let Ok(packet) = self.encoder.connect_error(&name, e.message(), e.data()) {
+                    let _ = self.engine.send_many(packet.messages().collect());
+                }
+                return;
             }
-            return;
-        }
+        };
         let Ok(packet) = self.encoder.connect(&name, socket.id(), None) else {
             return;
         };
@@ -243,24 +265,9 @@ impl Client {
             drop(socket.leave_namespace(DisconnectReason::TransportError, false));
             return;
         }
-        self.sockets.insert(name, socket.clone());
+        self.sockets.insert(name, socket);
         self.timer = None;
-        let config = self.server.config.clone();
-        let parts = ConnectParts {
-            socket: &socket,
-            config: &config,
-        };
-        match socket.ns.handlers.connect.call(&parts) {
-            Ok(fut) => self.fresh.push_back(task(fut)),
-            Err(error) => {
-                let err = HandlerError {
-                    ns: socket.ns.name.clone(),
-                    event: "connect".to_owned(),
-                    error,
-                };
-                (config.error_hook)(&socket, &err);
-            }
-        }
+        self.fresh.push_back(task(handler));
     }
 
     fn dispatch(&mut self, socket: &SocketRef, packet: &Packet) {

@@ -244,3 +244,28 @@ async fn connection_extractors_state_handshake_and_typed_auth() {
     let (mut client, _) = RawClient::connect(addr, "/", Some(r#"{"name":"ann"}"#)).await;
     assert_eq!(client.next_text().await, r#"2["hi","hello","ann","4"]"#);
 }
+
+#[tokio::test]
+async fn auth_that_does_not_deserialize_refuses_the_connection() {
+    #[derive(Debug, serde::Deserialize)]
+    struct Auth {
+        #[allow(dead_code)]
+        token: String,
+    }
+    let hooked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = hooked.clone();
+    let io = SocketIo::builder()
+        .on_error(move |_, err| {
+            assert_eq!(err.event, "connect");
+            seen.store(true, std::sync::atomic::Ordering::SeqCst);
+        })
+        .ns("/", |_: SocketRef, Data(_auth): Data<Auth>| async move {})
+        .build();
+    let addr = serve_io(&io).await;
+    let mut client = RawClient::open(addr).await;
+    client.send(r#"0{"token":1}"#).await;
+    let reply = client.next_text().await;
+    assert!(reply.starts_with(r#"4{"message":"#), "{reply}");
+    assert!(hooked.load(std::sync::atomic::Ordering::SeqCst));
+    assert!(io.sockets("/").is_empty());
+}
