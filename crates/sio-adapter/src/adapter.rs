@@ -6,7 +6,10 @@ use std::pin::Pin;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use crate::{AckSink, BroadcastFlags, BroadcastOptions, Room, SocketId};
+use crate::{
+    AckSink, BroadcastFlags, BroadcastOptions, RestoredSession, Room, Session, SessionStoreConfig,
+    SocketId,
+};
 use sio_engine::Str;
 use sio_parser::{Encoded, Value};
 
@@ -136,6 +139,39 @@ pub trait Adapter: Send + Sync + 'static {
     /// How many servers share this namespace, this one included.
     fn server_count(&self) -> BoxFuture<'_, Result<usize, AdapterError>> {
         Box::pin(std::future::ready(Ok(1)))
+    }
+
+    /// Turns on the session store of connection-state recovery with these
+    /// limits (the server calls it once, right after creating the adapter,
+    /// when recovery is on). Default: no store, so that every reconnection
+    /// gets a fresh session.
+    fn enable_session_store(&self, config: SessionStoreConfig) {
+        let _ = config;
+    }
+
+    /// Keeps `packet` (an EVENT whose last argument is `offset`), sent with
+    /// `opts`, for the recovery window. Default: nothing.
+    fn persist_packet(&self, offset: String, packet: &Encoded, opts: &BroadcastOptions) {
+        let _ = (offset, packet, opts);
+    }
+
+    /// Keeps the session of a socket that disconnected for a recoverable
+    /// reason, for the recovery window. Default: nothing.
+    fn persist_session(&self, session: Session) {
+        let _ = session;
+    }
+
+    /// Takes back session `pid` and the packets its socket missed after
+    /// `offset`; `Ok(None)` when the session is unknown, taken or expired,
+    /// or the offset is gone. A session is restored at most once. Default:
+    /// `Ok(None)`.
+    fn restore_session(
+        &self,
+        pid: &str,
+        offset: &str,
+    ) -> BoxFuture<'_, Result<Option<RestoredSession>, AdapterError>> {
+        let _ = (pid, offset);
+        Box::pin(std::future::ready(Ok(None)))
     }
 
     /// Adds local socket `sid` to `rooms` (rooms are created as needed).

@@ -105,6 +105,7 @@ mod ids;
 mod memory;
 mod options;
 mod room_index;
+mod session;
 #[cfg(test)]
 mod tests;
 
@@ -116,3 +117,4 @@ pub use adapter::{
 pub use ids::{Room, SocketId};
 pub use memory::{MemoryAdapter, MemoryAdapterFactory};
 pub use options::{BroadcastFlags, BroadcastOptions};
+pub use session::{RestoredSession, Session, SessionStore, SessionStoreConfig};

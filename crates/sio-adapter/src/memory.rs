@@ -1,17 +1,18 @@
 //! [`MemoryAdapter`]: the default adapter, for a single server, and its
 //! factory.
 
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 use sio_engine::Str;
 use sio_parser::{Encoded, Value};
 
 use crate::room_index::RoomIndex;
 use crate::{
     AckSink, Adapter, AdapterError, AdapterFactory, BoxFuture, BroadcastOptions, BroadcastReport,
-    LocalNamespace, Room, SocketId, SocketInfo,
+    LocalNamespace, RestoredSession, Room, Session, SessionStore, SessionStoreConfig, SocketId,
+    SocketInfo,
 };
 
 /// The in-memory adapter of one namespace: a room index of this server's
@@ -42,6 +43,7 @@ use crate::{
 pub struct MemoryAdapter {
     local: Weak<dyn LocalNamespace>,
     index: RwLock<RoomIndex>,
+    sessions: OnceLock<Mutex<SessionStore>>,
 }
 
 impl std::fmt::Debug for MemoryAdapter {
@@ -61,6 +63,7 @@ impl MemoryAdapter {
         Self {
             local,
             index: RwLock::new(RoomIndex::default()),
+            sessions: OnceLock::new(),
         }
     }
 
@@ -188,6 +191,37 @@ fn ready<'a, T: Send + 'a>(value: T) -> BoxFuture<'a, T> {
 }
 
 impl Adapter for MemoryAdapter {
+    /// Keeps a [`SessionStore`] from now on (the first call's limits hold).
+    fn enable_session_store(&self, config: SessionStoreConfig) {
+        let _ = self.sessions.set(Mutex::new(SessionStore::new(config)));
+    }
+
+    fn persist_packet(&self, offset: String, packet: &Encoded, opts: &BroadcastOptions) {
+        if let Some(store) = self.sessions.get() {
+            store
+                .lock()
+                .persist_packet(offset, packet.clone(), opts.clone());
+        }
+    }
+
+    fn persist_session(&self, session: Session) {
+        if let Some(store) = self.sessions.get() {
+            store.lock().persist_session(session);
+        }
+    }
+
+    fn restore_session(
+        &self,
+        pid: &str,
+        offset: &str,
+    ) -> BoxFuture<'_, Result<Option<RestoredSession>, AdapterError>> {
+        let restored = self
+            .sessions
+            .get()
+            .and_then(|store| store.lock().restore_session(pid, offset));
+        ready(Ok(restored))
+    }
+
     fn close(&self) -> BoxFuture<'_, Result<(), AdapterError>> {
         Box::pin(async move {
             *self.index.write() = RoomIndex::default();

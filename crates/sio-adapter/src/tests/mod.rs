@@ -6,3 +6,4 @@ mod broadcast;
 mod fake;
 mod model;
 mod operations;
+mod session;
