@@ -74,7 +74,7 @@
 //!
 //! | feature   | default | what it adds |
 //! |-----------|---------|--------------|
-//! | `msgpack` | yes     | [`Parser::MsgPack`], compatible with socket.io-msgpack-parser |
+//! | `msgpack` | yes     | [`Parser::MsgPack`], compatible with socket.io-msgpack-parser (read and written with the `rmp` crate) |
 
 #![forbid(unsafe_code)]
 

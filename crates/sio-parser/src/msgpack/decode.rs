@@ -1,8 +1,14 @@
 //! Reading one msgpack packet, with the same checks as the JSON parser.
-//! Declared lengths never reserve more than the bytes actually left, and
-//! nesting is limited.
+//! `rmp` reads the markers, lengths and scalars; declared lengths never
+//! reserve more than the bytes actually left, and nesting is limited.
 
 use bytes::Bytes;
+use rmp::Marker;
+use rmp::decode::{
+    NumValueReadError, RmpReadErr, ValueReadError, read_array_len, read_bin_len, read_bool,
+    read_ext_meta, read_f32, read_f64, read_fixext1, read_int, read_map_len, read_marker, read_nil,
+    read_str_len,
+};
 use sio_engine::Str;
 
 use crate::binary::name_head;
@@ -14,12 +20,11 @@ use crate::value::Value;
 /// Decodes one binary message into a packet.
 pub(crate) fn decode(data: &[u8], config: &DecoderConfig) -> Result<Packet, DecodeError> {
     let mut reader = Reader {
-        buf: data,
-        pos: 0,
+        rest: data,
         max_depth: config.max_depth,
     };
     let top = reader.value(0)?;
-    if reader.pos != data.len() {
+    if !reader.rest.is_empty() {
         return Err(malformed("trailing bytes"));
     }
     let Some(Value::Object(entries)) = top else {
@@ -108,101 +113,107 @@ fn malformed(what: &str) -> DecodeError {
     DecodeError::Malformed(what.to_owned())
 }
 
+/// The only way `rmp` fails on a byte slice: the bytes end early (or, for a
+/// marker this reader did not check first, the type differs).
+fn read_error<E: RmpReadErr>(err: ValueReadError<E>) -> DecodeError {
+    match err {
+        ValueReadError::TypeMismatch(_) => malformed("unsupported msgpack type"),
+        ValueReadError::InvalidMarkerRead(_) | ValueReadError::InvalidDataRead(_) => {
+            malformed("unexpected end")
+        }
+    }
+}
+
+/// As [`read_error`], for integers (every msgpack integer fits `u64` or `i64`).
+fn int_error<E: RmpReadErr>(err: NumValueReadError<E>) -> DecodeError {
+    match err {
+        NumValueReadError::TypeMismatch(_) | NumValueReadError::OutOfRange => {
+            malformed("unsupported msgpack type")
+        }
+        NumValueReadError::InvalidMarkerRead(_) | NumValueReadError::InvalidDataRead(_) => {
+            malformed("unexpected end")
+        }
+    }
+}
+
+/// A cursor over the message: `rmp` reads markers, lengths and scalars from
+/// `rest`, and strings and binaries are sliced out of it.
 struct Reader<'a> {
-    buf: &'a [u8],
-    pos: usize,
+    /// The bytes not read yet.
+    rest: &'a [u8],
     max_depth: usize,
 }
 
-impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8], DecodeError> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .ok_or_else(|| malformed("length overflow"))?;
-        let bytes = self
-            .buf
-            .get(self.pos..end)
+impl<'a> Reader<'a> {
+    /// The next `len` bytes, once the declared length is known to fit.
+    fn take(&mut self, len: u32) -> Result<&'a [u8], DecodeError> {
+        let len = usize::try_from(len).map_err(|_| malformed("length"))?;
+        let (bytes, rest) = self
+            .rest
+            .split_at_checked(len)
             .ok_or_else(|| malformed("unexpected end"))?;
-        self.pos = end;
+        self.rest = rest;
         Ok(bytes)
-    }
-
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
-        let mut out = [0; N];
-        out.copy_from_slice(self.take(N)?);
-        Ok(out)
-    }
-
-    fn u8(&mut self) -> Result<u8, DecodeError> {
-        Ok(u8::from_be_bytes(self.array()?))
-    }
-
-    fn len(&mut self, width: u8) -> Result<usize, DecodeError> {
-        Ok(match width {
-            1 => usize::from(self.u8()?),
-            2 => usize::from(u16::from_be_bytes(self.array()?)),
-            _ => usize::try_from(u32::from_be_bytes(self.array()?))
-                .map_err(|_| malformed("length"))?,
-        })
-    }
-
-    fn remaining(&self) -> usize {
-        self.buf.len().saturating_sub(self.pos)
     }
 
     /// One value; `None` is JavaScript `undefined` (fixext 1, type 0).
     fn value(&mut self, depth: usize) -> Result<Option<Value>, DecodeError> {
-        let marker = self.u8()?;
+        // Peek at the marker, then let the matching `rmp` reader take it.
+        let marker = read_marker(&mut { self.rest }).map_err(|_| malformed("unexpected end"))?;
+        let rd = &mut self.rest;
         let value = match marker {
-            0x00..=0x7f => Value::Number(marker.into()),
-            0x80..=0x8f => self.map(usize::from(marker & 0x0f), depth)?,
-            0x90..=0x9f => self.seq(usize::from(marker & 0x0f), depth)?,
-            0xa0..=0xbf => self.string(usize::from(marker & 0x1f))?,
-            0xc0 => Value::Null,
-            0xc2 => Value::Bool(false),
-            0xc3 => Value::Bool(true),
-            0xc4..=0xc6 => {
-                let len = self.len(1 << (marker - 0xc4))?;
-                Value::Binary(Bytes::copy_from_slice(self.take(len)?))
+            Marker::Null => {
+                read_nil(rd).map_err(read_error)?;
+                Value::Null
             }
-            0xc7..=0xc9 => {
-                let len = self.len(1 << (marker - 0xc7))?;
-                if self.u8()? != 0 {
-                    return Err(malformed("unsupported extension type"));
-                }
-                Value::Binary(Bytes::copy_from_slice(self.take(len)?))
+            Marker::True | Marker::False => Value::Bool(read_bool(rd).map_err(read_error)?),
+            Marker::FixPos(_) | Marker::U8 | Marker::U16 | Marker::U32 | Marker::U64 => {
+                Value::Number(read_int::<u64, _>(rd).map_err(int_error)?.into())
             }
-            0xca => float(f64::from(f32::from_be_bytes(self.array()?))),
-            0xcb => float(f64::from_be_bytes(self.array()?)),
-            0xcc => Value::Number(self.u8()?.into()),
-            0xcd => Value::Number(u16::from_be_bytes(self.array()?).into()),
-            0xce => Value::Number(u32::from_be_bytes(self.array()?).into()),
-            0xcf => Value::Number(u64::from_be_bytes(self.array()?).into()),
-            0xd0 => Value::Number(i8::from_be_bytes(self.array()?).into()),
-            0xd1 => Value::Number(i16::from_be_bytes(self.array()?).into()),
-            0xd2 => Value::Number(i32::from_be_bytes(self.array()?).into()),
-            0xd3 => Value::Number(i64::from_be_bytes(self.array()?).into()),
-            0xd4 if self.array::<2>()? == [0, 0] => return Ok(None),
-            0xd9..=0xdb => {
-                let len = self.len(1 << (marker - 0xd9))?;
+            Marker::FixNeg(_) | Marker::I8 | Marker::I16 | Marker::I32 | Marker::I64 => {
+                Value::Number(read_int::<i64, _>(rd).map_err(int_error)?.into())
+            }
+            Marker::F32 => float(f64::from(read_f32(rd).map_err(read_error)?)),
+            Marker::F64 => float(read_f64(rd).map_err(read_error)?),
+            Marker::FixStr(_) | Marker::Str8 | Marker::Str16 | Marker::Str32 => {
+                let len = read_str_len(rd).map_err(read_error)?;
                 self.string(len)?
             }
-            0xdc | 0xdd => {
-                let len = self.len(if marker == 0xdc { 2 } else { 4 })?;
+            Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => {
+                let len = read_bin_len(rd).map_err(read_error)?;
+                Value::Binary(Bytes::copy_from_slice(self.take(len)?))
+            }
+            // Browsers' ArrayBuffers arrive as extension type 0.
+            Marker::Ext8 | Marker::Ext16 | Marker::Ext32 => {
+                let meta = read_ext_meta(rd).map_err(read_error)?;
+                if meta.typeid != 0 {
+                    return Err(malformed("unsupported extension type"));
+                }
+                Value::Binary(Bytes::copy_from_slice(self.take(meta.size)?))
+            }
+            Marker::FixExt1 => match read_fixext1(rd).map_err(read_error)? {
+                (0, 0) => return Ok(None),
+                _ => return Err(malformed("unsupported msgpack type")),
+            },
+            Marker::FixArray(_) | Marker::Array16 | Marker::Array32 => {
+                let len = read_array_len(rd).map_err(read_error)?;
                 self.seq(len, depth)?
             }
-            0xde | 0xdf => {
-                let len = self.len(if marker == 0xde { 2 } else { 4 })?;
+            Marker::FixMap(_) | Marker::Map16 | Marker::Map32 => {
+                let len = read_map_len(rd).map_err(read_error)?;
                 self.map(len, depth)?
             }
-            0xe0..=0xff => Value::Number(i8::from_be_bytes([marker]).into()),
-            _ => return Err(malformed("unsupported msgpack type")),
+            // Dates (fixext 8) and other extensions, and the reserved marker.
+            Marker::FixExt2
+            | Marker::FixExt4
+            | Marker::FixExt8
+            | Marker::FixExt16
+            | Marker::Reserved => return Err(malformed("unsupported msgpack type")),
         };
         Ok(Some(value))
     }
 
-    fn string(&mut self, len: usize) -> Result<Value, DecodeError> {
+    fn string(&mut self, len: u32) -> Result<Value, DecodeError> {
         let bytes = self.take(len)?;
         let s = std::str::from_utf8(bytes).map_err(|_| malformed("invalid UTF-8 in string"))?;
         Ok(Value::String(s.to_owned()))
@@ -217,20 +228,27 @@ impl Reader<'_> {
         Ok(depth + 1)
     }
 
-    fn seq(&mut self, len: usize, depth: usize) -> Result<Value, DecodeError> {
+    /// Elements to reserve for a declared `len`: never more than `MAX_PREALLOC`
+    /// nor than the remaining bytes could hold at `min_size` bytes each.
+    fn reserve(&self, len: u32, min_size: usize) -> usize {
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        len.min(self.rest.len() / min_size).min(MAX_PREALLOC)
+    }
+
+    fn seq(&mut self, len: u32, depth: usize) -> Result<Value, DecodeError> {
         let depth = self.enter(depth)?;
         // Reserve little up front: the declared length is only a claim, and
         // nested claims must not multiply. The vector grows with real elements.
-        let mut items = Vec::with_capacity(len.min(self.remaining()).min(MAX_PREALLOC));
+        let mut items = Vec::with_capacity(self.reserve(len, 1));
         for _ in 0..len {
             items.push(self.value(depth)?.unwrap_or(Value::Null));
         }
         Ok(Value::Array(items))
     }
 
-    fn map(&mut self, len: usize, depth: usize) -> Result<Value, DecodeError> {
+    fn map(&mut self, len: u32, depth: usize) -> Result<Value, DecodeError> {
         let depth = self.enter(depth)?;
-        let mut entries = Vec::with_capacity(len.min(self.remaining() / 2).min(MAX_PREALLOC));
+        let mut entries = Vec::with_capacity(self.reserve(len, 2));
         for _ in 0..len {
             let key = match self.value(depth)? {
                 Some(Value::String(s)) => s,
@@ -294,6 +312,26 @@ mod tests {
         }
         let p = packet(&event_with_float(1.5)).unwrap();
         assert_eq!(p.arg::<f64>(0).unwrap(), 1.5);
+    }
+
+    #[test]
+    fn declared_lengths_reserve_no_more_than_the_bytes_left() {
+        let few = Reader {
+            rest: &[0; 10],
+            max_depth: 128,
+        };
+        assert_eq!(few.reserve(u32::MAX, 1), 10);
+        assert_eq!(few.reserve(u32::MAX, 2), 5);
+        assert_eq!(few.reserve(3, 1), 3);
+        let many = vec![0; 10_000];
+        let many = Reader {
+            rest: &many,
+            max_depth: 128,
+        };
+        assert_eq!(many.reserve(u32::MAX, 1), MAX_PREALLOC);
+        // An array32 claiming 2^32 - 1 elements in a 5-byte message.
+        let claim = [0xdd, 0xff, 0xff, 0xff, 0xff];
+        assert!(matches!(packet(&claim), Err(DecodeError::Malformed(_))));
     }
 
     #[test]
