@@ -19,6 +19,8 @@ use crate::ns::{Ns, NsTable};
 use crate::socket::SocketRef;
 use crate::state::StateMap;
 
+mod engine_hooks;
+
 type ErrorHook = Arc<dyn Fn(&SocketRef, &HandlerError) + Send + Sync>;
 type ServerSideFn =
     Arc<dyn Fn(Vec<Value>, Option<AckSink>) -> BoxFuture<'static, ()> + Send + Sync>;

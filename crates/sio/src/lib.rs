@@ -57,8 +57,8 @@ mod state;
 
 pub use builder::SocketIoBuilder;
 pub use engine::{
-    ConnHandler, EngineBody, EngineConfig, EngineHandler, EngineIoLayer, EngineIoService,
-    EngineSocket, ResponseFuture,
+    ConnHandler, ConnectionError, EngineBody, EngineConfig, EngineHandler, EngineIoLayer,
+    EngineIoService, EngineSocket, ResponseFuture,
 };
 pub use error::{AckError, BroadcastError, ConnectError, EmitError, ExtractError, HandlerError};
 pub use extract::{AckSender, Args, Data, Event, HandshakeRef, State, TryData};

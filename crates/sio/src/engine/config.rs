@@ -4,9 +4,11 @@
 use std::future::Future;
 use std::time::Duration;
 
+use http::HeaderMap;
 use http::request::Parts;
 use sio_engine::SessionConfig;
 
+use super::events::{ConnectionError, ErrorHook, HeadersHook};
 use super::hooks::{AllowRequest, IdGenerator};
 
 /// Settings of an Engine.IO endpoint. Build with [`EngineConfig::default`]
@@ -30,6 +32,9 @@ pub struct EngineConfig {
     pub(crate) allowed_origins: Option<Vec<String>>,
     pub(crate) allow_request: Option<AllowRequest>,
     pub(crate) id_generator: Option<IdGenerator>,
+    pub(crate) initial_headers: Option<HeadersHook>,
+    pub(crate) headers: Option<HeadersHook>,
+    pub(crate) connection_error: Option<ErrorHook>,
     pub(crate) compression_threshold: Option<usize>,
     pub(crate) socket_buffer: usize,
     pub(crate) max_sessions: usize,
@@ -52,6 +57,9 @@ impl Default for EngineConfig {
             allowed_origins: None,
             allow_request: None,
             id_generator: None,
+            initial_headers: None,
+            headers: None,
+            connection_error: None,
             compression_threshold: Some(1024),
             socket_buffer: 128,
             max_sessions: 100_000,
@@ -169,6 +177,45 @@ impl EngineConfig {
         Fut: Future<Output = String> + Send + 'static,
     {
         self.id_generator = Some(IdGenerator::new(hook));
+        self
+    }
+
+    /// Node: the `initial_headers` event. Edits the headers of the response
+    /// to a handshake (the polling handshake GET or the WebSocket 101),
+    /// e.g. to set a cookie; runs after the [`Self::cookie`] header is set
+    /// and before [`Self::headers`]. Gets the request head too. A hook that
+    /// panics is logged; the response goes out as it left it. Default:
+    /// none.
+    pub fn initial_headers<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&mut HeaderMap, &Parts) + Send + Sync + 'static,
+    {
+        self.initial_headers = Some(HeadersHook::new(hook));
+        self
+    }
+
+    /// Node: the `headers` event. Edits the headers of every successful
+    /// engine response (handshakes, polling GETs and POSTs, WebSocket
+    /// 101s); refusals are reported to [`Self::on_connection_error`]
+    /// instead. A hook that panics is logged. Default: none.
+    pub fn headers<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&mut HeaderMap, &Parts) + Send + Sync + 'static,
+    {
+        self.headers = Some(HeadersHook::new(hook));
+        self
+    }
+
+    /// Node: the `connection_error` event. Called for every request the
+    /// engine refuses before it reaches a session, with Node's code (0–5),
+    /// message and the request head (see [`ConnectionError`]). Runs
+    /// synchronously on the request: hand slow work to a task. Default:
+    /// none (refusals are logged at debug level).
+    pub fn on_connection_error<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&ConnectionError<'_>) + Send + Sync + 'static,
+    {
+        self.connection_error = Some(ErrorHook::new(hook));
         self
     }
 

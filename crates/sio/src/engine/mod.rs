@@ -7,9 +7,10 @@
 //! the session and calls the [`ConnHandler`] of the layer above.
 
 mod body;
-mod compress;
+pub(crate) mod compress;
 mod config;
 mod driver;
+mod events;
 mod future;
 mod handler;
 mod hooks;
@@ -30,6 +31,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 pub use body::EngineBody;
 pub use config::EngineConfig;
+pub use events::ConnectionError;
 pub use future::ResponseFuture;
 pub use handler::{ConnHandler, EngineHandler, EngineSocket};
 pub use layer::EngineIoLayer;
@@ -75,14 +77,15 @@ impl<H: EngineHandler> Engine<H> {
         Ok(sid)
     }
 
-    /// Registers `session`, opens its handler and spawns its task.
+    /// Registers `session`, opens its handler and spawns its task; returns
+    /// what the session's handle shares (the request head among it).
     pub(crate) fn start(
         &self,
         session: Session,
         parts: Parts,
         pending_get: Option<PollReplyTx>,
         ws: Option<Box<WsStream>>,
-    ) -> Result<(), Reject> {
+    ) -> Result<Arc<SocketShared>, Reject> {
         let (msg_tx, msg_rx) = mpsc::channel(self.config.socket_buffer);
         let (close_tx, close_rx) = watch::channel(None);
         let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(COMMAND_BUFFER);
@@ -112,7 +115,7 @@ impl<H: EngineHandler> Engine<H> {
         let driver = Driver {
             session,
             conn,
-            shared,
+            shared: shared.clone(),
             registry: self.registry.clone(),
             cmd_rx,
             msg_rx,
@@ -123,6 +126,6 @@ impl<H: EngineHandler> Engine<H> {
             write_timeout: self.config.session.ping_timeout,
         };
         tokio::spawn(driver.run());
-        Ok(())
+        Ok(shared)
     }
 }

@@ -10,24 +10,24 @@ use http::{HeaderValue, Response};
 use http_body::Body;
 use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
 use sio_engine::{
-    CloseReason, HandshakeQuery, PollReply, Protocol, RequestError, Session, TransportKind,
+    CloseReason, HandshakeQuery, PollReply, Protocol, RequestError, Session, Sid, TransportKind,
 };
 use tokio::sync::oneshot;
 
-use super::compress;
 use super::driver::Command;
 use super::registry::Entry;
 use super::response::{Reject, post_ok};
 use super::service::BoxError;
 use super::{Engine, EngineHandler};
+use super::{compress, events};
 
 /// A polling handshake: opens a session whose OPEN packet answers this GET.
 pub(crate) async fn handshake<H: EngineHandler>(
     engine: &Arc<Engine<H>>,
     query: &HandshakeQuery,
+    sid: Sid,
     parts: Parts,
 ) -> Result<Response<Full<Bytes>>, Reject> {
-    let sid = engine.new_sid().await?;
     let now = tokio::time::Instant::now().into_std();
     let session = Session::new(
         sid.clone(),
@@ -39,7 +39,7 @@ pub(crate) async fn handshake<H: EngineHandler>(
     );
     let (tx, rx) = oneshot::channel();
     let headers = parts.headers.clone();
-    engine.start(session, parts, Some(tx), None)?;
+    let shared = engine.start(session, parts, Some(tx), None)?;
     let mut res = answer(engine, &headers, rx.await)?;
     if engine.config.cookie {
         let cookie = format!("io={sid}; Path=/; HttpOnly; SameSite=Lax");
@@ -47,6 +47,7 @@ pub(crate) async fn handshake<H: EngineHandler>(
             res.headers_mut().insert(SET_COOKIE, value);
         }
     }
+    events::apply(&engine.config, res.headers_mut(), &shared.parts, true);
     Ok(res)
 }
 
@@ -62,7 +63,9 @@ pub(crate) async fn get<H: EngineHandler>(
         .send(Command::Poll(tx))
         .await
         .map_err(|_| RequestError::UnknownSid)?;
-    answer(engine, &parts.headers, rx.await)
+    let mut res = answer(engine, &parts.headers, rx.await)?;
+    events::apply(&engine.config, res.headers_mut(), parts, false);
+    Ok(res)
 }
 
 /// Turns the task's answer into the response, compressing large bodies.
@@ -157,7 +160,11 @@ where
         .await
         .map_err(|_| RequestError::UnknownSid)?;
     match rx.await {
-        Ok(Ok(())) => Ok(post_ok()),
+        Ok(Ok(())) => {
+            let mut res = post_ok();
+            events::apply(&engine.config, res.headers_mut(), parts, false);
+            Ok(res)
+        }
         Ok(Err(e)) => Err(e.into()),
         Err(_) => Err(RequestError::UnknownSid.into()),
     }

@@ -1,18 +1,21 @@
 //! Checks an Engine.IO request in Node's order and routes it to the
 //! polling or WebSocket side: transport (code 0), protocol (5), session id
 //! (1), handshake method (2), WebSocket headers (3), origin (3 / 4), then
-//! the allow-request hook on handshakes (4).
+//! the allow-request hook and the id generator on handshakes (4, 3).
+//! Refusals at this stage go to the connection-error hook.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::ORIGIN;
 use http::request::Parts;
-use http::{HeaderMap, Method, Request, Response};
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use http_body::Body;
 use http_body_util::Full;
-use sio_engine::{HandshakeQuery, Protocol, RequestError, TransportKind};
+use sio_engine::{HandshakeQuery, Protocol, RequestError, Sid, TransportKind};
 
+use super::events::ConnectionError;
+use super::registry::Entry;
 use super::response::Reject;
 use super::service::BoxError;
 use super::{Engine, EngineConfig, EngineHandler, polling, websocket};
@@ -36,6 +39,21 @@ where
     }
 }
 
+/// What a request that passed every check goes on to do.
+enum Step {
+    /// A request for a live session (a poll, a POST or an upgrade).
+    Session {
+        entry: Entry,
+        accept: Option<HeaderValue>,
+    },
+    /// A handshake, with the id of the session it will open.
+    Handshake {
+        query: HandshakeQuery,
+        sid: Sid,
+        accept: Option<HeaderValue>,
+    },
+}
+
 async fn route<H, B>(
     engine: &Arc<Engine<H>>,
     mut parts: Parts,
@@ -47,6 +65,32 @@ where
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
+    let step = match check(engine, &parts).await {
+        Ok(step) => step,
+        Err(reject) => {
+            report(&engine.config, &reject, &parts);
+            return Err(reject);
+        }
+    };
+    match step {
+        Step::Session { entry, accept } => match accept {
+            Some(accept) => websocket::upgrade(engine, &entry, &mut parts, accept).await,
+            None if parts.method == Method::GET => polling::get(engine, &entry, &parts).await,
+            None if parts.method == Method::POST => {
+                polling::post(engine, &entry, &parts, body).await
+            }
+            None => Err(RequestError::BadRequest.into()),
+        },
+        Step::Handshake { query, sid, accept } => match accept {
+            Some(accept) => websocket::handshake(engine, &query, sid, parts, accept).await,
+            None => polling::handshake(engine, &query, sid, parts).await,
+        },
+    }
+}
+
+/// Every check made before a session is reached or opened, in Node's
+/// order; its refusals are the ones reported as connection errors.
+async fn check<H: EngineHandler>(engine: &Engine<H>, parts: &Parts) -> Result<Step, Reject> {
     let config = &engine.config;
     let query = HandshakeQuery::parse(parts.uri.query())?;
     let enabled = match query.transport {
@@ -60,48 +104,57 @@ where
         return Err(RequestError::UnsupportedProtocolVersion.into());
     }
     let is_ws = query.transport == TransportKind::WebSocket;
-    match &query.sid {
-        Some(sid) => {
-            let entry = engine.registry.get(sid).ok_or(RequestError::UnknownSid)?;
-            let accept = if is_ws {
-                Some(websocket::accept_key(&parts)?)
-            } else {
-                None
-            };
-            check_origin(&parts.headers, config)?;
-            match accept {
-                Some(accept) => websocket::upgrade(engine, &entry, &mut parts, accept).await,
-                None if parts.method == Method::GET => polling::get(engine, &entry, &parts).await,
-                None if parts.method == Method::POST => {
-                    polling::post(engine, &entry, &parts, body).await
-                }
-                None => Err(RequestError::BadRequest.into()),
-            }
-        }
-        None => {
-            if parts.method != Method::GET {
-                return Err(RequestError::BadHandshakeMethod.into());
-            }
-            let accept = if is_ws {
-                Some(websocket::accept_key(&parts)?)
-            } else {
-                None
-            };
-            check_origin(&parts.headers, config)?;
-            if engine.registry.len() >= config.max_sessions {
-                return Err(Reject::Overloaded);
-            }
-            if let Some(hook) = &config.allow_request {
-                if !hook.check(&parts).await {
-                    return Err(RequestError::Forbidden.into());
-                }
-            }
-            match accept {
-                Some(accept) => websocket::handshake(engine, &query, parts, accept).await,
-                None => polling::handshake(engine, &query, parts).await,
-            }
+    if let Some(sid) = &query.sid {
+        let entry = engine.registry.get(sid).ok_or(RequestError::UnknownSid)?;
+        let accept = if is_ws {
+            Some(websocket::accept_key(parts)?)
+        } else {
+            None
+        };
+        check_origin(&parts.headers, config)?;
+        return Ok(Step::Session { entry, accept });
+    }
+    if parts.method != Method::GET {
+        return Err(RequestError::BadHandshakeMethod.into());
+    }
+    let accept = if is_ws {
+        Some(websocket::accept_key(parts)?)
+    } else {
+        None
+    };
+    check_origin(&parts.headers, config)?;
+    if engine.registry.len() >= config.max_sessions {
+        return Err(Reject::Overloaded);
+    }
+    if let Some(hook) = &config.allow_request {
+        if !hook.check(parts).await {
+            return Err(RequestError::Forbidden.into());
         }
     }
+    let sid = engine.new_sid().await?;
+    Ok(Step::Handshake { query, sid, accept })
+}
+
+/// Tells the connection-error hook, if any, about a refusal.
+fn report(config: &EngineConfig, reject: &Reject, parts: &Parts) {
+    let Some(hook) = &config.connection_error else {
+        return;
+    };
+    let error = match reject {
+        Reject::Request(e) => ConnectionError::request(e.clone(), parts),
+        Reject::Internal => ConnectionError::bad_request(
+            "ID_GENERATION_ERROR",
+            StatusCode::INTERNAL_SERVER_ERROR,
+            parts,
+        ),
+        Reject::Overloaded => ConnectionError::bad_request(
+            "TOO_MANY_SESSIONS",
+            StatusCode::SERVICE_UNAVAILABLE,
+            parts,
+        ),
+        Reject::PayloadTooLarge => return,
+    };
+    hook.run(&error);
 }
 
 /// The `Origin` check: control characters are a bad request (code 3); an

@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use super::driver::{Command, WsStream};
 use super::registry::Entry;
 use super::response::Reject;
-use super::{Engine, EngineHandler};
+use super::{Engine, EngineHandler, events};
 
 /// Checks that `parts` is a WebSocket opening handshake (GET, `Upgrade:
 /// websocket`, `Connection: upgrade`, version 13, a key) and returns the
@@ -84,15 +84,24 @@ async fn accept_ws(
 pub(crate) async fn handshake<H: EngineHandler>(
     engine: &Arc<Engine<H>>,
     query: &HandshakeQuery,
+    sid: Sid,
     mut parts: Parts,
     accept: HeaderValue,
 ) -> Result<Response<Full<Bytes>>, Reject> {
-    let sid: Sid = engine.new_sid().await?;
+    let mut res = switching(accept);
+    if engine.config.cookie {
+        if let Ok(value) =
+            HeaderValue::from_str(&format!("io={sid}; Path=/; HttpOnly; SameSite=Lax"))
+        {
+            res.headers_mut().insert(SET_COOKIE, value);
+        }
+    }
+    events::apply(&engine.config, res.headers_mut(), &parts, true);
     let on_upgrade = parts.extensions.remove::<OnUpgrade>();
     let config = ws_config(engine);
     let (protocol, b64) = (query.protocol, query.b64);
     let task_engine = engine.clone();
-    let task_sid = sid.clone();
+    let task_sid = sid;
     tokio::spawn(async move {
         let Some(ws) = accept_ws(on_upgrade, config).await else {
             return;
@@ -111,14 +120,6 @@ pub(crate) async fn handshake<H: EngineHandler>(
             tracing::warn!("websocket session could not be registered");
         }
     });
-    let mut res = switching(accept);
-    if engine.config.cookie {
-        if let Ok(value) =
-            HeaderValue::from_str(&format!("io={sid}; Path=/; HttpOnly; SameSite=Lax"))
-        {
-            res.headers_mut().insert(SET_COOKIE, value);
-        }
-    }
     Ok(res)
 }
 
@@ -142,6 +143,8 @@ pub(crate) async fn upgrade<H: EngineHandler>(
     let on_upgrade = parts.extensions.remove::<OnUpgrade>();
     let config = ws_config(engine);
     let cmd_tx = entry.tx.clone();
+    let mut res = switching(accept);
+    events::apply(&engine.config, res.headers_mut(), parts, false);
     tokio::spawn(async move {
         let ws = accept_ws(on_upgrade, config).await;
         match (accepted, ws) {
@@ -160,5 +163,5 @@ pub(crate) async fn upgrade<H: EngineHandler>(
             (Err(_), None) => {}
         }
     });
-    Ok(switching(accept))
+    Ok(res)
 }
