@@ -38,6 +38,7 @@ pub(crate) struct Config {
     pub(crate) state: StateMap,
     pub(crate) error_hook: ErrorHook,
     pub(crate) server_side: Option<ServerSideFn>,
+    pub(crate) client_files: Option<Arc<crate::serve_client::ClientFiles>>,
 }
 
 impl fmt::Debug for Config {
@@ -64,6 +65,7 @@ impl fmt::Debug for Config {
 /// | [`max_attachments`](Self::max_attachments) | 10 per packet |
 /// | [`parser`](Self::parser) | [`Parser::Default`] |
 /// | [`adapter`](Self::adapter) | the in-memory adapter |
+/// | [`serve_client`](Self::serve_client) | off (no bundle ships with sio) |
 /// | engine options ([`engine`](Self::engine)) | see [`EngineConfig`] |
 pub struct SocketIoBuilder {
     engine: EngineConfig,
@@ -79,6 +81,7 @@ pub struct SocketIoBuilder {
     state: StateMap,
     error_hook: ErrorHook,
     server_side: Option<ServerSideFn>,
+    client_dir: Option<std::path::PathBuf>,
     exact: Vec<(String, Ns)>,
     dynamic: Vec<(crate::ns::NsMatcher, Ns)>,
 }
@@ -115,6 +118,7 @@ impl Default for SocketIoBuilder {
                 tracing::warn!(id = %socket.id(), ns = %err.ns, event = %err.event, "handler not called: {}", err.error);
             }),
             server_side: None,
+            client_dir: None,
             exact: Vec::new(),
             dynamic: Vec::new(),
         }
@@ -271,6 +275,20 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Node's `serveClient`: serves the JavaScript client bundle from `dir`
+    /// (e.g. `node_modules/socket.io-client/dist`) under the server's path:
+    /// `/socket.io/socket.io.js`, `socket.io.min.js`, `socket.io.esm.min.js`,
+    /// `socket.io.msgpack.min.js` and their `.map` files, nothing else.
+    /// As in Node: `ETag` is the client's version (from `dir/../package.json`,
+    /// else a hash of the file), `Cache-Control: public, max-age=0`, 304 on a
+    /// matching `If-None-Match`, gzip when accepted. The files are read once
+    /// by [`build`](Self::build) (each at most 8 MiB); a missing one is
+    /// answered 404. Default: off.
+    pub fn serve_client(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.client_dir = Some(dir.into());
+        self
+    }
+
     /// Declares namespace `name` with a connection handler.
     pub fn ns<H: ConnectHandler<T>, T: Send + 'static>(
         self,
@@ -301,6 +319,12 @@ impl SocketIoBuilder {
     /// when the adapter needs to start tasks.
     pub fn build(self) -> SocketIo {
         let engine = self.engine;
+        let client_files = self.client_dir.map(|dir| {
+            Arc::new(crate::serve_client::ClientFiles::load(
+                &dir,
+                engine.path_str(),
+            ))
+        });
         let decoder = DecoderConfig::default()
             .max_attachments(self.max_attachments)
             .max_attachment_bytes(usize::try_from(self.max_payload).unwrap_or(usize::MAX));
@@ -316,6 +340,7 @@ impl SocketIoBuilder {
             state: self.state,
             error_hook: self.error_hook,
             server_side: self.server_side,
+            client_files,
         });
         let factory = self
             .factory

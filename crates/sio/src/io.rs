@@ -92,7 +92,7 @@ impl SocketIo {
     /// The tower layer serving the server's path in front of any service
     /// (`Router::layer(io.layer())`).
     pub fn layer(&self) -> SocketIoLayer {
-        SocketIoLayer::new(self.engine.clone())
+        SocketIoLayer::new(self.engine.clone(), self.server.config.client_files.clone())
     }
 
     /// Operators on namespace `name`, if it exists (declared, or a dynamic

@@ -3,6 +3,7 @@
 //! the inner service untouched.
 
 use std::fmt;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
@@ -13,6 +14,7 @@ use tower_service::Service;
 
 use crate::engine::{EngineBody, EngineIoLayer, EngineIoService, ResponseFuture};
 use crate::io::SioHandler;
+use crate::serve_client::ClientFiles;
 
 /// Boxed error of a request body.
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -22,11 +24,12 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Clone)]
 pub struct SocketIoLayer {
     engine: EngineIoLayer<SioHandler>,
+    client: Option<Arc<ClientFiles>>,
 }
 
 impl SocketIoLayer {
-    pub(crate) fn new(engine: EngineIoLayer<SioHandler>) -> Self {
-        Self { engine }
+    pub(crate) fn new(engine: EngineIoLayer<SioHandler>, client: Option<Arc<ClientFiles>>) -> Self {
+        Self { engine, client }
     }
 }
 
@@ -34,6 +37,7 @@ impl fmt::Debug for SocketIoLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SocketIoLayer")
             .field("engine", &self.engine)
+            .field("serve_client", &self.client.is_some())
             .finish()
     }
 }
@@ -44,6 +48,7 @@ impl<S> Layer<S> for SocketIoLayer {
     fn layer(&self, inner: S) -> Self::Service {
         SocketIoService {
             inner: self.engine.layer(inner),
+            client: self.client.clone(),
         }
     }
 }
@@ -51,12 +56,14 @@ impl<S> Layer<S> for SocketIoLayer {
 /// The service made by [`SocketIoLayer`].
 pub struct SocketIoService<S> {
     inner: EngineIoService<S, SioHandler>,
+    client: Option<Arc<ClientFiles>>,
 }
 
 impl<S: Clone> Clone for SocketIoService<S> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
+            client: self.client.clone(),
         }
     }
 }
@@ -86,6 +93,14 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        if let Some(files) = self
+            .client
+            .as_ref()
+            .filter(|f| f.claims(req.method(), req.uri().path()))
+        {
+            let res = files.respond(req.method(), req.uri().path(), req.headers());
+            return ResponseFuture::engine(Box::pin(std::future::ready(res)));
+        }
         self.inner.call(req)
     }
 }

@@ -52,6 +52,7 @@ mod ns;
 mod operators;
 mod reason;
 mod rooms;
+mod serve_client;
 mod socket;
 mod state;
 
