@@ -35,6 +35,9 @@
 //!   a full queue is an error ([`EmitError::BufferFull`]), volatile emits
 //!   and broadcasts skip that client.
 //!
+//! - [`SocketIoBuilder::serve_client`] serves the JavaScript client bundle
+//!   (`/socket.io/socket.io.js`) from an npm-installed `socket.io-client`.
+//!
 //! The bare Engine.IO layer ([`EngineIoLayer`]) is also available for
 //! protocols of your own. See `docs/guide.md` for a tour.
 
@@ -74,6 +77,11 @@ pub use sio_adapter::{AckCollected, AckResponse, BroadcastReport, Room, SocketId
 pub use sio_engine::{CloseReason, Message, Protocol, SendError, Sid, Str, TransportKind};
 pub use sio_parser::{Parser, Value};
 pub use socket::{Handshake, Socket, SocketEmitter, SocketRef};
+
+/// The README's Rust example, compiled by `cargo test` so that it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
 
 /// Errors of the Engine.IO layer.
 pub mod engine_error {
