@@ -2,7 +2,8 @@
 //! server built with `.parser(Parser::MsgPack)` on 127.0.0.1:0, and
 //! `tests/js/msgpack/client.mjs` (socket.io-client 4.x with
 //! socket.io-msgpack-parser) run by node against it over WebSocket and
-//! polling. Skipped with a message when node or `tests/js/node_modules`
+//! polling, and the engine hooks of the builder as that client sees them.
+//! Skipped with a message when node or `tests/js/node_modules`
 //! is missing (`.ci/run` installs both), unless `CI` or
 //! `SIO_REQUIRE_NODE` is set: then a missing node fails the test.
 
@@ -10,11 +11,23 @@ mod sio_common;
 
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::HeaderValue;
 use serde_json::json;
 use sio::{AckSender, Args, Data, Parser, SocketIo, SocketRef, Value};
+
+/// A fresh random suffix for session ids.
+fn uuid_like() -> String {
+    use std::fmt::Write as _;
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
 
 fn js_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/js")
@@ -107,9 +120,23 @@ async fn the_javascript_msgpack_client_talks_to_a_msgpack_server() {
         );
         return;
     }
+    let refused = Arc::new(Mutex::new(Vec::new()));
+    let sink = refused.clone();
     let io = SocketIo::builder()
         .parser(Parser::MsgPack)
         .ns("/", on_connect)
+        .id_generator(|| async { format!("node-a.{}", uuid_like()) })
+        .allow_request(|req| {
+            let deny = req.uri.query().is_some_and(|q| q.contains("deny=1"));
+            async move { !deny }
+        })
+        .initial_headers(|h, _| {
+            h.insert("set-cookie", HeaderValue::from_static("lb=node-a; Path=/"));
+        })
+        .headers(|h, _| {
+            h.insert("x-served-by", HeaderValue::from_static("node-a"));
+        })
+        .on_connection_error(move |e| sink.lock().unwrap().push((e.code, e.message)))
         .build();
     let addr = sio_common::serve_io(&io).await;
     let child = tokio::process::Command::new("node")
@@ -142,5 +169,12 @@ async fn the_javascript_msgpack_client_talks_to_a_msgpack_server() {
             assert!(stdout.contains(&format!("ok {mode}: {check}")), "{stdout}");
         }
     }
-    assert!(stdout.contains("msgpack e2e: 8 checks passed"), "{stdout}");
+    for check in [
+        "hooks: allow-request refuses the handshake with 403",
+        "hooks: initial_headers on the handshake, headers on every response, custom ids",
+    ] {
+        assert!(stdout.contains(&format!("ok {check}")), "{stdout}");
+    }
+    assert!(stdout.contains("msgpack e2e: 10 checks passed"), "{stdout}");
+    assert_eq!(*refused.lock().unwrap(), [(4, "Forbidden")]);
 }

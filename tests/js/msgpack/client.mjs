@@ -4,8 +4,10 @@
 // crates/sio/tests/sio_msgpack_js.rs, which passes its URL as argv[2]).
 // Over WebSocket and over polling: the CONNECT with auth, a server emit
 // with nested and binary data, an emit with ack both ways, binary round
-// trips, and a room broadcast between two clients. Prints one line per
-// check and exits 0 only when every check passed.
+// trips, and a room broadcast between two clients. The server's engine
+// hooks as a client sees them: allow-request refusing a handshake (403),
+// and the initial_headers / headers hooks on the responses. Prints one
+// line per check and exits 0 only when every check passed.
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
 import msgpackParser from "socket.io-msgpack-parser";
@@ -27,8 +29,9 @@ function pass(name) {
   console.log(`ok ${name}`);
 }
 
-function connect(transports, auth) {
+function connect(transports, auth, query = {}) {
   const socket = io(url, {
+    query,
     parser: msgpackParser,
     transports,
     upgrade: false,
@@ -97,9 +100,33 @@ async function run(mode) {
   b.disconnect();
 }
 
+async function hooks() {
+  const refused = connect(["polling"], {}, { deny: "1" });
+  const err = await new Promise((resolve) => refused.once("connect_error", resolve));
+  assert.equal(err.description, 403);
+  refused.close();
+  pass("hooks: allow-request refuses the handshake with 403");
+
+  const res = await fetch(`${url}/socket.io/?EIO=4&transport=polling`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("set-cookie"), "lb=node-a; Path=/");
+  assert.equal(res.headers.get("x-served-by"), "node-a");
+  const open = JSON.parse((await res.text()).slice(1));
+  assert.match(open.sid, /^node-a\./);
+  const post = await fetch(`${url}/socket.io/?EIO=4&transport=polling&sid=${open.sid}`, {
+    method: "POST",
+    body: "1",
+  });
+  assert.equal(await post.text(), "ok");
+  assert.equal(post.headers.get("set-cookie"), null);
+  assert.equal(post.headers.get("x-served-by"), "node-a");
+  pass("hooks: initial_headers on the handshake, headers on every response, custom ids");
+}
+
 try {
   await run("websocket");
   await run("polling");
+  await hooks();
   console.log(`msgpack e2e: ${checks} checks passed`);
   process.exit(0);
 } catch (err) {
