@@ -18,9 +18,9 @@ use axum::serve::ListenerExt as _;
 use serde::Deserialize;
 use serde_json::json;
 use sio::{
-    AckSender, Args, BroadcastOperators, CloseReason, ConnHandler, ConnectError, Data,
-    EngineConfig, EngineHandler, EngineIoLayer, EngineSocket, Message, Ns, SocketIo, SocketRef,
-    State, Value,
+    AckSender, Args, BroadcastOperators, CloseReason, ConnHandler, ConnectError,
+    ConnectionStateRecovery, Data, EngineConfig, EngineHandler, EngineIoLayer, EngineSocket,
+    Message, Ns, SocketIo, SocketRef, State, Value,
 };
 
 /// Command-line options.
@@ -100,10 +100,17 @@ fn engine_config() -> EngineConfig {
 const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
 
 /// The `/socket.io/` server of the contract.
-fn socket_io(node_name: String) -> SocketIo {
+fn socket_io(node_name: String, recovery: bool) -> SocketIo {
     let every = Ns::new(on_connect);
     let whoami = Value::from(node_name.as_str());
-    SocketIo::builder()
+    let mut builder = SocketIo::builder();
+    if recovery {
+        builder = builder.connection_state_recovery(
+            ConnectionStateRecovery::default()
+                .max_disconnection_duration(Duration::from_millis(2000)),
+        );
+    }
+    builder
         .engine(engine_config().path("/socket.io/"))
         .max_buffer(1024)
         .connect_timeout(Duration::from_millis(1000))
@@ -380,7 +387,7 @@ async fn main() -> ExitCode {
     tracing::info!(%node_name, recovery = args.recovery, redis = ?args.redis, "starting");
 
     let engine = EngineIoLayer::new(engine_config(), Echo);
-    let io = socket_io(node_name);
+    let io = socket_io(node_name, args.recovery);
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))
         .layer(engine.clone())

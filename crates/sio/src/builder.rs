@@ -38,6 +38,7 @@ pub(crate) struct Config {
     pub(crate) state: StateMap,
     pub(crate) error_hook: ErrorHook,
     pub(crate) server_side: Option<ServerSideFn>,
+    pub(crate) recovery: Option<crate::ConnectionStateRecovery>,
     pub(crate) client_files: Option<Arc<crate::serve_client::ClientFiles>>,
 }
 
@@ -65,6 +66,7 @@ impl fmt::Debug for Config {
 /// | [`max_attachments`](Self::max_attachments) | 10 per packet |
 /// | [`parser`](Self::parser) | [`Parser::Default`] |
 /// | [`adapter`](Self::adapter) | the in-memory adapter |
+/// | [`connection_state_recovery`](Self::connection_state_recovery) | off |
 /// | [`serve_client`](Self::serve_client) | off (no bundle ships with sio) |
 /// | engine options ([`engine`](Self::engine)) | see [`EngineConfig`] |
 pub struct SocketIoBuilder {
@@ -81,6 +83,7 @@ pub struct SocketIoBuilder {
     state: StateMap,
     error_hook: ErrorHook,
     server_side: Option<ServerSideFn>,
+    recovery: Option<crate::ConnectionStateRecovery>,
     client_dir: Option<std::path::PathBuf>,
     exact: Vec<(String, Ns)>,
     dynamic: Vec<(crate::ns::NsMatcher, Ns)>,
@@ -118,6 +121,7 @@ impl Default for SocketIoBuilder {
                 tracing::warn!(id = %socket.id(), ns = %err.ns, event = %err.event, "handler not called: {}", err.error);
             }),
             server_side: None,
+            recovery: None,
             client_dir: None,
             exact: Vec::new(),
             dynamic: Vec::new(),
@@ -196,6 +200,14 @@ impl SocketIoBuilder {
     /// The adapter factory (e.g. a cluster adapter). Default: in memory.
     pub fn adapter(mut self, factory: impl AdapterFactory) -> Self {
         self.factory = Some(Arc::new(factory));
+        self
+    }
+
+    /// Node's `connectionStateRecovery`: turns on connection-state recovery
+    /// (see [`ConnectionStateRecovery`](crate::ConnectionStateRecovery) for
+    /// what it does and its limits). Default: off.
+    pub fn connection_state_recovery(mut self, recovery: crate::ConnectionStateRecovery) -> Self {
+        self.recovery = Some(recovery);
         self
     }
 
@@ -340,6 +352,7 @@ impl SocketIoBuilder {
             state: self.state,
             error_hook: self.error_hook,
             server_side: self.server_side,
+            recovery: self.recovery,
             client_files,
         });
         let factory = self

@@ -187,8 +187,10 @@ impl Client {
         self.connecting.insert(name.to_owned());
         let config = self.server.config.clone();
         self.fresh.push_back(Box::pin(async move {
+            let (socket, skip_middlewares) = crate::recovery::restore(socket).await;
             let mut result = Ok(());
-            for middleware in &ns.handlers.middlewares {
+            let middlewares = ns.handlers.middlewares.iter();
+            for middleware in middlewares.take(if skip_middlewares { 0 } else { usize::MAX }) {
                 let parts = ConnectParts {
                     socket: &socket,
                     config: &config,
@@ -255,16 +257,21 @@ impl Client {
                 return;
             }
         };
-        let Ok(packet) = self.encoder.connect(&name, socket.id(), None) else {
+        let Ok(packet) = self
+            .encoder
+            .connect(&name, socket.id(), socket.session.pid())
+        else {
             return;
         };
         // In the namespace (and its own room) before the client hears of it.
         socket.set_connected();
+        socket.rejoin();
         if let Err(e) = self.engine.send_many(packet.messages().collect()) {
             tracing::debug!(sid = %self.engine.sid(), "CONNECT not sent: {e}");
             drop(socket.leave_namespace(DisconnectReason::TransportError, false));
             return;
         }
+        socket.replay();
         self.sockets.insert(name, socket);
         self.timer = None;
         self.fresh.push_back(task(handler));

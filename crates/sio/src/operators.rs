@@ -96,11 +96,7 @@ impl BroadcastOperators {
         event: &str,
         args: &T,
     ) -> Result<BroadcastReport, BroadcastError> {
-        let packet = self
-            .ns
-            .config
-            .encoder
-            .event(&self.ns.name, event, args, None)?;
+        let packet = crate::recovery::encode_event(&self.ns, event, args, &self.opts)?;
         Ok(self.ns.adapter.broadcast(packet, self.opts.clone()).await?)
     }
 

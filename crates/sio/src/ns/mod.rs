@@ -58,6 +58,9 @@ impl Namespace {
         let ns = Arc::new_cyclic(|weak: &std::sync::Weak<Namespace>| {
             let local: std::sync::Weak<dyn LocalNamespace> = weak.clone();
             let adapter = factory.create(sio_engine::Str::from(name.clone()), local);
+            if let Some(recovery) = &config.recovery {
+                adapter.enable_session_store(recovery.store());
+            }
             Namespace {
                 name,
                 handlers,

@@ -59,12 +59,9 @@ impl SocketEmitter<'_> {
     /// # Errors
     /// See [`Socket::emit`].
     pub fn emit_args<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
-        let packet =
-            self.socket
-                .ns
-                .config
-                .encoder
-                .event(&self.socket.ns.name, event, args, None)?;
+        let mut opts = BroadcastOptions::socket(&self.socket.id);
+        opts.flags.volatile = self.volatile;
+        let packet = crate::recovery::encode_event(&self.socket.ns, event, args, &opts)?;
         match self.socket.send_encoded(&packet, self.volatile) {
             Err(EmitError::BufferFull) if self.volatile => Ok(()),
             other => other,

@@ -4,6 +4,7 @@
 mod ack;
 mod emit;
 mod handshake;
+mod recovery;
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -67,6 +68,7 @@ pub struct Socket {
     pub(crate) acks: Mutex<PendingAcks>,
     data: Mutex<Option<StoredData>>,
     client_tx: mpsc::UnboundedSender<ClientCmd>,
+    pub(crate) session: recovery::SocketSession,
 }
 
 /// A cheap, cloneable handle on a [`Socket`] (an `Arc`): what handlers
@@ -113,6 +115,7 @@ impl SocketRef {
         client_tx: mpsc::UnboundedSender<ClientCmd>,
     ) -> Self {
         let max_acks = ns.config.max_pending_acks;
+        let session = recovery::SocketSession::new(ns.config.recovery.is_some());
         Self(Arc::new(Socket {
             id: new_id(),
             ns,
@@ -123,6 +126,7 @@ impl SocketRef {
             acks: Mutex::new(PendingAcks::new(max_acks)),
             data: Mutex::new(None),
             client_tx,
+            session,
         }))
     }
 
@@ -214,6 +218,7 @@ impl SocketRef {
         if notify && let Ok(packet) = self.ns.config.encoder.disconnect(&self.ns.name) {
             let _ = self.send_encoded(&packet, true);
         }
+        self.persist_session(reason);
         self.ns.adapter.del_all(&self.id);
         self.ns.remove(&self.id);
         self.acks.lock().clear();
