@@ -12,7 +12,8 @@
 #               repo, under $CARGO_TARGET_DIR or target/). Any server that
 #               keeps the contract works, e.g. SERVER_CMD="node path/server.js".
 #   E2E_SUITES  suites to run, separated by spaces: engine socketio python
-#               (default: engine)
+#               recovery (default: engine). `recovery` runs against a second
+#               server started with --recovery, stopped when it is done.
 #   E2E_PORT    port for the server (default: a free one)
 #   PYTHON      python with the suite's requirements
 #               (default: tests/python/.venv/bin/python, else python3)
@@ -29,6 +30,7 @@ E2E_SUITES="${E2E_SUITES:-engine}"
 START_TIMEOUT_S=60
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/sio-e2e.XXXXXX")"
 SERVER_PID=""
+RECOVERY_PID=""
 PASSED=0
 FAILED=0
 FAILED_SUITES=()
@@ -54,6 +56,7 @@ stop_server() {
 }
 
 cleanup() {
+  [ -z "$RECOVERY_PID" ] || kill -KILL "$RECOVERY_PID" 2>/dev/null || true
   stop_server
   rm -rf "$WORK"
 }
@@ -124,12 +127,45 @@ run_python_suite() {
   return "$status"
 }
 
+# Runs tests/js/recovery against its own server started with --recovery;
+# fails when that server does not exit with status 0 on SIGTERM.
+run_recovery_suite() {
+  local port out="$WORK/recovery.out" status=0 url deadline
+  port="$(free_port)"
+  (eval "exec $SERVER_CMD --recovery --host 127.0.0.1 --port $port") >"$out" 2>"$WORK/recovery.err" </dev/null &
+  RECOVERY_PID=$!
+  deadline=$((SECONDS + START_TIMEOUT_S))
+  until grep -q '^listening on http://' "$out"; do
+    kill -0 "$RECOVERY_PID" 2>/dev/null || { RECOVERY_PID=""; die "the --recovery server exited before it was listening"; }
+    [ "$SECONDS" -lt "$deadline" ] || die "no 'listening on' line from the --recovery server"
+    sleep 0.1
+  done
+  url="$(sed -n 's/^listening on \(http:\/\/[^[:space:]]*\).*/\1/p' "$out" | head -n 1)"
+  SIO_URL="$url" run_node_suite recovery || status=$?
+  kill -TERM "$RECOVERY_PID" 2>/dev/null || true
+  for _ in $(seq 100); do
+    kill -0 "$RECOVERY_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$RECOVERY_PID" 2>/dev/null || true
+  local rc=0
+  wait "$RECOVERY_PID" 2>/dev/null || rc=$?
+  RECOVERY_PID=""
+  if [ "$rc" -ne 0 ]; then
+    log "the --recovery server exited with status $rc"
+    tail -n 40 "$WORK/recovery.err" >&2
+    status=1
+  fi
+  return "$status"
+}
+
 run_suite() {
   log "suite $1"
   case "$1" in
     engine | socketio) run_node_suite "$1" ;;
     python) run_python_suite ;;
-    *) die "unknown suite: $1 (engine, socketio, python)" ;;
+    recovery) run_recovery_suite ;;
+    *) die "unknown suite: $1 (engine, socketio, python, recovery)" ;;
   esac
 }
 
