@@ -179,3 +179,22 @@ async fn a_forged_pid_or_a_namespace_disconnect_gives_a_fresh_session() {
     assert_ne!(reply["sid"], sid.as_str());
     assert_eq!(s.middleware_runs.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test]
+async fn volatile_emits_and_emits_asking_an_ack_carry_no_offset() {
+    let s = server(true);
+    let addr = serve_io(&s.io).await;
+    let mut client = RawClient::open(addr).await;
+    connect(&mut client, "").await;
+    client.next_text().await; // state
+    let socket = s.io.sockets("/").pop().unwrap();
+    socket.volatile().emit("v", &1).unwrap();
+    let ack = socket.emit_with_ack::<_, Vec<serde_json::Value>>("a", &2);
+    socket.emit("plain", &3).unwrap();
+    assert_eq!(client.next_text().await, r#"2["v",1]"#);
+    assert_eq!(client.next_text().await, r#"20["a",2]"#);
+    let plain = args(&client.next_text().await);
+    assert_eq!(plain.len(), 3, "{plain:?}");
+    assert!(plain[2].is_string(), "offset last");
+    drop(ack);
+}
