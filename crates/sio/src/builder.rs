@@ -13,7 +13,7 @@ use sio_parser::{DecoderConfig, Encoder, Parser, Value, Version};
 
 use crate::engine::EngineConfig;
 use crate::error::HandlerError;
-use crate::handler::ConnectHandler;
+use crate::handler::{ConnectHandler, ErasedMiddleware, Middleware, erase_middleware};
 use crate::io::SocketIo;
 use crate::ns::{Ns, NsTable};
 use crate::socket::SocketRef;
@@ -38,6 +38,8 @@ pub(crate) struct Config {
     pub(crate) state: StateMap,
     pub(crate) error_hook: ErrorHook,
     pub(crate) server_side: Option<ServerSideFn>,
+    /// Connection middlewares of every namespace, run before its own.
+    pub(crate) middlewares: Vec<Arc<dyn ErasedMiddleware>>,
     pub(crate) recovery: Option<crate::ConnectionStateRecovery>,
     pub(crate) client_files: Option<Arc<crate::serve_client::ClientFiles>>,
 }
@@ -83,6 +85,7 @@ pub struct SocketIoBuilder {
     state: StateMap,
     error_hook: ErrorHook,
     server_side: Option<ServerSideFn>,
+    middlewares: Vec<Arc<dyn ErasedMiddleware>>,
     recovery: Option<crate::ConnectionStateRecovery>,
     client_dir: Option<std::path::PathBuf>,
     exact: Vec<(String, Ns)>,
@@ -121,6 +124,7 @@ impl Default for SocketIoBuilder {
                 tracing::warn!(id = %socket.id(), ns = %err.ns, event = %err.event, "handler not called: {}", err.error);
             }),
             server_side: None,
+            middlewares: Vec::new(),
             recovery: None,
             client_dir: None,
             exact: Vec::new(),
@@ -319,11 +323,45 @@ impl SocketIoBuilder {
     /// Declares a dynamic family: every name `matcher` accepts is created
     /// on first connection (checked after the exact names, families in
     /// declaration order), within the caps above.
-    pub fn dyn_namespace<F>(mut self, matcher: F, ns: Ns) -> Self
+    pub fn dyn_namespace<F>(self, matcher: F, ns: Ns) -> Self
     where
         F: Fn(&str) -> bool + Send + Sync + 'static,
     {
+        self.dyn_namespace_with(move |name, _| matcher(name), ns)
+    }
+
+    /// Declares a dynamic family by a regular expression on the name
+    /// (`regex` crate syntax; anchor it: `r"^/dyn-[a-z0-9]+$"`), as Node's
+    /// `io.of(/^\/dyn-\w+$/)`.
+    ///
+    /// # Panics
+    /// When `pattern` is not a valid regular expression (a programming
+    /// error, caught at start-up).
+    pub fn dyn_namespace_pattern(self, pattern: &str, ns: Ns) -> Self {
+        let re = match regex::Regex::new(pattern) {
+            Ok(re) => re,
+            Err(e) => panic!("invalid dynamic namespace pattern {pattern:?}: {e}"),
+        };
+        self.dyn_namespace(move |name| re.is_match(name), ns)
+    }
+
+    /// Declares a dynamic family decided by a function of the name and
+    /// the connection's [`Handshake`](crate::Handshake) (auth, query,
+    /// headers), as Node's `io.of((name, auth, next) => ..)`. Synchronous:
+    /// refusing a child for slow reasons belongs in a middleware.
+    pub fn dyn_namespace_with<F>(mut self, matcher: F, ns: Ns) -> Self
+    where
+        F: Fn(&str, &crate::Handshake) -> bool + Send + Sync + 'static,
+    {
         self.dynamic.push((Box::new(matcher), ns));
+        self
+    }
+
+    /// Adds a connection middleware run for every namespace, before the
+    /// namespace's own ones (in the order added); an error refuses the
+    /// connection with a `connect_error`.
+    pub fn middleware<M: Middleware<T>, T: Send + 'static>(mut self, middleware: M) -> Self {
+        self.middlewares.push(erase_middleware(middleware));
         self
     }
 
@@ -352,6 +390,7 @@ impl SocketIoBuilder {
             state: self.state,
             error_hook: self.error_hook,
             server_side: self.server_side,
+            middlewares: self.middlewares,
             recovery: self.recovery,
             client_files,
         });

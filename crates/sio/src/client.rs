@@ -48,6 +48,11 @@ enum Done {
         /// Keeps a dynamic namespace alive until the socket is in it.
         guard: ConnectGuard,
     },
+    /// The packet middlewares accepted an event.
+    Accepted {
+        socket: SocketRef,
+        packet: Packet,
+    },
 }
 
 type Task = BoxFuture<'static, Done>;
@@ -143,7 +148,7 @@ impl Client {
                     return;
                 }
                 match packet.kind {
-                    PacketKind::Event | PacketKind::BinaryEvent => self.dispatch(&socket, &packet),
+                    PacketKind::Event | PacketKind::BinaryEvent => self.dispatch(&socket, packet),
                     PacketKind::Ack | PacketKind::BinaryAck => {
                         let waiter = packet.id.and_then(|id| socket.acks.lock().take(id));
                         if let (Some(waiter), Ok(args)) = (waiter, packet.args::<Vec<Value>>()) {
@@ -166,7 +171,8 @@ impl Client {
 
     /// Starts connecting to namespace `name`: its middlewares run first.
     fn connect(&mut self, name: &str, auth: serde_json::Value) {
-        let Some((ns, guard)) = self.server.table.get_or_create(name) else {
+        let handshake = Handshake::new(self.engine.parts(), auth);
+        let Some((ns, guard)) = self.server.table.get_or_create(name, &handshake) else {
             let data = (self.encoder_version() == Version::V4)
                 .then(|| serde_json::json!({ "message": "Invalid namespace" }));
             if let Ok(packet) = self
@@ -177,7 +183,6 @@ impl Client {
             }
             return;
         };
-        let handshake = Handshake::new(self.engine.parts(), auth);
         let socket = SocketRef::new(
             ns.clone(),
             self.engine.clone(),
@@ -189,7 +194,8 @@ impl Client {
         self.fresh.push_back(Box::pin(async move {
             let (socket, skip_middlewares) = crate::recovery::restore(socket).await;
             let mut result = Ok(());
-            let middlewares = ns.handlers.middlewares.iter();
+            let global = config.middlewares.iter();
+            let middlewares = global.chain(&ns.handlers.middlewares);
             for middleware in middlewares.take(if skip_middlewares { 0 } else { usize::MAX }) {
                 let parts = ConnectParts {
                     socket: &socket,
@@ -277,9 +283,44 @@ impl Client {
         self.fresh.push_back(task(handler));
     }
 
-    fn dispatch(&mut self, socket: &SocketRef, packet: &Packet) {
+    /// Runs the socket's packet middlewares, if any, then the event.
+    fn dispatch(&mut self, socket: &SocketRef, packet: Packet) {
+        let Some(middlewares) = socket.listeners.middlewares() else {
+            return self.run_event(socket, &packet);
+        };
+        let socket = socket.clone();
+        self.fresh.push_back(Box::pin(async move {
+            let event = packet.event_name().unwrap_or_default().to_owned();
+            let args = packet.args::<Vec<Value>>().unwrap_or_default();
+            for middleware in &middlewares {
+                if let Err(err) = middleware(event.clone(), args.clone()).await {
+                    crate::socket::reject_packet(&socket, &packet, &err);
+                    return Done::Nothing;
+                }
+            }
+            Done::Accepted { socket, packet }
+        }));
+    }
+
+    /// Shows an accepted event to the catch-all listeners, then starts its
+    /// handler.
+    fn run_event(&mut self, socket: &SocketRef, packet: &Packet) {
+        if !socket.connected() {
+            return;
+        }
         let event = packet.event_name().unwrap_or_default();
-        let handler = socket.handlers.lock().events.get(event).cloned();
+        if socket.listeners.incoming.is_active() {
+            let args = packet.args::<Vec<Value>>().unwrap_or_default();
+            socket.listeners.incoming.notify(event, &args);
+        }
+        let handler = {
+            let mut handlers = socket.handlers.lock();
+            let handler = handlers.events.get(event).cloned();
+            if !handlers.once.is_empty() && handlers.once.remove(event) {
+                handlers.events.remove(event);
+            }
+            handler
+        };
         let Some(handler) = handler else {
             tracing::trace!(id = %socket.id(), event, "no handler");
             return;
@@ -331,6 +372,7 @@ impl Client {
                 result,
                 guard,
             } => self.connected(socket, result, guard),
+            Done::Accepted { socket, packet } => self.run_event(&socket, &packet),
         }
     }
 
@@ -363,6 +405,12 @@ impl ConnHandler for Client {
                 tracing::debug!(sid = %self.engine.sid(), "parse error: {e}");
                 self.close(DisconnectReason::ParseError);
             }
+        }
+    }
+
+    fn on_upgrade(&mut self) {
+        for socket in self.sockets.values() {
+            socket.listeners.upgraded(socket);
         }
     }
 

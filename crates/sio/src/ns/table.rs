@@ -12,9 +12,11 @@ use sio_adapter::AdapterFactory;
 
 use super::{Namespace, NsHandlers};
 use crate::builder::Config;
+use crate::socket::Handshake;
 
-/// Decides whether a namespace name belongs to a dynamic family.
-pub(crate) type Matcher = Box<dyn Fn(&str) -> bool + Send + Sync>;
+/// Decides whether a namespace name (asked for with this handshake)
+/// belongs to a dynamic family.
+pub(crate) type Matcher = Box<dyn Fn(&str, &Handshake) -> bool + Send + Sync>;
 
 /// The live children of one dynamic family.
 pub(crate) type Children = Mutex<HashMap<String, Arc<Namespace>>>;
@@ -92,14 +94,18 @@ impl NsTable {
     /// The namespace `name`, creating it when a dynamic family matches,
     /// with a guard that keeps a dynamic child alive while the connection
     /// is in progress. `None`: no such namespace (or over a cap).
-    pub(crate) fn get_or_create(&self, name: &str) -> Option<(Arc<Namespace>, ConnectGuard)> {
+    pub(crate) fn get_or_create(
+        &self,
+        name: &str,
+        handshake: &Handshake,
+    ) -> Option<(Arc<Namespace>, ConnectGuard)> {
         if let Some(ns) = self.exact.get(name) {
             return Some((ns.clone(), ConnectGuard::new(ns)));
         }
         if name.len() > self.config.max_ns_name_len {
             return None;
         }
-        let family = self.dynamic.iter().find(|d| (d.matcher)(name))?;
+        let family = self.dynamic.iter().find(|d| (d.matcher)(name, handshake))?;
         let mut children = family.children.lock();
         if let Some(ns) = children.get(name) {
             // Taken under the family's lock: the child cannot retire now.

@@ -216,7 +216,34 @@ impl Socket {
         }
         self.engine
             .send_many(packet.messages().collect())
-            .map_err(EmitError::from)
+            .map_err(EmitError::from)?;
+        if self.listeners.outgoing.is_active() {
+            self.notify_outgoing(packet);
+        }
+        Ok(())
+    }
+
+    /// Shows a queued event to the outgoing catch-all listeners (decoded
+    /// back: this runs only when some are registered).
+    fn notify_outgoing(&self, packet: &Encoded) {
+        let config = &self.ns.config;
+        let mut decoder = sio_parser::Decoder::new(
+            config.parser,
+            sio_parser::Version::V5,
+            config.decoder.clone(),
+        );
+        for msg in packet.messages() {
+            if let Ok(Some(decoded)) = decoder.decode(msg)
+                && matches!(
+                    decoded.kind,
+                    sio_parser::PacketKind::Event | sio_parser::PacketKind::BinaryEvent
+                )
+                && let (Some(event), Ok(args)) =
+                    (decoded.event_name(), decoded.args::<Vec<Value>>())
+            {
+                self.listeners.outgoing.notify(event, &args);
+            }
+        }
     }
 
     /// Operators on the other sockets of the namespace (Node's

@@ -4,6 +4,7 @@
 mod ack;
 mod emit;
 mod handshake;
+mod listeners;
 mod recovery;
 
 use std::any::Any;
@@ -30,6 +31,8 @@ use crate::reason::DisconnectReason;
 pub(crate) use ack::{AckWaiter, PendingAcks};
 pub use emit::SocketEmitter;
 pub use handshake::Handshake;
+pub use listeners::ListenerId;
+pub(crate) use listeners::Listeners;
 
 type DisconnectFn = Box<dyn FnOnce(SocketRef, DisconnectReason) -> BoxFuture<'static, ()> + Send>;
 type DisconnectingFn = Box<dyn FnOnce(&SocketRef, DisconnectReason) + Send>;
@@ -38,6 +41,8 @@ type DisconnectingFn = Box<dyn FnOnce(&SocketRef, DisconnectReason) + Send>;
 #[derive(Default)]
 pub(crate) struct Handlers {
     pub(crate) events: HashMap<String, Arc<dyn ErasedMessage>>,
+    /// Events whose handler runs once (registered with [`SocketRef::once`]).
+    pub(crate) once: std::collections::HashSet<String>,
     disconnect: Option<DisconnectFn>,
     disconnecting: Option<DisconnectingFn>,
 }
@@ -66,6 +71,7 @@ pub struct Socket {
     connected: AtomicBool,
     pub(crate) handlers: Mutex<Handlers>,
     pub(crate) acks: Mutex<PendingAcks>,
+    pub(crate) listeners: Listeners,
     data: Mutex<Option<StoredData>>,
     client_tx: mpsc::UnboundedSender<ClientCmd>,
     pub(crate) session: recovery::SocketSession,
@@ -124,6 +130,7 @@ impl SocketRef {
             connected: AtomicBool::new(false),
             handlers: Mutex::default(),
             acks: Mutex::new(PendingAcks::new(max_acks)),
+            listeners: Listeners::default(),
             data: Mutex::new(None),
             client_tx,
             session,
@@ -149,10 +156,46 @@ impl SocketRef {
         H: MessageHandler<T>,
         T: Send + 'static,
     {
-        self.handlers
-            .lock()
-            .events
-            .insert(event.into(), erase_message(handler));
+        let event = event.into();
+        let mut handlers = self.handlers.lock();
+        handlers.once.remove(&event);
+        handlers.events.insert(event, erase_message(handler));
+    }
+
+    /// Registers the handler of `event` for its next occurrence only,
+    /// replacing any previous one (Node's `once`).
+    pub fn once<H, T>(&self, event: impl Into<String>, handler: H)
+    where
+        H: MessageHandler<T>,
+        T: Send + 'static,
+    {
+        let event = event.into();
+        let mut handlers = self.handlers.lock();
+        handlers.once.insert(event.clone());
+        handlers.events.insert(event, erase_message(handler));
+    }
+
+    /// Removes the handler of `event` (Node's `off`); returns whether there
+    /// was one.
+    pub fn off(&self, event: &str) -> bool {
+        let mut handlers = self.handlers.lock();
+        handlers.once.remove(event);
+        handlers.events.remove(event).is_some()
+    }
+
+    /// Removes every event handler (Node's `removeAllListeners`); the
+    /// disconnect handlers and catch-all listeners stay.
+    pub fn off_all(&self) {
+        let mut handlers = self.handlers.lock();
+        handlers.once.clear();
+        handlers.events.clear();
+    }
+
+    /// The events that have a handler, sorted (Node's `eventNames`).
+    pub fn event_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.handlers.lock().events.keys().cloned().collect();
+        names.sort_unstable();
+        names
     }
 
     /// Runs `handler` once when the socket disconnects, after it left its
@@ -210,6 +253,7 @@ impl SocketRef {
         let (disconnecting, disconnect) = {
             let mut handlers = self.handlers.lock();
             handlers.events.clear();
+            handlers.once.clear();
             (handlers.disconnecting.take(), handlers.disconnect.take())
         };
         if let Some(f) = disconnecting {
@@ -219,6 +263,7 @@ impl SocketRef {
             let _ = self.send_encoded(&packet, true);
         }
         self.persist_session(reason);
+        self.listeners.clear();
         self.ns.adapter.del_all(&self.id);
         self.ns.remove(&self.id);
         self.acks.lock().clear();
@@ -305,4 +350,28 @@ pub(crate) fn spawn(fut: BoxFuture<'static, ()>) {
     if let Ok(handle) = tokio::runtime::Handle::try_current() {
         handle.spawn(fut);
     }
+}
+
+/// A packet refused by a packet middleware: the error listener hears of
+/// it and, when the client asked for an ack, the ack carries the error.
+pub(crate) fn reject_packet(
+    socket: &SocketRef,
+    packet: &sio_parser::Packet,
+    err: &crate::error::ConnectError,
+) {
+    if let Some(id) = packet.id {
+        let mut answer = serde_json::json!({ "message": err.message() });
+        if let Some(data) = err.data() {
+            answer["data"] = data.clone();
+        }
+        if let Ok(ack) = socket
+            .ns
+            .config
+            .encoder
+            .ack(&socket.ns.name, id, &(answer,))
+        {
+            let _ = socket.send_encoded(&ack, false);
+        }
+    }
+    socket.listeners.error(socket, err);
 }
