@@ -8,6 +8,9 @@
 //!     [--recovery] [--redis redis://127.0.0.1:6379/] [--node-name NAME]
 //! ```
 
+#[path = "e2e_server_api.rs"]
+mod api;
+
 use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -124,7 +127,8 @@ fn socket_io(node_name: String, recovery: bool) -> SocketIo {
         .namespace("/", every.clone())
         .namespace("/custom", every.clone())
         .namespace("/admin", every.clone().with(admin_only))
-        .dyn_namespace(is_dynamic, every)
+        .namespace("/api", api::ns())
+        .dyn_namespace_pattern(r"^/dyn-[A-Za-z0-9_-]+$", every)
         .with_state(NodeName(node_name))
         .build()
 }
@@ -132,16 +136,6 @@ fn socket_io(node_name: String, recovery: bool) -> SocketIo {
 /// This server's name in a cluster.
 #[derive(Debug, Clone)]
 struct NodeName(String);
-
-/// `^/dyn-[A-Za-z0-9_-]+$`
-fn is_dynamic(name: &str) -> bool {
-    name.strip_prefix("/dyn-").is_some_and(|rest| {
-        !rest.is_empty()
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    })
-}
 
 /// `/admin` admits only `{"token": "secret"}`.
 async fn admin_only(Data(auth): Data<serde_json::Value>) -> Result<(), ConnectError> {

@@ -1,0 +1,47 @@
+// socket.io-client 4.x and the per-socket listener API of the server (the
+// contract's `/api` namespace): a packet middleware's error reaches the
+// client's ack, catch-all listeners see accepted events only (incoming) and
+// every event sent (outgoing), `once` answers once, and the socket sees
+// its connection upgrade from polling to WebSocket.
+import { describe, test, after } from "node:test";
+import assert from "node:assert/strict";
+import { clientV4, closeAll } from "../lib/sio.mjs";
+
+/** Connects and waits for the CONNECT reply (`/api` sends no `auth` event). */
+function connect(socket) {
+  return new Promise((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("connect_error", reject);
+    socket.connect();
+  });
+}
+
+const TEST = { timeout: 15000 };
+after(closeAll);
+
+describe("server listener API", () => {
+  test("the upgrade is seen by the socket and its transport changes", TEST, async () => {
+    const socket = clientV4("/api", { mode: "upgrade" });
+    const upgraded = new Promise((resolve) => socket.on("upgraded", resolve));
+    await connect(socket);
+    assert.equal(await upgraded, "websocket");
+    assert.deepEqual(await socket.timeout(5000).emitWithAck("transport"), "websocket");
+    socket.disconnect();
+  });
+
+  test("a packet middleware rejects with an error ack; catch-all listeners; once", TEST, async () => {
+    const socket = clientV4("/api", { mode: "websocket" });
+    await connect(socket);
+    const rejected = await socket.timeout(5000).emitWithAck("forbidden", 1);
+    assert.deepEqual(rejected, { message: "forbidden event", data: { event: "forbidden" } });
+    assert.equal(await socket.timeout(5000).emitWithAck("once"), "first");
+    socket.emit("once"); // no handler any more: nothing comes back
+    const shouted = new Promise((resolve) => socket.on("shouted", resolve));
+    socket.emit("shout");
+    assert.equal(await shouted, 1);
+    const log = await socket.timeout(5000).emitWithAck("any-log");
+    assert.deepEqual(log, ["once", "once", "shout", "any-log"]);
+    assert.deepEqual(await socket.timeout(5000).emitWithAck("outgoing-log"), ["shouted"]);
+    socket.disconnect();
+  });
+});
