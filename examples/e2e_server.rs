@@ -113,6 +113,11 @@ fn socket_io(node_name: String, recovery: bool) -> SocketIo {
                 .max_disconnection_duration(Duration::from_millis(2000)),
         );
     }
+    // Not in the contract: `/api` serves tests/js/socketio/api.test.mjs
+    // (listener API), and only when tests/run-e2e.sh sets SIO_E2E_API=1.
+    if std::env::var_os("SIO_E2E_API").is_some_and(|v| v == "1") {
+        builder = builder.namespace("/api", api::ns());
+    }
     builder
         .engine(engine_config().path("/socket.io/"))
         .max_buffer(1024)
@@ -127,7 +132,6 @@ fn socket_io(node_name: String, recovery: bool) -> SocketIo {
         .namespace("/", every.clone())
         .namespace("/custom", every.clone())
         .namespace("/admin", every.clone().with(admin_only))
-        .namespace("/api", api::ns())
         .dyn_namespace_pattern(r"^/dyn-[A-Za-z0-9_-]+$", every)
         .with_state(NodeName(node_name))
         .build()

@@ -69,8 +69,11 @@ free_port() {
     s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
 }
 
-# Starts SERVER_CMD and sets SIO_URL from its "listening on" line.
+# Starts SERVER_CMD and sets SIO_URL from its "listening on" line. The
+# e2e server adds its non-contract `/api` namespace (for
+# tests/js/socketio/api.test.mjs) only with SIO_E2E_API=1.
 start_server() {
+  export SIO_E2E_API=1
   local port="${E2E_PORT:-$(free_port)}" out="$WORK/server.out"
   log "starting: $SERVER_CMD --host 127.0.0.1 --port $port"
   # eval: SERVER_CMD may hold quoted paths (node "/a b/server.js")
