@@ -124,6 +124,7 @@ impl<H: EngineHandler> Engine<H> {
             ws,
             held: None,
             write_timeout: self.config.session.ping_timeout,
+            timer: driver::Timer::default(),
         };
         tokio::spawn(driver.run());
         Ok(shared)

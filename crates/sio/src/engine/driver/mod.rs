@@ -5,6 +5,7 @@
 //! futures, then drains what the session wants sent and heard.
 
 use std::future::{pending, poll_fn};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::Poll;
@@ -73,6 +74,42 @@ pub(crate) struct Driver<C> {
     /// Longest wait for the WebSocket to take a frame (the ping timeout):
     /// a client that stops reading cannot stall its task for longer.
     pub(crate) write_timeout: Duration,
+    /// The session's next deadline.
+    pub(crate) timer: Timer,
+}
+
+/// One timer per session, re-armed only when the session's deadline
+/// changes: building a fresh `Sleep` on every step would register and
+/// cancel a timer entry per message.
+#[derive(Debug)]
+pub(crate) struct Timer {
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    at: Option<std::time::Instant>,
+}
+
+impl Default for Timer {
+    fn default() -> Self {
+        // Unarmed until the first deadline; the instant is never waited on.
+        Self {
+            sleep: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            at: None,
+        }
+    }
+}
+
+impl Timer {
+    /// Arms the timer for `deadline` (if it changed); false when there is none.
+    fn arm(&mut self, deadline: Option<std::time::Instant>) -> bool {
+        if deadline != self.at {
+            if let Some(at) = deadline {
+                self.sleep
+                    .as_mut()
+                    .reset(tokio::time::Instant::from_std(at));
+            }
+            self.at = deadline;
+        }
+        self.at.is_some()
+    }
 }
 
 enum Step {
@@ -112,8 +149,9 @@ impl<C: ConnHandler> Driver<C> {
     }
 
     async fn next_step(&mut self, conn_active: bool) -> Step {
-        let deadline = self.session.poll_timeout();
+        let armed = self.timer.arm(self.session.poll_timeout());
         let conn = &mut self.conn;
+        let timer = &mut self.timer.sleep;
         tokio::select! {
             biased;
             frame = ws_next(&mut self.ws) => Step::Ws(frame),
@@ -121,7 +159,7 @@ impl<C: ConnHandler> Driver<C> {
             cmd = self.cmd_rx.recv() => Step::Cmd(cmd),
             Ok(()) = self.close_rx.changed() => Step::CloseRequested,
             () = get_closed(&mut self.pending_get) => Step::PollCancelled,
-            () = sleep_until(deadline) => Step::Timeout,
+            () = timer.as_mut(), if armed => Step::Timeout,
             () = poll_fn(|cx| conn.poll(cx)), if conn_active => Step::ConnIdle,
         }
     }
@@ -313,13 +351,6 @@ impl<C> std::fmt::Debug for Driver<C> {
 async fn get_closed<T>(get: &mut Option<oneshot::Sender<T>>) {
     match get {
         Some(tx) => tx.closed().await,
-        None => pending().await,
-    }
-}
-
-async fn sleep_until(deadline: Option<std::time::Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(tokio::time::Instant::from_std(at)).await,
         None => pending().await,
     }
 }

@@ -2,6 +2,7 @@
 //! session, writing its frames with a time limit, closing.
 
 use std::future::{Future, pending};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -118,12 +119,17 @@ impl<C: ConnHandler> Driver<C> {
     }
 }
 
-/// Runs a WebSocket write with a time limit; true when it succeeded.
+/// Runs a WebSocket write with a time limit; true when it succeeded. Most
+/// writes complete at once: only one that has to wait pays for a timer.
 pub(super) async fn within<F>(limit: Duration, write: F) -> bool
 where
     F: Future<Output = Result<(), tungstenite::Error>>,
 {
-    matches!(tokio::time::timeout(limit, write).await, Ok(Ok(())))
+    let mut write = std::pin::pin!(write);
+    match std::future::poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
+        Poll::Ready(result) => result.is_ok(),
+        Poll::Pending => matches!(tokio::time::timeout(limit, write).await, Ok(Ok(()))),
+    }
 }
 
 /// The next frame, or never when there is no WebSocket.
