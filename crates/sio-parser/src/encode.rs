@@ -27,15 +27,19 @@ pub enum Encoded {
 }
 
 impl Encoded {
-    /// The Engine.IO messages to send, in order.
-    pub fn messages(&self) -> impl Iterator<Item = Message> + '_ {
+    /// The Engine.IO messages to send, in order. The iterator knows its
+    /// length, so a sender can reserve room for all of them at once.
+    pub fn messages(&self) -> Messages<'_> {
         let (first, rest) = match self {
             Self::Text { text, attachments } => {
                 (Message::Text(text.clone()), attachments.as_slice())
             }
             Self::Binary(data) => (Message::Binary(data.clone()), &[][..]),
         };
-        std::iter::once(first).chain(rest.iter().cloned().map(Message::Binary))
+        Messages {
+            first: Some(first),
+            rest: rest.iter(),
+        }
     }
 
     /// The text message (default parser) as a string.
@@ -46,6 +50,31 @@ impl Encoded {
         }
     }
 }
+
+/// The Engine.IO messages of an [`Encoded`] (see [`Encoded::messages`]):
+/// the buffers are shared, not copied.
+#[derive(Debug, Clone)]
+pub struct Messages<'a> {
+    first: Option<Message>,
+    rest: std::slice::Iter<'a, Bytes>,
+}
+
+impl Iterator for Messages<'_> {
+    type Item = Message;
+
+    fn next(&mut self) -> Option<Message> {
+        self.first
+            .take()
+            .or_else(|| self.rest.next().cloned().map(Message::Binary))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = usize::from(self.first.is_some()) + self.rest.len();
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Messages<'_> {}
 
 /// Encodes packets for one protocol revision and parser. `Copy`: keep one per
 /// connection or build one per broadcast.

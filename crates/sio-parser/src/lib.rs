@@ -95,7 +95,7 @@ mod value;
 
 pub use config::DecoderConfig;
 pub use decoder::Decoder;
-pub use encode::{Encoded, Encoder};
+pub use encode::{Encoded, Encoder, Messages};
 pub use error::{DataError, DecodeError, EncodeError};
 pub use packet::{
     Data, MAX_ACK_ID, Packet, PacketKind, RESERVED_EVENTS, RawJson, Version, is_reserved_event,

@@ -179,7 +179,7 @@ impl Client {
                 .encoder
                 .connect_error(name, "Invalid namespace", data.as_ref())
             {
-                let _ = self.engine.send_many(packet.messages().collect());
+                let _ = self.engine.send_many(packet.messages());
             }
             return;
         };
@@ -258,7 +258,7 @@ impl Client {
             Ok(handler) => handler,
             Err(e) => {
                 if let Ok(packet) = self.encoder.connect_error(&name, e.message(), e.data()) {
-                    let _ = self.engine.send_many(packet.messages().collect());
+                    let _ = self.engine.send_many(packet.messages());
                 }
                 return;
             }
@@ -272,7 +272,7 @@ impl Client {
         // In the namespace (and its own room) before the client hears of it.
         socket.set_connected();
         socket.rejoin();
-        if let Err(e) = self.engine.send_many(packet.messages().collect()) {
+        if let Err(e) = self.engine.send_many(packet.messages()) {
             tracing::debug!(sid = %self.engine.sid(), "CONNECT not sent: {e}");
             drop(socket.leave_namespace(DisconnectReason::TransportError, false));
             return;

@@ -115,8 +115,13 @@ impl EngineSocket {
     ///
     /// # Errors
     /// As [`EngineSocket::send`]; nothing was queued.
-    pub fn send_many(&self, msgs: Vec<Message>) -> Result<(), SendError> {
-        if msgs.is_empty() {
+    pub fn send_many<I>(&self, msgs: I) -> Result<(), SendError>
+    where
+        I: IntoIterator<Item = Message>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        let msgs = msgs.into_iter();
+        if msgs.len() == 0 {
             return Ok(());
         }
         let permits = self

@@ -215,7 +215,7 @@ impl Socket {
             return Err(EmitError::Closed);
         }
         self.engine
-            .send_many(packet.messages().collect())
+            .send_many(packet.messages())
             .map_err(EmitError::from)?;
         if self.listeners.outgoing.is_active() {
             self.notify_outgoing(packet);
