@@ -122,12 +122,9 @@ fn socket_io(node_name: String, recovery: bool) -> SocketIo {
         .engine(engine_config().path("/socket.io/"))
         .max_buffer(1024)
         .connect_timeout(Duration::from_millis(1000))
-        .on_server_event(move |args: Vec<Value>| {
-            let answer = match args.first().and_then(Value::as_str) {
-                Some("whoami") => vec![whoami.clone()],
-                _ => Vec::new(),
-            };
-            async move { answer }
+        .on_server_side("whoami", move |_| {
+            let name = whoami.clone();
+            async move { vec![name] }
         })
         .namespace("/", every.clone())
         .namespace("/custom", every.clone())

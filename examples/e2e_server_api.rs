@@ -21,6 +21,8 @@ fn transport(socket: &SocketRef) -> &'static str {
 /// - `any-log` answers the names every accepted event so far (catch-all
 ///   listener), `outgoing-log` the names of the events sent to the socket;
 /// - `once` is answered the first time only;
+/// - `multi` has two listeners: each emits `multi-seen` with its number,
+///   and the first one's answer (`"first"`) is the ack;
 /// - `transport` answers `[transport, engine protocol]`; the server emits
 ///   `upgraded` with the new transport when the connection upgrades.
 pub(crate) fn ns() -> Ns {
@@ -52,6 +54,15 @@ pub(crate) fn ns() -> Ns {
         socket.once("once", |ack: AckSender| async move {
             let _ = ack.send(&"first");
         });
+        for (n, answer) in [(1, "first"), (2, "second")] {
+            socket.on(
+                "multi",
+                move |socket: SocketRef, ack: AckSender| async move {
+                    let _ = socket.emit("multi-seen", &n);
+                    let _ = ack.send(&answer);
+                },
+            );
+        }
         socket.on(
             "transport",
             |socket: SocketRef, ack: AckSender| async move {

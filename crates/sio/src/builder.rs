@@ -15,7 +15,7 @@ use crate::engine::EngineConfig;
 use crate::error::HandlerError;
 use crate::handler::{ConnectHandler, ErasedMiddleware, Middleware, erase_middleware};
 use crate::io::SocketIo;
-use crate::ns::{Ns, NsTable};
+use crate::ns::{Ns, NsTable, ServerEventFn, erase_server_event};
 use crate::socket::SocketRef;
 use crate::state::StateMap;
 
@@ -38,6 +38,8 @@ pub(crate) struct Config {
     pub(crate) state: StateMap,
     pub(crate) error_hook: ErrorHook,
     pub(crate) server_side: Option<ServerSideFn>,
+    /// Per-event server-side handlers of the main namespace.
+    pub(crate) server_events: Vec<(String, ServerEventFn)>,
     /// Connection middlewares of every namespace, run before its own.
     pub(crate) middlewares: Vec<Arc<dyn ErasedMiddleware>>,
     pub(crate) recovery: Option<crate::ConnectionStateRecovery>,
@@ -85,6 +87,7 @@ pub struct SocketIoBuilder {
     state: StateMap,
     error_hook: ErrorHook,
     server_side: Option<ServerSideFn>,
+    server_events: Vec<(String, ServerEventFn)>,
     middlewares: Vec<Arc<dyn ErasedMiddleware>>,
     recovery: Option<crate::ConnectionStateRecovery>,
     client_dir: Option<std::path::PathBuf>,
@@ -124,6 +127,7 @@ impl Default for SocketIoBuilder {
                 tracing::warn!(id = %socket.id(), ns = %err.ns, event = %err.event, "handler not called: {}", err.error);
             }),
             server_side: None,
+            server_events: Vec::new(),
             middlewares: Vec::new(),
             recovery: None,
             client_dir: None,
@@ -267,8 +271,26 @@ impl SocketIoBuilder {
         self
     }
 
-    /// Answers server-side events from the other servers of a cluster
-    /// (Node's `io.on(event)` for `serverSideEmit`): gets the arguments,
+    /// Adds a handler of server-side event `event` of the main namespace
+    /// (Node's `io.on(event, ..)` for `serverSideEmit`; the same as
+    /// [`SocketIo::on_server_side`](crate::SocketIo::on_server_side) on the
+    /// built server). It gets the arguments after the event name and
+    /// returns the answer's arguments, sent when the emitting server asked
+    /// for one. Several handlers of one event all run; the first one's
+    /// answer is sent.
+    pub fn on_server_side<F, Fut>(mut self, event: impl Into<String>, handler: F) -> Self
+    where
+        F: Fn(Vec<Value>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Vec<Value>> + Send + 'static,
+    {
+        self.server_events
+            .push((event.into(), erase_server_event(handler)));
+        self
+    }
+
+    /// Answers the server-side events from the other servers of a cluster
+    /// that no [`on_server_side`](Self::on_server_side) handler takes, in
+    /// every namespace: gets every argument, the event name first, and
     /// returns the answer's arguments (sent when an answer was asked).
     pub fn on_server_event<F, Fut>(mut self, handler: F) -> Self
     where
@@ -390,6 +412,7 @@ impl SocketIoBuilder {
             state: self.state,
             error_hook: self.error_hook,
             server_side: self.server_side,
+            server_events: self.server_events,
             middlewares: self.middlewares,
             recovery: self.recovery,
             client_files,

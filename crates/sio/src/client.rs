@@ -7,6 +7,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use futures_util::StreamExt as _;
@@ -313,39 +314,25 @@ impl Client {
             let args = packet.args::<Vec<Value>>().unwrap_or_default();
             socket.listeners.incoming.notify(event, &args);
         }
-        let handler = {
-            let mut handlers = socket.handlers.lock();
-            let handler = handlers.events.get(event).cloned();
-            if !handlers.once.is_empty() && handlers.once.remove(event) {
-                handlers.events.remove(event);
-            }
-            handler
-        };
-        let Some(handler) = handler else {
+        let listeners = socket.handlers.lock().for_event(event);
+        if listeners.is_empty() {
             tracing::trace!(id = %socket.id(), event, "no handler");
             return;
-        };
+        }
+        // Several listeners share one answer: the first sent wins.
+        let answered =
+            (listeners.len() > 1 && packet.id.is_some()).then(|| Arc::new(AtomicBool::new(false)));
         let config = self.server.config.clone();
         let parts = MessageParts {
             socket,
             packet,
             config: &config,
+            answered: answered.as_ref(),
         };
-        match handler.call(&parts) {
-            Ok(fut) => self.fresh.push_back(task(fut)),
-            Err(error) => {
-                if let Some(id) = packet.id {
-                    let answer = (serde_json::json!({ "message": error.to_string() }),);
-                    if let Ok(ack) = config.encoder.ack(&socket.ns.name, id, &answer) {
-                        let _ = socket.send_encoded(&ack, false);
-                    }
-                }
-                let err = HandlerError {
-                    ns: socket.ns.name.clone(),
-                    event: event.to_owned(),
-                    error,
-                };
-                (config.error_hook)(socket, &err);
+        for handler in listeners {
+            match handler.call(&parts) {
+                Ok(fut) => self.fresh.push_back(task(fut)),
+                Err(error) => handler_refused(&parts, event, error),
             }
         }
     }
@@ -466,4 +453,28 @@ impl ConnHandler for Client {
             }
         }
     }
+}
+
+/// Reports a handler whose extractors refused the packet: an error ack
+/// when the client asked for one (and no other listener answered), and the
+/// builder's error hook.
+fn handler_refused(parts: &MessageParts<'_>, event: &str, error: crate::error::ExtractError) {
+    let socket = parts.socket;
+    let already = parts
+        .answered
+        .is_some_and(|flag| flag.swap(true, Ordering::AcqRel));
+    if let Some(id) = parts.packet.id
+        && !already
+    {
+        let answer = (serde_json::json!({ "message": error.to_string() }),);
+        if let Ok(ack) = parts.config.encoder.ack(&socket.ns.name, id, &answer) {
+            let _ = socket.send_encoded(&ack, false);
+        }
+    }
+    let err = HandlerError {
+        ns: socket.ns.name.clone(),
+        event: event.to_owned(),
+        error,
+    };
+    (parts.config.error_hook)(socket, &err);
 }

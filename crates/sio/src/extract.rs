@@ -17,6 +17,8 @@
 //! for an ack, it receives one argument `{"message": "<why>"}`.
 
 use std::ops::Deref;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -32,6 +34,9 @@ pub struct MessageParts<'a> {
     pub(crate) socket: &'a SocketRef,
     pub(crate) packet: &'a Packet,
     pub(crate) config: &'a Config,
+    /// Shared by the listeners of one packet when there are several: set
+    /// by the first answer.
+    pub(crate) answered: Option<&'a Arc<AtomicBool>>,
 }
 
 impl MessageParts<'_> {
@@ -223,13 +228,11 @@ impl FromConnectParts for HandshakeRef {
 pub struct AckSender {
     socket: SocketRef,
     id: Option<u64>,
+    /// Set by the first answer when several listeners share the packet.
+    answered: Option<Arc<AtomicBool>>,
 }
 
 impl AckSender {
-    pub(crate) fn new(socket: SocketRef, id: Option<u64>) -> Self {
-        Self { socket, id }
-    }
-
     /// Whether the client asked for an answer.
     pub fn is_requested(&self) -> bool {
         self.id.is_some()
@@ -250,6 +253,11 @@ impl AckSender {
     /// As [`Socket::emit`](crate::Socket::emit).
     pub fn send_args<T: Serialize + ?Sized>(self, args: &T) -> Result<(), EmitError> {
         let Some(id) = self.id else { return Ok(()) };
+        if let Some(flag) = &self.answered
+            && flag.swap(true, Ordering::AcqRel)
+        {
+            return Ok(());
+        }
         let ns = &self.socket.ns;
         let packet = ns.config.encoder.ack(&ns.name, id, args)?;
         self.socket.send_encoded(&packet, false)
@@ -258,7 +266,11 @@ impl AckSender {
 
 impl FromMessageParts for AckSender {
     fn from_message_parts(parts: &MessageParts<'_>) -> Result<Self, ExtractError> {
-        Ok(Self::new(parts.socket.clone(), parts.packet.id))
+        Ok(Self {
+            socket: parts.socket.clone(),
+            id: parts.packet.id,
+            answered: parts.answered.cloned(),
+        })
     }
 }
 

@@ -211,8 +211,20 @@ impl SocketIo {
         self.main_ns().disconnect(close).await
     }
 
+    /// Adds a handler of server-side event `event` of the main namespace
+    /// (Node's `io.on(event, ..)`); see
+    /// [`SocketIoBuilder::on_server_side`](crate::SocketIoBuilder::on_server_side).
+    pub fn on_server_side<F, Fut>(&self, event: impl Into<String>, handler: F)
+    where
+        F: Fn(Vec<Value>) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Vec<Value>> + Send + 'static,
+    {
+        self.main_ns().on_server_side(event, handler);
+    }
+
     /// Sends a server-side event to the other servers of the cluster (their
-    /// [`on_server_event`](crate::SocketIoBuilder::on_server_event)).
+    /// [`on_server_side`](crate::SocketIoBuilder::on_server_side) handlers;
+    /// the handlers of this server do not receive it).
     ///
     /// # Errors
     /// As [`SocketIo::emit`].

@@ -200,6 +200,19 @@ impl BroadcastOperators {
             .await?)
     }
 
+    /// Adds a handler of server-side event `event` of this namespace
+    /// (Node's `io.of(name).on(event, ..)`); see
+    /// [`SocketIoBuilder::on_server_side`](crate::SocketIoBuilder::on_server_side).
+    pub fn on_server_side<F, Fut>(&self, event: impl Into<String>, handler: F)
+    where
+        F: Fn(Vec<Value>) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Vec<Value>> + Send + 'static,
+    {
+        self.ns
+            .server_events
+            .add(event.into(), crate::ns::erase_server_event(handler));
+    }
+
     /// Sends a server-side event to the other servers of the cluster.
     ///
     /// # Errors

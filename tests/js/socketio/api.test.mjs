@@ -46,6 +46,22 @@ describe("server listener API", { skip }, () => {
     socket.disconnect();
   });
 
+  test("every listener of an event runs, in order; the first answer is the ack", TEST, async () => {
+    const socket = clientV4("/api", { mode: "websocket" });
+    await connect(socket);
+    const seen = [];
+    const both = new Promise((resolve) =>
+      socket.on("multi-seen", (n) => {
+        seen.push(n);
+        if (seen.length === 2) resolve();
+      }),
+    );
+    assert.equal(await socket.timeout(5000).emitWithAck("multi"), "first");
+    await both;
+    assert.deepEqual(seen, [1, 2]);
+    socket.disconnect();
+  });
+
   test("a packet middleware rejects with an error ack; catch-all listeners; once", TEST, async () => {
     const socket = clientV4("/api", { mode: "websocket" });
     await connect(socket);

@@ -85,7 +85,7 @@ pub(crate) struct Listeners {
 }
 
 impl Listeners {
-    fn id(&self) -> ListenerId {
+    pub(super) fn id(&self) -> ListenerId {
         ListenerId(self.next_id.fetch_add(1, Ordering::Relaxed))
     }
 

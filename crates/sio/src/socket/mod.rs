@@ -3,12 +3,12 @@
 
 mod ack;
 mod emit;
+mod events;
 mod handshake;
 mod listeners;
 mod recovery;
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -24,28 +24,15 @@ use tokio::sync::mpsc;
 
 use crate::client::ClientCmd;
 use crate::engine::EngineSocket;
-use crate::handler::{ErasedMessage, MessageHandler, erase_message};
 use crate::ns::Namespace;
 use crate::reason::DisconnectReason;
 
 pub(crate) use ack::{AckWaiter, PendingAcks};
 pub use emit::SocketEmitter;
+pub(crate) use events::Handlers;
 pub use handshake::Handshake;
 pub use listeners::ListenerId;
 pub(crate) use listeners::Listeners;
-
-type DisconnectFn = Box<dyn FnOnce(SocketRef, DisconnectReason) -> BoxFuture<'static, ()> + Send>;
-type DisconnectingFn = Box<dyn FnOnce(&SocketRef, DisconnectReason) + Send>;
-
-/// The handlers a socket registered.
-#[derive(Default)]
-pub(crate) struct Handlers {
-    pub(crate) events: HashMap<String, Arc<dyn ErasedMessage>>,
-    /// Events whose handler runs once (registered with [`SocketRef::once`]).
-    pub(crate) once: std::collections::HashSet<String>,
-    disconnect: Option<DisconnectFn>,
-    disconnecting: Option<DisconnectingFn>,
-}
 
 /// Per-socket data (Node's `socket.data`), kept with a way to show it as
 /// JSON for `fetch_sockets`.
@@ -143,61 +130,6 @@ impl SocketRef {
         self.ns.insert(self.clone());
     }
 
-    /// Registers the handler of `event`, replacing any previous one.
-    ///
-    /// A handler is an async closure or function whose arguments are
-    /// extractors ([`SocketRef`], [`Data<T>`](crate::Data),
-    /// [`AckSender`](crate::AckSender), ...). Events of one socket start
-    /// their handlers in the order they arrived. Register handlers before
-    /// the connection handler's first `.await`, so that no early event
-    /// finds none.
-    pub fn on<H, T>(&self, event: impl Into<String>, handler: H)
-    where
-        H: MessageHandler<T>,
-        T: Send + 'static,
-    {
-        let event = event.into();
-        let mut handlers = self.handlers.lock();
-        handlers.once.remove(&event);
-        handlers.events.insert(event, erase_message(handler));
-    }
-
-    /// Registers the handler of `event` for its next occurrence only,
-    /// replacing any previous one (Node's `once`).
-    pub fn once<H, T>(&self, event: impl Into<String>, handler: H)
-    where
-        H: MessageHandler<T>,
-        T: Send + 'static,
-    {
-        let event = event.into();
-        let mut handlers = self.handlers.lock();
-        handlers.once.insert(event.clone());
-        handlers.events.insert(event, erase_message(handler));
-    }
-
-    /// Removes the handler of `event` (Node's `off`); returns whether there
-    /// was one.
-    pub fn off(&self, event: &str) -> bool {
-        let mut handlers = self.handlers.lock();
-        handlers.once.remove(event);
-        handlers.events.remove(event).is_some()
-    }
-
-    /// Removes every event handler (Node's `removeAllListeners`); the
-    /// disconnect handlers and catch-all listeners stay.
-    pub fn off_all(&self) {
-        let mut handlers = self.handlers.lock();
-        handlers.once.clear();
-        handlers.events.clear();
-    }
-
-    /// The events that have a handler, sorted (Node's `eventNames`).
-    pub fn event_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.handlers.lock().events.keys().cloned().collect();
-        names.sort_unstable();
-        names
-    }
-
     /// Runs `handler` once when the socket disconnects, after it left its
     /// rooms.
     pub fn on_disconnect<F, Fut>(&self, handler: F)
@@ -252,8 +184,7 @@ impl SocketRef {
         }
         let (disconnecting, disconnect) = {
             let mut handlers = self.handlers.lock();
-            handlers.events.clear();
-            handlers.once.clear();
+            handlers.clear_events();
             (handlers.disconnecting.take(), handlers.disconnect.take())
         };
         if let Some(f) = disconnecting {
