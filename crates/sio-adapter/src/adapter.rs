@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -11,7 +12,7 @@ use crate::{
     SocketId,
 };
 use sio_engine::Str;
-use sio_parser::{Encoded, Value};
+use sio_parser::{Encoded, Encoder, Value};
 
 /// A boxed, sendable future: what adapter methods return, so that the trait
 /// stays object-safe.
@@ -119,6 +120,22 @@ pub trait LocalNamespace: Send + Sync + 'static {
     /// Hands a server-side event from another server to this server's
     /// handlers. With `ack`, the first answer must be sent to it.
     fn server_side_event(&self, args: Vec<Value>, ack: Option<AckSink>);
+
+    /// The encoder of this server's packets, for a cluster adapter that
+    /// delivers events arriving from other servers. Default: the default
+    /// parser, protocol 5.
+    fn encoder(&self) -> Encoder {
+        Encoder::default()
+    }
+
+    /// A fresh ack id for a broadcast with acks arriving from another
+    /// server, from the same sequence as this namespace's own ack ids so
+    /// that the two never collide. The default draws from one process-wide
+    /// sequence: a server should override it.
+    fn next_ack_id(&self) -> u64 {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        NEXT.fetch_add(1, Ordering::Relaxed) % sio_parser::MAX_ACK_ID
+    }
 }
 
 /// The adapter of one namespace. See the crate docs.
