@@ -3,6 +3,7 @@
 //! [`LocalNamespace`] its adapter delivers through.
 
 mod config;
+mod server_side;
 mod table;
 
 use std::collections::HashMap;
@@ -23,6 +24,7 @@ use crate::socket::{AckWaiter, SocketRef};
 
 pub use config::Ns;
 pub(crate) use config::NsHandlers;
+pub(crate) use server_side::{ServerEventFn, erase as erase_server_event};
 pub(crate) use table::{ConnectGuard, Dynamic, Matcher as NsMatcher, NsTable};
 
 /// One live namespace of this server.
@@ -37,6 +39,8 @@ pub(crate) struct Namespace {
     pub(crate) pending_connects: AtomicUsize,
     /// The family of a dynamic child, to leave it when unused.
     family: OnceLock<Weak<table::Children>>,
+    /// Handlers of server-side events sent to this namespace.
+    pub(crate) server_events: server_side::ServerEvents,
 }
 
 impl std::fmt::Debug for Namespace {
@@ -70,6 +74,7 @@ impl Namespace {
                 ack_ids: AtomicU64::new(0),
                 pending_connects: AtomicUsize::new(0),
                 family: OnceLock::new(),
+                server_events: server_side::ServerEvents::default(),
             }
         });
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
@@ -209,13 +214,7 @@ impl LocalNamespace for Namespace {
     }
 
     fn server_side_event(&self, args: Vec<Value>, ack: Option<AckSink>) {
-        match &self.config.server_side {
-            Some(handler) => {
-                let fut = handler(args, ack);
-                crate::socket::spawn(fut);
-            }
-            None => tracing::debug!(ns = %self.name, "server-side event with no handler"),
-        }
+        server_side::dispatch(self, args, ack);
     }
 
     fn encoder(&self) -> sio_parser::Encoder {
