@@ -179,7 +179,7 @@ async fn allow_request_and_id_generator_refusals_are_reported() {
             let ok = req.headers.contains_key("x-token");
             async move { ok }
         })
-        .id_generator(|| async { "not a valid id".to_owned() });
+        .id_generator(|_| async { "not a valid id".to_owned() });
     let (cfg, seen) = recording(cfg);
     let (_layer, svc) = app(cfg);
     let reply = call(&svc, get_req("/engine.io/?EIO=4&transport=polling")).await;

@@ -305,7 +305,7 @@ async fn allow_request_hook_refuses_with_403_even_when_it_panics() {
 async fn custom_ids_and_cookie() {
     let cfg = config()
         .cookie(true)
-        .id_generator(|| async { "my-id".to_owned() });
+        .id_generator(|_| async { "my-id".to_owned() });
     let (_layer, svc) = app(cfg);
     let reply = call(&svc, get_req("/engine.io/?EIO=4&transport=polling")).await;
     assert_eq!(sid_of(reply.text()), "my-id");

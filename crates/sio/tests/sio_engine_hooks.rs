@@ -15,7 +15,7 @@ use tower::ServiceExt as _;
 fn get(uri: &str, token: bool) -> Request<Body> {
     let mut req = Request::get(uri);
     if token {
-        req = req.header("x-token", "secret");
+        req = req.header("x-token", "secret").header("x-lb", "east");
     }
     req.body(Body::empty()).unwrap()
 }
@@ -28,9 +28,16 @@ async fn builder_hooks_reach_the_engine() {
     let sink = codes.clone();
     let io = SocketIo::builder()
         .ns("/", |_socket: SocketRef| async {})
-        .id_generator(move || {
+        .id_generator(move |req| {
             let n = ids.fetch_add(1, Ordering::Relaxed);
-            async move { format!("node-a.{n}") }
+            // The generator sees the handshake request.
+            let lb = req
+                .headers
+                .get("x-lb")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("none")
+                .to_owned();
+            async move { format!("node-a.{lb}.{n}") }
         })
         .allow_request(|req| {
             let ok = req.headers.get("x-token").is_some_and(|v| v == "secret");
@@ -63,9 +70,9 @@ async fn builder_hooks_reach_the_engine() {
     assert_eq!(res.headers()["x-served-by"], "node-a");
     let body = res.into_body().collect().await.unwrap().to_bytes();
     let open: serde_json::Value = serde_json::from_slice(&body[1..]).unwrap();
-    assert_eq!(open["sid"], "node-a.0");
+    assert_eq!(open["sid"], "node-a.east.0");
 
-    let uri = "/socket.io/?EIO=4&transport=polling&sid=node-a.0";
+    let uri = "/socket.io/?EIO=4&transport=polling&sid=node-a.east.0";
     let post = Request::post(uri)
         .header("content-type", "text/plain;charset=UTF-8")
         .body(Body::from("40"))

@@ -125,7 +125,7 @@ async fn the_javascript_msgpack_client_talks_to_a_msgpack_server() {
     let io = SocketIo::builder()
         .parser(Parser::MsgPack)
         .ns("/", on_connect)
-        .id_generator(|| async { format!("node-a.{}", uuid_like()) })
+        .id_generator(|_| async { format!("node-a.{}", uuid_like()) })
         .allow_request(|req| {
             let deny = req.uri.query().is_some_and(|q| q.contains("deny=1"));
             async move { !deny }

@@ -25,13 +25,14 @@ impl SocketIoBuilder {
         self
     }
 
-    /// Node's `generateId`: an async generator of Engine.IO session ids (1
-    /// to 128 characters of `A-Z a-z 0-9 - _ . ~`, unique; otherwise the
-    /// handshake gets 500). Default: 20 random bytes, base64url. See
+    /// Node's `generateId(req)`: an async generator of Engine.IO session
+    /// ids, given the head of the handshake request (1 to 128 characters
+    /// of `A-Z a-z 0-9 - _ . ~`, unique; otherwise the handshake gets
+    /// 500). Default: 20 random bytes, base64url. See
     /// [`EngineConfig::id_generator`](crate::EngineConfig::id_generator).
     pub fn id_generator<F, Fut>(mut self, hook: F) -> Self
     where
-        F: Fn() -> Fut + Send + Sync + 'static,
+        F: Fn(&http::request::Parts) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = String> + Send + 'static,
     {
         self.engine = self.engine.id_generator(hook);

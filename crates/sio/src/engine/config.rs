@@ -167,13 +167,14 @@ impl EngineConfig {
         self
     }
 
-    /// Node: `generateId`. An async session-id generator. Ids must be 1 to 128
-    /// characters of `A-Z a-z 0-9 - _ . ~` and unique; otherwise the
-    /// handshake gets 500. Default: 20 bytes from a CSPRNG, base64url
-    /// without padding.
+    /// Node: `generateId(req)`. An async session-id generator, given the
+    /// head of the handshake request (after [`Self::allow_request`]
+    /// accepted it). Ids must be 1 to 128 characters of
+    /// `A-Z a-z 0-9 - _ . ~` and unique; otherwise the handshake gets 500.
+    /// Default: 20 bytes from a CSPRNG, base64url without padding.
     pub fn id_generator<F, Fut>(mut self, hook: F) -> Self
     where
-        F: Fn() -> Fut + Send + Sync + 'static,
+        F: Fn(&Parts) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = String> + Send + 'static,
     {
         self.id_generator = Some(IdGenerator::new(hook));

@@ -54,22 +54,26 @@ impl fmt::Debug for AllowRequest {
     }
 }
 
-/// Produces session ids (Node's `generateId`).
+/// The type-erased id generator.
+type IdFn = dyn Fn(&Parts) -> BoxFuture<'static, String> + Send + Sync;
+
+/// Produces session ids from the handshake request (Node's
+/// `generateId(req)`).
 #[derive(Clone)]
-pub(crate) struct IdGenerator(Arc<dyn Fn() -> BoxFuture<'static, String> + Send + Sync>);
+pub(crate) struct IdGenerator(Arc<IdFn>);
 
 impl IdGenerator {
     pub(crate) fn new<F, Fut>(f: F) -> Self
     where
-        F: Fn() -> Fut + Send + Sync + 'static,
+        F: Fn(&Parts) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = String> + Send + 'static,
     {
-        Self(Arc::new(move || Box::pin(f())))
+        Self(Arc::new(move |parts| Box::pin(f(parts))))
     }
 
-    /// Runs the hook; `None` when it panicked.
-    pub(crate) async fn generate(&self) -> Option<String> {
-        let fut = std::panic::catch_unwind(AssertUnwindSafe(|| (self.0)())).ok()?;
+    /// Runs the hook on the handshake request; `None` when it panicked.
+    pub(crate) async fn generate(&self, parts: &Parts) -> Option<String> {
+        let fut = std::panic::catch_unwind(AssertUnwindSafe(|| (self.0)(parts))).ok()?;
         AssertUnwindSafe(fut).catch_unwind().await.ok()
     }
 }
@@ -106,7 +110,7 @@ mod tests {
         let hook = AllowRequest::new(|_| async { panic!("boom") });
         let (parts, ()) = http::Request::new(()).into_parts();
         assert!(!hook.check(&parts).await);
-        let ids = IdGenerator::new(|| async { panic!("boom") });
-        assert_eq!(ids.generate().await, None);
+        let ids = IdGenerator::new(|_| async { panic!("boom") });
+        assert_eq!(ids.generate(&parts).await, None);
     }
 }

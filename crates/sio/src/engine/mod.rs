@@ -60,10 +60,11 @@ pub(crate) type PollReplyTx =
     oneshot::Sender<Result<sio_engine::PollReply, sio_engine::RequestError>>;
 
 impl<H: EngineHandler> Engine<H> {
-    /// A fresh, unused session id from the configured generator.
-    pub(crate) async fn new_sid(&self) -> Result<Sid, Reject> {
+    /// A fresh, unused session id from the configured generator, which
+    /// sees the handshake request `parts`.
+    pub(crate) async fn new_sid(&self, parts: &Parts) -> Result<Sid, Reject> {
         let id = match &self.config.id_generator {
-            Some(generator) => generator.generate().await.ok_or(Reject::Internal)?,
+            Some(generator) => generator.generate(parts).await.ok_or(Reject::Internal)?,
             None => hooks::random_id(),
         };
         let sid = Sid::new(&id).ok_or_else(|| {

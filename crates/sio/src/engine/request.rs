@@ -131,7 +131,7 @@ async fn check<H: EngineHandler>(engine: &Engine<H>, parts: &Parts) -> Result<St
             return Err(RequestError::Forbidden.into());
         }
     }
-    let sid = engine.new_sid().await?;
+    let sid = engine.new_sid(parts).await?;
     Ok(Step::Handshake { query, sid, accept })
 }
 
