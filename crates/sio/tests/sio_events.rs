@@ -195,6 +195,12 @@ async fn disconnect_reasons_and_rooms_while_disconnecting() {
     c.close().await;
     assert_eq!(rx.recv().await.unwrap().0, "transport close");
 
+    // A connection dropped without a close frame is a close too, as Node
+    // reports it.
+    let (c, _) = RawClient::connect(addr, "/", None).await;
+    drop(c);
+    assert_eq!(rx.recv().await.unwrap().0, "transport close");
+
     let (_c, _) = RawClient::connect(addr, "/", None).await;
     tokio::time::timeout(Duration::from_secs(5), io.close())
         .await

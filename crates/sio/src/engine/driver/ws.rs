@@ -66,7 +66,10 @@ impl<C: ConnHandler> Driver<C> {
                 }
                 self.drop_ws(now, true).await;
             }
-            Some(Err(_)) => self.drop_ws(now, true).await,
+            // A connection that ends without a close frame is a close, as
+            // Node's `ws` reports it ("transport close"); a frame that
+            // breaks the protocol is an error ("transport error").
+            Some(Err(e)) => self.drop_ws(now, !is_abrupt_close(&e)).await,
             None => self.drop_ws(now, false).await,
         }
     }
@@ -116,6 +119,26 @@ impl<C: ConnHandler> Driver<C> {
         if let Some(mut ws) = self.ws.take() {
             let _ = within(self.write_timeout, WebSocketStream::close(&mut *ws, None)).await;
         }
+    }
+}
+
+/// True for a read error that only means the peer went away (reset, end of
+/// stream without a close frame).
+fn is_abrupt_close(e: &tungstenite::Error) -> bool {
+    use std::io::ErrorKind;
+    use tungstenite::error::ProtocolError;
+    match e {
+        tungstenite::Error::ConnectionClosed
+        | tungstenite::Error::AlreadyClosed
+        | tungstenite::Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => true,
+        tungstenite::Error::Io(io) => matches!(
+            io.kind(),
+            ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+                | ErrorKind::UnexpectedEof
+        ),
+        _ => false,
     }
 }
 
