@@ -1,0 +1,90 @@
+//! A Redis adapter for sio that speaks the protocol of Node's
+//! `@socket.io/redis-adapter` 8 (its classic `createAdapter`), so that sio
+//! servers, Node servers and `@socket.io/redis-emitter` share one cluster.
+//!
+//! ```no_run
+//! use sio::SocketIo;
+//! use sio_redis::{RedisAdapterConfig, RedisAdapterFactory};
+//!
+//! # async fn run() -> Result<(), sio_adapter::AdapterError> {
+//! let adapter = RedisAdapterFactory::connect_with(
+//!     "redis://127.0.0.1:6379/",
+//!     RedisAdapterConfig::default().key("myapp"),
+//! )
+//! .await?;
+//! // Build inside the tokio runtime: each namespace subscribes at once.
+//! let io = SocketIo::builder().adapter(adapter).build();
+//! // `io.emit(..)` now reaches the clients of every server of the cluster.
+//! # let _ = io;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What crosses servers
+//!
+//! | operation | on the wire (Node's names) |
+//! |---|---|
+//! | broadcast (`emit`, `to`, `except`, `volatile`, `compress`) | msgpack `[uid, packet, opts]` on `{key}#{nsp}#`, or `{key}#{nsp}#{room}#` for exactly one room |
+//! | broadcast with acks | request 7 (msgpack); each server answers its client count (8, JSON, even 0) and its clients' acks (9, msgpack) |
+//! | `fetch_sockets`, `sockets` | request 5 (JSON); every server answers with `{id, handshake, rooms, data}` |
+//! | `rooms` | request 1 (allRooms) |
+//! | `join`, `leave`, `disconnect` of targeted sockets | requests 2, 3, 4 (no answer) |
+//! | `server_side_emit` (with or without acks) | request 6; answers on the shared response channel |
+//! | `server_count` | `PUBSUB NUMSUB {key}-request#{nsp}#` |
+//!
+//! Requests that wait for answers (fetch, rooms) wait for `server_count`
+//! answers at most [`requests_timeout`](RedisAdapterConfig::requests_timeout)
+//! (default 5 s, then [`AdapterError::Timeout`](sio_adapter::AdapterError)).
+//! A join, leave or disconnect is published, then done on this server; this
+//! server ignores the echo of its own request (Node acts on the echo; the
+//! result is the same). Requests from the emitter (no uid) are applied.
+//!
+//! # Not crossing servers
+//!
+//! - **Connection-state recovery stays local**: as with Node's classic
+//!   adapter there is no session store in Redis; a client recovers its
+//!   session only on the server it was connected to (sessions and missed
+//!   packets are kept by that server's in-memory store). With recovery on,
+//!   broadcasts reach the other servers with the offset as their last
+//!   argument.
+//! - Only the classic protocol is spoken: not the sharded adapter
+//!   (`createShardedAdapter`, SPUBLISH) nor the Redis Streams adapter.
+//! - A room name reaches other servers as text; Node's numeric rooms
+//!   (`socket.join(42)`) arrive here as `"42"`, but a Node server does not
+//!   match the text `"42"` against its numeric room 42.
+//! - Redis pub/sub keeps nothing: what is published while a server's
+//!   subscriber connection is down is lost for it (as in Node). The adapter
+//!   reconnects (100 ms, doubling to 5 s) and subscribes again; operations
+//!   fail with [`AdapterError::Transport`](sio_adapter::AdapterError) while
+//!   Redis is unreachable, after the local part is done.
+//! - A namespace name is put in channel names verbatim: glob characters
+//!   (`*`, `?`, `[`) in it break the pattern subscription, as in Node.
+//!
+//! # Limits on what comes from Redis
+//!
+//! Every message is untrusted (any Redis client can publish): a message of
+//! the wrong shape is dropped without disturbing delivery. The bounds are
+//! in [`RedisAdapterConfig`]: message size (8 MiB), pending requests per
+//! namespace (1024, which also caps the answers being relayed for other
+//! servers), answers taken per request (256), the ack timeout another server
+//! may ask for (60 s); msgpack nesting is capped at 64 levels.
+
+#![forbid(unsafe_code)]
+
+mod adapter;
+mod channels;
+mod config;
+mod date;
+mod driver;
+mod factory;
+mod msgpack;
+mod pending;
+mod remote;
+mod wire;
+
+#[cfg(test)]
+mod golden;
+
+pub use adapter::RedisAdapter;
+pub use config::RedisAdapterConfig;
+pub use factory::RedisAdapterFactory;
