@@ -103,10 +103,17 @@ fn engine_config() -> EngineConfig {
 const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
 
 /// The `/socket.io/` server of the contract.
-fn socket_io(node_name: String, recovery: bool) -> SocketIo {
+fn socket_io(
+    node_name: String,
+    recovery: bool,
+    redis: Option<sio_redis::RedisAdapterFactory>,
+) -> SocketIo {
     let every = Ns::new(on_connect);
     let whoami = Value::from(node_name.as_str());
     let mut builder = SocketIo::builder();
+    if let Some(redis) = redis {
+        builder = builder.adapter(redis);
+    }
     if recovery {
         builder = builder.connection_state_recovery(
             ConnectionStateRecovery::default()
@@ -382,7 +389,17 @@ async fn main() -> ExitCode {
     tracing::info!(%node_name, recovery = args.recovery, redis = ?args.redis, "starting");
 
     let engine = EngineIoLayer::new(engine_config(), Echo);
-    let io = socket_io(node_name, args.recovery);
+    let redis = match &args.redis {
+        Some(url) => match sio_redis::RedisAdapterFactory::connect(url).await {
+            Ok(factory) => Some(factory),
+            Err(e) => {
+                eprintln!("e2e_server: redis at {url}: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
+    let io = socket_io(node_name, args.recovery, redis);
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))
         .layer(engine.clone())
