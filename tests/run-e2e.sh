@@ -12,8 +12,14 @@
 #               repo, under $CARGO_TARGET_DIR or target/). Any server that
 #               keeps the contract works, e.g. SERVER_CMD="node path/server.js".
 #   E2E_SUITES  suites to run, separated by spaces: engine socketio python
-#               recovery (default: engine). `recovery` runs against a second
-#               server started with --recovery, stopped when it is done.
+#               recovery cluster (default: engine). `recovery` runs against a
+#               second server started with --recovery, stopped when it is
+#               done. `cluster` runs against a server started with --redis
+#               REDIS_URL --node-name rust-1 (stopped when it is done), next
+#               to a Node socket.io server on @socket.io/redis-adapter that
+#               the suite starts itself.
+#   REDIS_URL   the Redis of the cluster suite (default
+#               redis://127.0.0.1:6379/; .ci/run starts one)
 #   E2E_PORT    port for the server (default: a free one)
 #   PYTHON      python with the suite's requirements
 #               (default: tests/python/.venv/bin/python, else python3)
@@ -31,6 +37,8 @@ START_TIMEOUT_S=60
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/sio-e2e.XXXXXX")"
 SERVER_PID=""
 RECOVERY_PID=""
+CLUSTER_PID=""
+REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/}"
 PASSED=0
 FAILED=0
 FAILED_SUITES=()
@@ -57,6 +65,7 @@ stop_server() {
 
 cleanup() {
   [ -z "$RECOVERY_PID" ] || kill -KILL "$RECOVERY_PID" 2>/dev/null || true
+  [ -z "$CLUSTER_PID" ] || kill -KILL "$CLUSTER_PID" 2>/dev/null || true
   stop_server
   rm -rf "$WORK"
 }
@@ -162,13 +171,51 @@ run_recovery_suite() {
   return "$status"
 }
 
+# Runs tests/js/cluster against its own server started with --redis (the
+# suite starts the Node server of the cluster); fails when that server does
+# not exit with status 0 on SIGTERM.
+run_cluster_suite() {
+  local port out="$WORK/cluster.out" status=0 url deadline rc=0
+  port="$(free_port)"
+  (eval "exec $SERVER_CMD --redis '$REDIS_URL' --node-name rust-1 --host 127.0.0.1 --port $port") \
+    >"$out" 2>"$WORK/cluster.err" </dev/null &
+  CLUSTER_PID=$!
+  deadline=$((SECONDS + START_TIMEOUT_S))
+  until grep -q '^listening on http://' "$out"; do
+    if ! kill -0 "$CLUSTER_PID" 2>/dev/null; then
+      CLUSTER_PID=""
+      cat "$WORK/cluster.err" >&2
+      die "the --redis server exited before it was listening (is Redis at $REDIS_URL running?)"
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || die "no 'listening on' line from the --redis server"
+    sleep 0.1
+  done
+  url="$(sed -n 's/^listening on \(http:\/\/[^[:space:]]*\).*/\1/p' "$out" | head -n 1)"
+  SIO_URL="$url" REDIS_URL="$REDIS_URL" SIO_NODE_NAME=rust-1 run_node_suite cluster || status=$?
+  kill -TERM "$CLUSTER_PID" 2>/dev/null || true
+  for _ in $(seq 100); do
+    kill -0 "$CLUSTER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$CLUSTER_PID" 2>/dev/null || true
+  wait "$CLUSTER_PID" 2>/dev/null || rc=$?
+  CLUSTER_PID=""
+  if [ "$rc" -ne 0 ]; then
+    log "the --redis server exited with status $rc"
+    tail -n 40 "$WORK/cluster.err" >&2
+    status=1
+  fi
+  return "$status"
+}
+
 run_suite() {
   log "suite $1"
   case "$1" in
     engine | socketio) run_node_suite "$1" ;;
     python) run_python_suite ;;
     recovery) run_recovery_suite ;;
-    *) die "unknown suite: $1 (engine, socketio, python, recovery)" ;;
+    cluster) run_cluster_suite ;;
+    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster)" ;;
   esac
 }
 

@@ -1,0 +1,80 @@
+// A Node socket.io 4.8 server on @socket.io/redis-adapter 8.3 (classic
+// protocol, node-redis clients) that keeps the cluster part of the e2e
+// server's contract (shared/e2e-server.md): join, rooms, to, emit-all,
+// count, sockets, sockets-join, emit-all-ack, servers, and the answer to the
+// server-side event `whoami`. The cluster suite runs it next to a Rust
+// e2e_server started with --redis.
+import { createServer } from "node:http";
+import { createAdapter } from "@socket.io/redis-adapter";
+import { createClient } from "redis";
+import { Server } from "socket.io";
+
+const ACK_TIMEOUT = 1000;
+
+const sortedRooms = (socket) => [...socket.rooms].sort();
+/** Orders values by their JSON text, code unit by code unit (as the Rust server does). */
+const byJson = (a, b) => {
+  const [x, y] = [JSON.stringify(a), JSON.stringify(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** Starts the server on 127.0.0.1 (a free port); resolves with its url and close(). */
+export async function startNodeServer({ redisUrl, name, key = "socket.io" }) {
+  const pub = createClient({ url: redisUrl });
+  const sub = pub.duplicate();
+  await Promise.all([pub.connect(), sub.connect()]);
+  const http = createServer();
+  const io = new Server(http, {
+    adapter: createAdapter(pub, sub, { key, requestsTimeout: ACK_TIMEOUT }),
+    pingInterval: 300,
+    pingTimeout: 200,
+  });
+  io.on("whoami", (ack) => ack(name));
+  io.on("connection", (socket) => {
+    socket.on("join", (rooms, ack) => {
+      socket.join(rooms);
+      ack?.(sortedRooms(socket));
+    });
+    socket.on("rooms", (ack) => ack?.(sortedRooms(socket)));
+    socket.on("to", (room, event, ...args) => io.to(room).emit(event, ...args));
+    socket.on("emit-all", (event, ...args) => io.emit(event, ...args));
+    socket.on("count", async (ack) => ack?.((await io.fetchSockets()).length));
+    socket.on("sockets", async (room, ack) => {
+      const target = room == null ? io : io.in(room);
+      ack?.((await target.fetchSockets()).map((s) => s.id).sort());
+    });
+    socket.on("sockets-join", (room, target, ack) => {
+      io.in(room).socketsJoin(target);
+      ack?.(null);
+    });
+    socket.on("emit-all-ack", async (event, ...rest) => {
+      const ack = typeof rest.at(-1) === "function" ? rest.pop() : undefined;
+      try {
+        const replies = await io.timeout(ACK_TIMEOUT).emitWithAck(event, ...rest);
+        ack?.(null, replies.sort(byJson));
+      } catch (err) {
+        ack?.("timeout", (err.responses ?? []).sort(byJson));
+      }
+    });
+    socket.on("servers", async (ack) => {
+      let names = [];
+      try {
+        // The adapter's requestsTimeout (ACK_TIMEOUT) bounds the wait.
+        names = await io.serverSideEmitWithAck("whoami");
+      } catch (err) {
+        names = err.responses ?? [];
+      }
+      ack?.([...names, name].sort());
+    });
+  });
+  await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const { port } = http.address();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    io,
+    async close() {
+      await new Promise((resolve) => io.close(() => resolve()));
+      await Promise.allSettled([pub.quit(), sub.quit()]);
+    },
+  };
+}
