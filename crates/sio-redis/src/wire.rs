@@ -71,15 +71,14 @@ fn packet(data: Vec<Value>, nsp: &str) -> Value {
     ])
 }
 
-/// `{rooms, except, flags}`; `flags` holds `volatile` and `compress` when
-/// they differ from the default, and `timeout` for a broadcast with acks.
+/// `{rooms, except, flags}`; `flags` holds `volatile` when set and
+/// `timeout` for a broadcast with acks. `compress` is left out: sio treats
+/// it as a hint whose default (false) is not Node's (true), so a receiver
+/// keeps its own default.
 fn options(opts: &BroadcastOptions, timeout: Option<Duration>) -> Value {
     let mut flags = Vec::new();
     if opts.flags.volatile {
         flags.push(entry("volatile", true));
-    }
-    if !opts.flags.compress {
-        flags.push(entry("compress", false));
     }
     if let Some(timeout) = timeout {
         let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sio::{SocketIo, SocketRef, Value};
-pub use sio_common::{Frame, RawClient, WAIT};
+pub use sio_common::{Frame, RawClient, WAIT, serve_io as serve};
 use sio_redis::{RedisAdapterConfig, RedisAdapterFactory};
 use tokio::sync::mpsc;
 
