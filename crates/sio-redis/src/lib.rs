@@ -24,7 +24,7 @@
 //!
 //! | operation | on the wire (Node's names) |
 //! |---|---|
-//! | broadcast (`emit`, `to`, `except`, `volatile`, `compress`) | msgpack `[uid, packet, opts]` on `{key}#{nsp}#`, or `{key}#{nsp}#{room}#` for exactly one room |
+//! | broadcast (`emit`, `to`, `except`, `volatile`) | msgpack `[uid, packet, opts]` on `{key}#{nsp}#`, or `{key}#{nsp}#{room}#` for exactly one room |
 //! | broadcast with acks | request 7 (msgpack); each server answers its client count (8, JSON, even 0) and its clients' acks (9, msgpack) |
 //! | `fetch_sockets`, `sockets` | request 5 (JSON); every server answers with `{id, handshake, rooms, data}` |
 //! | `rooms` | request 1 (allRooms) |
@@ -57,6 +57,8 @@
 //!   reconnects (100 ms, doubling to 5 s) and subscribes again; operations
 //!   fail with [`AdapterError::Transport`](sio_adapter::AdapterError) while
 //!   Redis is unreachable, after the local part is done.
+//! - The `compress` flag is not published (sio's default differs from
+//!   Node's): receivers keep their own default.
 //! - A namespace name is put in channel names verbatim: glob characters
 //!   (`*`, `?`, `[`) in it break the pattern subscription, as in Node.
 //!
@@ -68,6 +70,8 @@
 //! namespace (1024, which also caps the answers being relayed for other
 //! servers), answers taken per request (256), the ack timeout another server
 //! may ask for (60 s); msgpack nesting is capped at 64 levels.
+//!
+//! `docs/cluster.md` in the repository is the longer guide.
 
 #![forbid(unsafe_code)]
 
