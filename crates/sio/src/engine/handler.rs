@@ -9,7 +9,8 @@ use std::task::{Context, Poll};
 
 use http::request::Parts;
 use sio_engine::{CloseReason, Message, Protocol, SendError, Sid, TransportKind};
-use tokio::sync::{mpsc, watch};
+
+use super::outbox::Outbox;
 
 /// Opens a [`ConnHandler`] for each new Engine.IO session.
 ///
@@ -61,8 +62,7 @@ pub(crate) struct SocketShared {
     pub(crate) parts: Parts,
     pub(crate) upgraded: AtomicBool,
     pub(crate) initial: TransportKind,
-    pub(crate) msg_tx: mpsc::Sender<Message>,
-    pub(crate) close_tx: watch::Sender<Option<CloseReason>>,
+    pub(crate) outbox: Outbox,
 }
 
 impl EngineSocket {
@@ -100,14 +100,11 @@ impl EngineSocket {
     /// Queues a message for the client without waiting.
     ///
     /// # Errors
-    /// [`SendError::Full`] when the channel to the session's task is full
+    /// [`SendError::Full`] when the queue to the session's task is full
     /// (see [`EngineConfig::socket_buffer`](crate::EngineConfig::socket_buffer));
     /// [`SendError::Closed`] once the session is gone.
     pub fn send(&self, msg: Message) -> Result<(), SendError> {
-        self.inner.msg_tx.try_send(msg).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => SendError::Full,
-            mpsc::error::TrySendError::Closed(_) => SendError::Closed,
-        })
+        self.inner.outbox.push(std::iter::once(msg))
     }
 
     /// Queues several messages atomically: all of them or none (a packet
@@ -120,44 +117,17 @@ impl EngineSocket {
         I: IntoIterator<Item = Message>,
         I::IntoIter: ExactSizeIterator,
     {
-        let msgs = msgs.into_iter();
-        if msgs.len() == 0 {
-            return Ok(());
-        }
-        let permits = self
-            .inner
-            .msg_tx
-            .try_reserve_many(msgs.len())
-            .map_err(|e| match e {
-                mpsc::error::TrySendError::Full(()) => SendError::Full,
-                mpsc::error::TrySendError::Closed(()) => SendError::Closed,
-            })?;
-        for (permit, msg) in permits.zip(msgs) {
-            permit.send(msg);
-        }
-        Ok(())
+        self.inner.outbox.push(msgs.into_iter())
     }
 
     /// Closes the session (reason `forced close`). Does nothing if it is
     /// already closing.
     pub fn close(&self) {
-        close_with(&self.inner.close_tx, CloseReason::ForcedClose);
+        self.inner.outbox.request_close(CloseReason::ForcedClose);
     }
 
     /// True once the session's task has ended.
     pub fn is_closed(&self) -> bool {
-        self.inner.msg_tx.is_closed()
+        self.inner.outbox.is_closed()
     }
-}
-
-/// Asks a session's task to close with `reason`, keeping the first reason.
-pub(crate) fn close_with(tx: &watch::Sender<Option<CloseReason>>, reason: CloseReason) {
-    tx.send_if_modified(|current| {
-        if current.is_none() {
-            *current = Some(reason);
-            true
-        } else {
-            false
-        }
-    });
 }

@@ -15,6 +15,7 @@ mod future;
 mod handler;
 mod hooks;
 mod layer;
+mod outbox;
 mod polling;
 mod registry;
 mod request;
@@ -27,7 +28,7 @@ use std::sync::atomic::AtomicBool;
 
 use http::request::Parts;
 use sio_engine::{Session, Sid, TransportKind};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 
 pub use body::EngineBody;
 pub use config::EngineConfig;
@@ -87,8 +88,6 @@ impl<H: EngineHandler> Engine<H> {
         pending_get: Option<PollReplyTx>,
         ws: Option<Box<WsStream>>,
     ) -> Result<Arc<SocketShared>, Reject> {
-        let (msg_tx, msg_rx) = mpsc::channel(self.config.socket_buffer);
-        let (close_tx, close_rx) = watch::channel(None);
         let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(COMMAND_BUFFER);
         let initial = if ws.is_some() {
             TransportKind::WebSocket
@@ -101,8 +100,7 @@ impl<H: EngineHandler> Engine<H> {
             parts,
             upgraded: AtomicBool::new(false),
             initial,
-            msg_tx,
-            close_tx,
+            outbox: outbox::Outbox::new(self.config.socket_buffer),
         });
         let entry = Entry {
             tx: cmd_tx,
@@ -119,8 +117,6 @@ impl<H: EngineHandler> Engine<H> {
             shared: shared.clone(),
             registry: self.registry.clone(),
             cmd_rx,
-            msg_rx,
-            close_rx,
             pending_get,
             ws,
             held: None,

@@ -11,7 +11,7 @@ use sio_engine::{CloseReason, Sid};
 use tokio::sync::{Notify, mpsc};
 
 use super::driver::Command;
-use super::handler::{SocketShared, close_with};
+use super::handler::SocketShared;
 
 /// What the HTTP side needs to reach one session.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ impl Entry {
 
     /// Asks the session's task to close with `reason`.
     pub(crate) fn close(&self, reason: CloseReason) {
-        close_with(&self.shared.close_tx, reason);
+        self.shared.outbox.request_close(reason);
     }
 }
 

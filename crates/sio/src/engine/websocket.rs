@@ -62,11 +62,13 @@ fn switching(accept: HeaderValue) -> Response<Full<Bytes>> {
     res
 }
 
-/// Read buffer of each WebSocket, in bytes. tungstenite's default (128 KiB)
-/// is allocated and zeroed per connection, which made an idle connection
-/// cost about 160 KB of RSS; 4 KiB keeps it small, and larger messages
-/// still arrive (the buffer only sets the size of one read).
-const WS_READ_BUFFER: usize = 4096;
+/// Read buffer of each WebSocket, in bytes: the most one read takes from
+/// the socket. tungstenite zeroes that many bytes before every read (also
+/// a read that finds nothing), so the size is paid per message: 4 KiB was
+/// a fifth of the CPU of a small-message round trip, 1 KiB is a twentieth.
+/// Its default (128 KiB) also made an idle connection cost about 160 KB
+/// of RSS. Larger messages still arrive, in reads of this size.
+const WS_READ_BUFFER: usize = 1024;
 
 fn ws_config<H>(engine: &Engine<H>) -> WebSocketConfig {
     let max = usize::try_from(engine.config.session.max_payload).unwrap_or(usize::MAX);

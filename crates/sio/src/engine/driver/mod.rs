@@ -15,7 +15,7 @@ use bytes::Bytes;
 use sio_engine::{
     CloseReason, Event, Message, PollReply, RequestError, SendError, Session, Transmit,
 };
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 
 use super::handler::{ConnHandler, SocketShared};
 use super::registry::Registry;
@@ -25,7 +25,7 @@ mod ws;
 pub(crate) use ws::WsStream;
 use ws::{WsRead, ws_next};
 
-/// Most messages taken from the socket channel in one go, so that a busy
+/// Most messages taken from the outbox in one go, so that a busy
 /// sender cannot starve the other inputs.
 const MSG_BATCH: usize = 64;
 
@@ -63,12 +63,10 @@ pub(crate) struct Driver<C> {
     pub(crate) shared: Arc<SocketShared>,
     pub(crate) registry: Arc<Registry>,
     pub(crate) cmd_rx: mpsc::Receiver<Command>,
-    pub(crate) msg_rx: mpsc::Receiver<Message>,
-    pub(crate) close_rx: watch::Receiver<Option<CloseReason>>,
     pub(crate) pending_get: Option<oneshot::Sender<Result<PollReply, RequestError>>>,
     pub(crate) ws: Option<Box<WsStream>>,
     /// A message the session refused as full, retried before any other:
-    /// while it waits the socket channel fills up and
+    /// while it waits the outbox fills up and
     /// [`EngineSocket::send`](super::EngineSocket::send) reports `Full`.
     pub(crate) held: Option<Message>,
     /// Longest wait for the WebSocket to take a frame (the ping timeout):
@@ -115,8 +113,8 @@ impl Timer {
 enum Step {
     Ws(WsRead),
     Cmd(Option<Command>),
-    Msg(Message),
-    CloseRequested,
+    /// Messages or a close request wait in the outbox.
+    Outbox,
     PollCancelled,
     Timeout,
     ConnIdle,
@@ -126,9 +124,12 @@ impl<C: ConnHandler> Driver<C> {
     /// Runs the session to its end, then forgets it in the registry.
     pub(crate) async fn run(mut self) {
         // Forgets the session even if a handler callback panics.
-        let _deregister = Deregister(self.registry.clone(), self.shared.sid.clone());
+        let _deregister = Deregister(self.registry.clone(), self.shared.clone());
         let mut conn_active = true;
         loop {
+            // Running: what the handlers queue from here on is taken before
+            // the task parks again, without waking it.
+            self.shared.outbox.disarm();
             self.settle().await;
             if self.session.is_closed() {
                 break;
@@ -152,12 +153,14 @@ impl<C: ConnHandler> Driver<C> {
         let armed = self.timer.arm(self.session.poll_timeout());
         let conn = &mut self.conn;
         let timer = &mut self.timer.sleep;
+        let outbox = &self.shared.outbox;
+        // A message the session refused waits: take no more until it fits.
+        let messages = self.held.is_none();
         tokio::select! {
             biased;
             frame = ws_next(&mut self.ws) => Step::Ws(frame),
-            Some(msg) = self.msg_rx.recv(), if self.held.is_none() => Step::Msg(msg),
+            () = poll_fn(|cx| outbox.poll_ready(cx, messages)) => Step::Outbox,
             cmd = self.cmd_rx.recv() => Step::Cmd(cmd),
-            Ok(()) = self.close_rx.changed() => Step::CloseRequested,
             () = get_closed(&mut self.pending_get) => Step::PollCancelled,
             () = timer.as_mut(), if armed => Step::Timeout,
             () = poll_fn(|cx| conn.poll(cx)), if conn_active => Step::ConnIdle,
@@ -180,14 +183,16 @@ impl<C: ConnHandler> Driver<C> {
         }
         match step {
             Step::Ws(frame) => self.on_ws(frame).await,
-            Step::Msg(msg) => self.send(msg),
+            Step::Outbox => {
+                // Messages queued before a close request go out first (a
+                // waiting poll gets them), as they did before it.
+                self.settle().await;
+                if let Some(reason) = self.shared.outbox.take_close() {
+                    self.session.close(now, reason);
+                }
+            }
             Step::Cmd(Some(cmd)) => self.on_command(cmd).await,
             Step::Cmd(None) => self.session.close(now, CloseReason::ServerShuttingDown),
-            Step::CloseRequested => {
-                let reason =
-                    (*self.close_rx.borrow_and_update()).unwrap_or(CloseReason::ForcedClose);
-                self.session.close(now, reason);
-            }
             Step::PollCancelled => {
                 self.pending_get = None;
                 self.session.handle_poll_cancelled(now);
@@ -295,15 +300,13 @@ impl<C: ConnHandler> Driver<C> {
             moved = true;
         }
         for _ in 0..MSG_BATCH {
-            match self.msg_rx.try_recv() {
-                Ok(msg) => {
-                    self.send(msg);
-                    moved = true;
-                    if self.held.is_some() {
-                        break;
-                    }
-                }
-                Err(_) => break,
+            let Some(msg) = self.shared.outbox.pop() else {
+                break;
+            };
+            self.send(msg);
+            moved = true;
+            if self.held.is_some() {
+                break;
             }
         }
         moved
@@ -331,12 +334,14 @@ impl<C: ConnHandler> Driver<C> {
     }
 }
 
-/// Removes a session from the registry when its task ends, however it ends.
-struct Deregister(Arc<Registry>, sio_engine::Sid);
+/// Removes a session from the registry and shuts its outbox when its task
+/// ends, however it ends.
+struct Deregister(Arc<Registry>, Arc<SocketShared>);
 
 impl Drop for Deregister {
     fn drop(&mut self) {
-        self.0.remove(&self.1);
+        self.1.outbox.shut();
+        self.0.remove(&self.1.sid);
     }
 }
 

@@ -1,0 +1,202 @@
+//! The outbox of one session: the bounded queue of messages its sockets
+//! send, and the request to close it, read by the session's task.
+//!
+//! It replaces a tokio channel for one reason: most messages are queued by
+//! handlers running inside the session's own task (an ack, an emit back),
+//! and a channel would wake that task although it is already running,
+//! costing a whole extra poll per message. Here the task disarms its waker
+//! while it runs ([`Outbox::disarm`]) and looks at the queue before it
+//! parks ([`Outbox::poll_ready`], under the same lock as the senders), so
+//! only a sender from elsewhere, while the task is parked, wakes it. An
+//! idle outbox holds no buffer.
+
+use std::collections::VecDeque;
+use std::task::{Context, Poll, Waker};
+
+use parking_lot::Mutex;
+use sio_engine::{CloseReason, Message, SendError};
+
+/// Capacity kept by a drained queue; a larger one (left by a burst) is
+/// given back, so that an idle session stays small.
+const KEEP_CAPACITY: usize = 64;
+
+/// See the module docs.
+#[derive(Debug)]
+pub(crate) struct Outbox {
+    capacity: usize,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    queue: VecDeque<Message>,
+    /// The parked task's waker; `None` while the task runs.
+    waker: Option<Waker>,
+    /// The first close request, until the task takes it.
+    close: Option<CloseReason>,
+    /// A close was requested (later requests change nothing).
+    close_requested: bool,
+    /// The task ended: nothing more is accepted.
+    closed: bool,
+}
+
+impl Outbox {
+    /// An outbox holding at most `capacity` messages.
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            inner: Mutex::new(Inner::default()),
+        }
+    }
+
+    /// Queues every message of `msgs` or, when they do not all fit, none
+    /// (a packet and its attachments are never split).
+    pub(crate) fn push<I>(&self, msgs: I) -> Result<(), SendError>
+    where
+        I: ExactSizeIterator<Item = Message>,
+    {
+        let waker = {
+            let mut inner = self.inner.lock();
+            if inner.closed {
+                return Err(SendError::Closed);
+            }
+            if inner.queue.len().saturating_add(msgs.len()) > self.capacity {
+                return Err(SendError::Full);
+            }
+            inner.queue.extend(msgs);
+            inner.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// Asks the task to close the session with `reason`; the first
+    /// request wins.
+    pub(crate) fn request_close(&self, reason: CloseReason) {
+        let waker = {
+            let mut inner = self.inner.lock();
+            if inner.closed || inner.close_requested {
+                return;
+            }
+            inner.close_requested = true;
+            inner.close = Some(reason);
+            inner.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// True once the session's task has ended.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.inner.lock().closed
+    }
+
+    /// The task is running: senders need not wake it, it will look at the
+    /// queue before it parks.
+    pub(crate) fn disarm(&self) {
+        let waker = self.inner.lock().waker.take();
+        drop(waker);
+    }
+
+    /// Ready when a close request or (with `messages`) a message waits;
+    /// otherwise registers the task's waker (to park).
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, messages: bool) -> Poll<()> {
+        let mut inner = self.inner.lock();
+        if (messages && !inner.queue.is_empty()) || inner.close.is_some() {
+            return Poll::Ready(());
+        }
+        match &inner.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => inner.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// The next queued message.
+    pub(crate) fn pop(&self) -> Option<Message> {
+        let mut inner = self.inner.lock();
+        let msg = inner.queue.pop_front();
+        if msg.is_none() && inner.queue.capacity() > KEEP_CAPACITY {
+            inner.queue = VecDeque::new();
+        }
+        msg
+    }
+
+    /// Takes the close request, if any.
+    pub(crate) fn take_close(&self) -> Option<CloseReason> {
+        self.inner.lock().close.take()
+    }
+
+    /// The task ended: refuses every later message and drops those queued.
+    pub(crate) fn shut(&self) {
+        let queue = {
+            let mut inner = self.inner.lock();
+            inner.closed = true;
+            inner.waker = None;
+            std::mem::take(&mut inner.queue)
+        };
+        drop(queue);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+
+    use super::*;
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn text(s: &'static str) -> Message {
+        Message::Text(sio_engine::Str::from(s))
+    }
+
+    #[test]
+    fn wakes_a_parked_task_once_and_a_running_one_never() {
+        let outbox = Outbox::new(4);
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert!(outbox.poll_ready(&mut cx, true).is_pending());
+        outbox.push([text("a")].into_iter()).unwrap();
+        outbox.push([text("b")].into_iter()).unwrap();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "parked: woken once");
+        assert!(outbox.poll_ready(&mut cx, true).is_ready());
+        outbox.disarm();
+        outbox.push([text("c")].into_iter()).unwrap();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "running: not woken");
+        let drained: Vec<_> = std::iter::from_fn(|| outbox.pop()).collect();
+        assert_eq!(drained, [text("a"), text("b"), text("c")]);
+        assert!(outbox.poll_ready(&mut cx, true).is_pending());
+    }
+
+    #[test]
+    fn all_or_nothing_within_capacity_then_closed() {
+        let outbox = Outbox::new(3);
+        outbox.push([text("a"), text("b")].into_iter()).unwrap();
+        assert_eq!(
+            outbox.push([text("c"), text("d")].into_iter()),
+            Err(SendError::Full)
+        );
+        outbox.push([text("c")].into_iter()).unwrap();
+        outbox.request_close(CloseReason::ForcedClose);
+        outbox.request_close(CloseReason::ServerShuttingDown);
+        assert_eq!(outbox.take_close(), Some(CloseReason::ForcedClose));
+        assert_eq!(outbox.take_close(), None);
+        outbox.shut();
+        assert!(outbox.is_closed());
+        assert_eq!(outbox.pop(), None);
+        assert_eq!(outbox.push([text("e")].into_iter()), Err(SendError::Closed));
+    }
+}
