@@ -1,11 +1,14 @@
 //! [`Str`]: a cheaply cloneable UTF-8 string backed by [`Bytes`].
 
 use bytes::Bytes;
+use bytestring::ByteString;
 
 /// An immutable UTF-8 string backed by [`Bytes`], so that one encoded text
-/// can be shared by many sessions without copying.
+/// can be shared by many sessions without copying. Validated once, when it
+/// is made from bytes; reading it as `&str` costs nothing (it is
+/// `bytestring`'s `ByteString`).
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Str(Bytes);
+pub struct Str(ByteString);
 
 impl Str {
     /// Wraps bytes that must be valid UTF-8.
@@ -13,39 +16,36 @@ impl Str {
     /// # Errors
     /// Returns the bytes back when they are not valid UTF-8.
     pub fn from_utf8(bytes: Bytes) -> Result<Self, Bytes> {
-        match std::str::from_utf8(&bytes) {
-            Ok(_) => Ok(Self(bytes)),
-            Err(_) => Err(bytes),
-        }
+        ByteString::try_from(bytes.clone())
+            .map(Self)
+            .map_err(|_| bytes)
     }
 
     /// A `Str` of a static string, without allocating.
     pub const fn from_static(s: &'static str) -> Self {
-        Self(Bytes::from_static(s.as_bytes()))
+        Self(ByteString::from_static(s))
     }
 
     /// The text.
     pub fn as_str(&self) -> &str {
-        // The constructors only admit valid UTF-8; fall back to "" rather
-        // than panic should that ever be broken.
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        &self.0
     }
 
     /// The UTF-8 bytes (a cheap clone of the shared buffer).
     pub fn as_bytes(&self) -> &Bytes {
-        &self.0
+        self.0.as_bytes()
     }
 
     /// Turns it back into its bytes.
     pub fn into_bytes(self) -> Bytes {
-        self.0
+        self.0.into_bytes()
     }
 
     /// A sub-string of `self` sharing its buffer; `None` when `range` is out
     /// of bounds or does not fall on character boundaries.
     pub fn slice(&self, range: std::ops::Range<usize>) -> Option<Self> {
-        self.as_str().get(range.clone())?;
-        Some(Self(self.0.slice(range)))
+        let sub = self.as_str().get(range)?;
+        Some(Self(self.0.slice_ref(sub)))
     }
 
     /// Length in bytes.
@@ -68,7 +68,7 @@ impl std::ops::Deref for Str {
 
 impl From<String> for Str {
     fn from(s: String) -> Self {
-        Self(Bytes::from(s))
+        Self(ByteString::from(s))
     }
 }
 
