@@ -300,3 +300,51 @@ fn float(f: f64) -> Value {
 fn uv(u: u64) -> Value {
     Value::Number(u.into())
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+    use serde_json::Number;
+    use sio_parser::Value;
+
+    use super::{decode, encode};
+
+    /// Any value notepack can carry (floats non-integral, as JavaScript
+    /// sends integral ones as integers).
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(|u| Value::Number(u.into())),
+            any::<f64>()
+                .prop_filter_map("non-integral", |f| (f.fract() != 0.0)
+                    .then(|| Number::from_f64(f))
+                    .flatten())
+                .prop_map(Value::Number),
+            ".{0,40}".prop_map(Value::from),
+            vec(any::<u8>(), 0..300).prop_map(|b| Value::Binary(b.into())),
+        ];
+        leaf.prop_recursive(4, 64, 20, |inner| {
+            prop_oneof![
+                vec(inner.clone(), 0..20).prop_map(Value::Array),
+                vec((".{0,8}", inner), 0..20).prop_map(Value::Object),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn every_value_round_trips(v in value()) {
+            let mut bytes = Vec::new();
+            encode(&v, &mut bytes);
+            prop_assert_eq!(decode(&bytes), Ok(v));
+        }
+
+        #[test]
+        fn any_bytes_decode_without_panic(bytes in vec(any::<u8>(), 0..512)) {
+            let _ = decode(&bytes);
+        }
+    }
+}

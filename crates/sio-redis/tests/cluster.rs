@@ -215,3 +215,22 @@ async fn server_side_emit_with_ack_collects_answers_and_times_out_on_a_silent_se
     assert_eq!(collected.responses[0].args, [Value::from("b")]);
     assert!(started.elapsed() >= timeout);
 }
+
+#[tokio::test]
+async fn answers_on_the_requesters_own_channel_when_configured() {
+    let key = common::unique_key("specific");
+    let config = common::config(&key).publish_on_specific_response_channel(true);
+    let a = common::node_with(config.clone(), "a", Answer::Name("a")).await;
+    let b = common::node_with(config, "b", Answer::Name("b")).await;
+    common::wait_subscribers(&key, 2).await;
+    let (_cb, idb) = RawClient::connect(b.addr, "/", None).await;
+    let infos = a.io.fetch_sockets("/").await.unwrap();
+    assert_eq!(infos.len(), 1);
+    assert_eq!(infos[0].id.as_str(), idb);
+    let collected =
+        a.io.server_side_emit_with_ack(vec![Value::from("whoami")], Duration::from_secs(2))
+            .await
+            .unwrap();
+    assert!(collected.complete);
+    assert_eq!(collected.responses[0].args, [Value::from("b")]);
+}

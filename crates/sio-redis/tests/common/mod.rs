@@ -57,7 +57,12 @@ pub fn config(key: &str) -> RedisAdapterConfig {
 /// A server on the adapter with prefix `key`; every socket's data is
 /// `{"node": name}`.
 pub async fn node(key: &str, name: &'static str, answer: Answer) -> Node {
-    let factory = RedisAdapterFactory::connect_with(&redis_url(), config(key))
+    node_with(config(key), name, answer).await
+}
+
+/// A server on the adapter with `config`.
+pub async fn node_with(config: RedisAdapterConfig, name: &'static str, answer: Answer) -> Node {
+    let factory = RedisAdapterFactory::connect_with(&redis_url(), config)
         .await
         .expect("Redis at SIO_REDIS_URL or 127.0.0.1:6379");
     let (tx, events) = mpsc::unbounded_channel();
