@@ -96,6 +96,25 @@ pub trait LocalNamespace: Send + Sync + 'static {
         flags: &BroadcastFlags,
     ) -> Result<(), DeliveryError>;
 
+    /// Queues `packet` for each socket of `sids`, as [`LocalNamespace::send`]
+    /// does for one, and reports how many got it. A server overrides it to
+    /// find all the sockets at once; the default sends one by one.
+    fn send_many(
+        &self,
+        sids: &[SocketId],
+        packet: &Encoded,
+        flags: &BroadcastFlags,
+    ) -> BroadcastReport {
+        let mut report = BroadcastReport::default();
+        for sid in sids {
+            match self.send(sid, packet, flags) {
+                Ok(()) => report.sent += 1,
+                Err(_) => report.dropped += 1,
+            }
+        }
+        report
+    }
+
     /// Queues `packet`, which carries ack id `ack_id`, for socket `sid`, and
     /// registers `sink` to receive that socket's answer (until the sink is
     /// closed).

@@ -101,16 +101,10 @@ impl MemoryAdapter {
     /// queue is full, or that is closing, is skipped and counted as
     /// dropped; the others still get the packet.
     pub fn broadcast_local(&self, packet: &Encoded, opts: &BroadcastOptions) -> BroadcastReport {
-        let mut report = BroadcastReport::default();
         let Some(local) = self.local.upgrade() else {
-            return report;
+            return BroadcastReport::default();
         };
-        for sid in self.targets(opts) {
-            match local.send(&sid, packet, &opts.flags) {
-                Ok(()) => report.sent += 1,
-                Err(_) => report.dropped += 1,
-            }
-        }
+        let report = local.send_many(&self.targets(opts), packet, &opts.flags);
         tracing::trace!(
             ns = local.name(),
             sent = report.sent,

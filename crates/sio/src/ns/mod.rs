@@ -13,8 +13,8 @@ use std::sync::{OnceLock, Weak};
 
 use parking_lot::RwLock;
 use sio_adapter::{
-    AckSink, Adapter, AdapterFactory, BroadcastFlags, DeliveryError, LocalNamespace, SocketId,
-    SocketInfo,
+    AckSink, Adapter, AdapterFactory, BroadcastFlags, BroadcastReport, DeliveryError,
+    LocalNamespace, SocketId, SocketInfo,
 };
 use sio_parser::{Encoded, Value};
 
@@ -33,7 +33,10 @@ pub(crate) struct Namespace {
     pub(crate) handlers: Arc<NsHandlers>,
     pub(crate) adapter: Arc<dyn Adapter>,
     pub(crate) config: Arc<Config>,
-    sockets: RwLock<HashMap<SocketId, SocketRef>>,
+    /// Looked up once per recipient of every broadcast: hashed with
+    /// foldhash (randomly seeded), not SipHash; the ids are the server's own
+    /// random strings.
+    sockets: RwLock<HashMap<SocketId, SocketRef, foldhash::fast::RandomState>>,
     ack_ids: AtomicU64,
     /// Connections in progress (see [`ConnectGuard`]).
     pub(crate) pending_connects: AtomicUsize,
@@ -70,7 +73,7 @@ impl Namespace {
                 handlers,
                 adapter,
                 config,
-                sockets: RwLock::new(HashMap::new()),
+                sockets: RwLock::new(HashMap::default()),
                 ack_ids: AtomicU64::new(0),
                 pending_connects: AtomicUsize::new(0),
                 family: OnceLock::new(),
@@ -174,6 +177,28 @@ impl LocalNamespace for Namespace {
     ) -> Result<(), DeliveryError> {
         let socket = self.get(sid).ok_or(DeliveryError::Closed)?;
         socket.send_encoded(packet, false).map_err(delivery)
+    }
+
+    fn send_many(
+        &self,
+        sids: &[SocketId],
+        packet: &Encoded,
+        _flags: &BroadcastFlags,
+    ) -> BroadcastReport {
+        // One look at the table for all of them; the packets are queued
+        // outside its lock (outgoing listeners are user code).
+        let targets: Vec<Option<SocketRef>> = {
+            let sockets = self.sockets.read();
+            sids.iter().map(|sid| sockets.get(sid).cloned()).collect()
+        };
+        let mut report = BroadcastReport::default();
+        for socket in targets {
+            match socket.map(|s| s.send_encoded(packet, false)) {
+                Some(Ok(())) => report.sent += 1,
+                _ => report.dropped += 1,
+            }
+        }
+        report
     }
 
     fn send_with_ack(
