@@ -147,6 +147,24 @@ test("socketsJoin moves the other server's sockets into a room, both ways", asyn
   assert.ok((await ask(rust, "rooms")).includes(r2));
 });
 
+test("socketsLeave and disconnectSockets cross servers, both ways", async () => {
+  const [rust, js] = await pair();
+  const r = room();
+  await ask(rust, "join", r);
+  await ask(js, "join", r);
+  await ask(js, "sockets-leave", rust.id, r);
+  assert.deepEqual(await ask(js, "sockets", r), [js.id]);
+  await ask(rust, "sockets-leave", js.id, r);
+  assert.deepEqual(await ask(rust, "sockets", r), []);
+  const gone = waitFor(js, "disconnect");
+  await ask(rust, "disconnect-sockets", js.id, false);
+  assert.equal([await gone].flat()[0], "io server disconnect");
+  const goneToo = waitFor(rust, "disconnect");
+  const other = await connect(node.url);
+  await ask(other, "disconnect-sockets", rust.id, false);
+  assert.equal([await goneToo].flat()[0], "io server disconnect");
+});
+
 test("broadcasts with acks collect the answers of both servers' clients", async () => {
   const [rust, js] = await pair();
   for (const socket of [rust, js]) socket.on("q", (_, ack) => ack(socket.id));

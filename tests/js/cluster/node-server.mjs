@@ -1,7 +1,8 @@
 // A Node socket.io 4.8 server on @socket.io/redis-adapter 8.3 (classic
 // protocol, node-redis clients) that keeps the cluster part of the e2e
 // server's contract (shared/e2e-server.md): join, rooms, to, emit-all,
-// count, sockets, sockets-join, emit-all-ack, servers, and the answer to the
+// count, sockets, sockets-join, sockets-leave, disconnect-sockets,
+// emit-all-ack, servers, and the answer to the
 // server-side event `whoami`. The cluster suite runs it next to a Rust
 // e2e_server started with --redis.
 import { createServer } from "node:http";
@@ -45,6 +46,14 @@ export async function startNodeServer({ redisUrl, name, key = "socket.io" }) {
     });
     socket.on("sockets-join", (room, target, ack) => {
       io.in(room).socketsJoin(target);
+      ack?.(null);
+    });
+    socket.on("sockets-leave", (room, target, ack) => {
+      io.in(room).socketsLeave(target);
+      ack?.(null);
+    });
+    socket.on("disconnect-sockets", (room, close, ack) => {
+      io.in(room).disconnectSockets(close === true);
       ack?.(null);
     });
     socket.on("emit-all-ack", async (event, ...rest) => {
