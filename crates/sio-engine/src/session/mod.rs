@@ -236,6 +236,11 @@ impl Session {
         Ok(())
     }
 
+    /// True when [`Session::send`] would refuse a message as full.
+    pub fn is_full(&self) -> bool {
+        !self.closed && self.outbox.len() >= self.config.max_buffered_packets
+    }
+
     /// Runs the timers that are due at `now` (heartbeat, upgrade).
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.closed {

@@ -12,9 +12,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
-use sio_engine::{
-    CloseReason, Event, Message, PollReply, RequestError, SendError, Session, Transmit,
-};
+use sio_engine::{CloseReason, Event, Message, PollReply, RequestError, Session, Transmit};
 use tokio::sync::{mpsc, oneshot};
 
 use super::handler::{ConnHandler, SocketShared};
@@ -219,10 +217,10 @@ impl<C: ConnHandler> Driver<C> {
     }
 
     fn send(&mut self, msg: Message) {
-        match self.session.send(msg.clone()) {
-            Ok(()) => {}
-            Err(SendError::Full) => self.held = Some(msg),
-            Err(e) => tracing::debug!(sid = %self.shared.sid, "message dropped: {e}"),
+        if self.session.is_full() {
+            self.held = Some(msg);
+        } else if let Err(e) = self.session.send(msg) {
+            tracing::debug!(sid = %self.shared.sid, "message dropped: {e}");
         }
     }
 
