@@ -66,10 +66,16 @@ impl RedisAdapter {
     }
 
     /// Publishes `payload` on `channel` from a task (the subscriber never
-    /// waits for Redis).
+    /// waits for Redis). At most `max_pending_requests` answers are in
+    /// flight; past that a request is left unanswered (its sender times out).
     fn respond(&self, channel: String, payload: Vec<u8>) {
+        let Ok(permit) = self.relays.clone().try_acquire_owned() else {
+            tracing::debug!("redis adapter: too many answers in flight, request dropped");
+            return;
+        };
         let driver = self.driver.clone();
         tokio::spawn(async move {
+            let _permit = permit;
             if let Err(e) = driver.publish(&channel, payload).await {
                 tracing::debug!(channel, "redis adapter: answer not sent: {e}");
             }
