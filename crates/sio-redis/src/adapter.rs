@@ -16,7 +16,7 @@ use tokio::sync::{Semaphore, oneshot};
 
 use crate::channels::Channels;
 use crate::driver::Driver;
-use crate::pending::{Pending, Waiter};
+use crate::pending::{Echoes, Pending, Waiter};
 use crate::wire::{self, JsonOpts, JsonRequest, JsonValue, kind};
 
 /// The Redis adapter of one namespace (made by
@@ -30,6 +30,8 @@ pub struct RedisAdapter {
     pub(crate) inner: MemoryAdapter,
     pub(crate) driver: Arc<Driver>,
     pub(crate) pending: Mutex<Pending>,
+    /// Own join/leave/disconnect requests waiting for their echo.
+    pub(crate) echoes: Mutex<Echoes>,
     /// Answers to other servers' acked requests being relayed at once.
     pub(crate) relays: Arc<Semaphore>,
 }
@@ -99,6 +101,7 @@ impl RedisAdapter {
             local,
             driver,
             pending: Mutex::new(pending),
+            echoes: Mutex::new(Echoes::default()),
             relays,
         })
     }
@@ -173,41 +176,62 @@ impl RedisAdapter {
         .await
     }
 
-    /// Publishes join/leave (`rooms`) or disconnect (`close`) for the other
-    /// servers, then does it here. This server ignores the echo of its own
-    /// request (Node acts on the echo instead; both are idempotent).
+    /// Joins, leaves (`rooms`) or disconnects (`close`) the local sockets
+    /// `opts` targets.
+    pub(crate) fn apply(
+        &self,
+        request_kind: u64,
+        opts: &BroadcastOptions,
+        rooms: &[Room],
+        close: bool,
+    ) {
+        match request_kind {
+            kind::REMOTE_JOIN => self.inner.add_sockets_local(opts, rooms),
+            kind::REMOTE_LEAVE => self.inner.del_sockets_local(opts, rooms),
+            _ => self.inner.disconnect_sockets_local(opts, close),
+        }
+    }
+
+    /// Join/leave (`rooms`) or disconnect (`close`) across the cluster, with
+    /// Node's semantics: the request is published, and every server, this
+    /// one included, acts when it comes out of Redis, so all of them apply
+    /// such requests in the same order. Resolves once done here; if the
+    /// echo does not come within the requests timeout (subscriber down), it
+    /// is done here then. A failed publish is done here and reported.
     async fn operation(
         &self,
         request_kind: u64,
         opts: &BroadcastOptions,
-        rooms: Option<&[Room]>,
+        rooms: &[Room],
         close: Option<bool>,
     ) -> Result<(), AdapterError> {
-        let published = if opts.flags.local {
-            Ok(())
-        } else {
-            self.request(&JsonRequest {
-                uid: Some(&self.uid),
-                kind: request_kind,
-                opts: Some(JsonOpts::from(opts)),
-                rooms,
-                close,
-                ..JsonRequest::default()
-            })
-            .await
-        };
-        match request_kind {
-            kind::REMOTE_JOIN => self
-                .inner
-                .add_sockets_local(opts, rooms.unwrap_or_default()),
-            kind::REMOTE_LEAVE => self
-                .inner
-                .del_sockets_local(opts, rooms.unwrap_or_default()),
-            _ => self
-                .inner
-                .disconnect_sockets_local(opts, close.unwrap_or(false)),
+        if opts.flags.local {
+            self.apply(request_kind, opts, rooms, close.unwrap_or(false));
+            return Ok(());
         }
-        published
+        let payload = wire::json(&JsonRequest {
+            uid: Some(&self.uid),
+            kind: request_kind,
+            opts: Some(JsonOpts::from(opts)),
+            rooms: close.is_none().then_some(rooms),
+            close,
+            ..JsonRequest::default()
+        });
+        let (done, echoed) = oneshot::channel();
+        let max = self.driver.config.max_pending_requests;
+        if !self.echoes.lock().insert(payload.clone(), done, max) {
+            return Err(too_many());
+        }
+        if let Err(e) = self.driver.publish(&self.channels.request, payload).await {
+            self.apply(request_kind, opts, rooms, close.unwrap_or(false));
+            return Err(e);
+        }
+        let timeout = self.driver.config.requests_timeout;
+        if !matches!(tokio::time::timeout(timeout, echoed).await, Ok(Ok(()))) {
+            tracing::warn!(ns = %self.nsp, "redis adapter: own request did not come back; done here");
+            self.apply(request_kind, opts, rooms, close.unwrap_or(false));
+        }
+        Ok(())
     }
 
     async fn publish_broadcast(
@@ -402,10 +426,7 @@ impl Adapter for RedisAdapter {
         opts: BroadcastOptions,
         rooms: Vec<Room>,
     ) -> BoxFuture<'_, Result<(), AdapterError>> {
-        Box::pin(async move {
-            self.operation(kind::REMOTE_JOIN, &opts, Some(&rooms), None)
-                .await
-        })
+        Box::pin(async move { self.operation(kind::REMOTE_JOIN, &opts, &rooms, None).await })
     }
 
     fn del_sockets(
@@ -414,7 +435,7 @@ impl Adapter for RedisAdapter {
         rooms: Vec<Room>,
     ) -> BoxFuture<'_, Result<(), AdapterError>> {
         Box::pin(async move {
-            self.operation(kind::REMOTE_LEAVE, &opts, Some(&rooms), None)
+            self.operation(kind::REMOTE_LEAVE, &opts, &rooms, None)
                 .await
         })
     }
@@ -425,7 +446,7 @@ impl Adapter for RedisAdapter {
         close: bool,
     ) -> BoxFuture<'_, Result<(), AdapterError>> {
         Box::pin(async move {
-            self.operation(kind::REMOTE_DISCONNECT, &opts, None, Some(close))
+            self.operation(kind::REMOTE_DISCONNECT, &opts, &[], Some(close))
                 .await
         })
     }

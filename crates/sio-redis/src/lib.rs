@@ -35,9 +35,12 @@
 //! Requests that wait for answers (fetch, rooms) wait for `server_count`
 //! answers at most [`requests_timeout`](RedisAdapterConfig::requests_timeout)
 //! (default 5 s, then [`AdapterError::Timeout`](sio_adapter::AdapterError)).
-//! A join, leave or disconnect is published, then done on this server; this
-//! server ignores the echo of its own request (Node acts on the echo; the
-//! result is the same). Requests from the emitter (no uid) are applied.
+//! A join, leave or disconnect is published and, as in Node, every server
+//! (this one included) does it when the request comes out of Redis, so all
+//! apply such requests in the same order; the call resolves once it is done
+//! here (done here anyway if the echo does not come within the requests
+//! timeout, or if publishing fails). Requests from the emitter (no uid) are
+//! applied too.
 //!
 //! # Not crossing servers
 //!

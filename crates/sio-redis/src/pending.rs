@@ -177,3 +177,50 @@ impl Pending {
         }
     }
 }
+
+/// This server's own join/leave/disconnect requests waiting for their echo
+/// from Redis, by payload (identical requests are interchangeable). A waiter
+/// whose caller gave up is pruned when room is needed.
+#[derive(Debug, Default)]
+pub(crate) struct Echoes {
+    map: HashMap<Vec<u8>, Vec<oneshot::Sender<()>>>,
+    len: usize,
+}
+
+impl Echoes {
+    /// Registers a waiter for `payload`; false when `max` are waiting.
+    pub(crate) fn insert(
+        &mut self,
+        payload: Vec<u8>,
+        done: oneshot::Sender<()>,
+        max: usize,
+    ) -> bool {
+        if self.len >= max {
+            self.map.retain(|_, waiters| {
+                waiters.retain(|w| !w.is_closed());
+                !waiters.is_empty()
+            });
+            self.len = self.map.values().map(Vec::len).sum();
+            if self.len >= max {
+                return false;
+            }
+        }
+        self.map.entry(payload).or_default().push(done);
+        self.len += 1;
+        true
+    }
+
+    /// The echo of `payload` arrived: wakes its oldest waiter.
+    pub(crate) fn resolve(&mut self, payload: &[u8]) {
+        let Some(waiters) = self.map.get_mut(payload) else {
+            return;
+        };
+        if !waiters.is_empty() {
+            let _ = waiters.remove(0).send(());
+            self.len = self.len.saturating_sub(1);
+        }
+        if waiters.is_empty() {
+            self.map.remove(payload);
+        }
+    }
+}

@@ -117,22 +117,18 @@ impl RedisAdapter {
                 };
                 self.respond(reply_to, wire::json(&response));
             }
-            Some(kind::REMOTE_JOIN | kind::REMOTE_LEAVE) if current_form => {
-                if from_self {
-                    return; // done locally when it was sent
-                }
+            // As in Node: applied whoever sent it (the emitter sends no uid),
+            // this server's own requests included, when they come back.
+            Some(k @ (kind::REMOTE_JOIN | kind::REMOTE_LEAVE | kind::REMOTE_DISCONNECT))
+                if current_form =>
+            {
                 let rooms = wire::read_rooms(request.get("rooms"));
-                if wire::uint(&request, "type") == Some(kind::REMOTE_JOIN) {
-                    self.inner.add_sockets_local(&opts, &rooms);
-                } else {
-                    self.inner.del_sockets_local(&opts, &rooms);
+                let close = matches!(request.get("close"), Some(Value::Bool(true)));
+                self.apply(k, &opts, &rooms, close);
+                if from_self {
+                    self.echoes.lock().resolve(payload);
                 }
             }
-            Some(kind::REMOTE_DISCONNECT) if current_form && !from_self => {
-                let close = matches!(request.get("close"), Some(Value::Bool(true)));
-                self.inner.disconnect_sockets_local(&opts, close);
-            }
-            Some(kind::REMOTE_DISCONNECT) if current_form => {}
             Some(k @ (kind::REMOTE_JOIN | kind::REMOTE_LEAVE | kind::REMOTE_DISCONNECT)) => {
                 self.legacy(k, &request, id, reply_to);
             }

@@ -96,6 +96,10 @@ async fn broadcasts_flow_again_after_redis_restarts() {
     // While Redis is down the cluster part fails, without a panic.
     let down = a.to("r").emit("lost", &2).await;
     assert!(down.is_err(), "{down:?}");
+    // A join is still done on this server, and the failure reported.
+    let joined = b.sockets_join("while-down").await;
+    assert!(joined.is_err(), "{joined:?}");
+    assert!(socket(&b, &id).rooms().iter().any(|r| r.as_str() == "while-down"));
 
     let _second = RedisServer::start(port).unwrap();
     ready(&url, 2).await;
