@@ -99,7 +99,12 @@ async fn broadcasts_flow_again_after_redis_restarts() {
     // A join is still done on this server, and the failure reported.
     let joined = b.sockets_join("while-down").await;
     assert!(joined.is_err(), "{joined:?}");
-    assert!(socket(&b, &id).rooms().iter().any(|r| r.as_str() == "while-down"));
+    assert!(
+        socket(&b, &id)
+            .rooms()
+            .iter()
+            .any(|r| r.as_str() == "while-down")
+    );
 
     let _second = RedisServer::start(port).unwrap();
     ready(&url, 2).await;
