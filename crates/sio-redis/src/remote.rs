@@ -4,8 +4,6 @@
 //! message of the wrong shape is dropped (logged at debug level), never a
 //! panic.
 
-use std::time::Duration;
-
 use sio_adapter::{AckEvent, AckStream, Adapter as _, BroadcastOptions, SocketId};
 use sio_parser::Value;
 
@@ -272,7 +270,7 @@ impl RedisAdapter {
             {
                 return;
             }
-            let deadline = tokio::time::Instant::now() + timeout.max(Duration::ZERO);
+            let deadline = tokio::time::Instant::now() + timeout;
             let mut sent = 0;
             while sent < count {
                 match tokio::time::timeout_at(deadline, stream.next_event()).await {
