@@ -28,7 +28,7 @@ use std::sync::atomic::AtomicBool;
 
 use http::request::Parts;
 use sio_engine::{Session, Sid, TransportKind};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 pub use body::EngineBody;
 pub use config::EngineConfig;
@@ -38,15 +38,10 @@ pub use handler::{ConnHandler, EngineHandler, EngineSocket};
 pub use layer::EngineIoLayer;
 pub use service::EngineIoService;
 
-use driver::{Command, Driver, WsStream};
+use driver::{Driver, WsStream};
 use handler::SocketShared;
 use registry::{Entry, Registry};
 use response::Reject;
-
-/// Capacity of the channel of HTTP requests to a session's task. Senders
-/// wait (the HTTP request stays pending), so this bounds memory, not
-/// correctness.
-const COMMAND_BUFFER: usize = 16;
 
 /// What every request of one endpoint shares.
 #[derive(Debug)]
@@ -88,7 +83,6 @@ impl<H: EngineHandler> Engine<H> {
         pending_get: Option<PollReplyTx>,
         ws: Option<Box<WsStream>>,
     ) -> Result<Arc<SocketShared>, Reject> {
-        let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(COMMAND_BUFFER);
         let initial = if ws.is_some() {
             TransportKind::WebSocket
         } else {
@@ -103,7 +97,6 @@ impl<H: EngineHandler> Engine<H> {
             outbox: outbox::Outbox::new(self.config.socket_buffer),
         });
         let entry = Entry {
-            tx: cmd_tx,
             post_busy: Arc::default(),
             shared: shared.clone(),
         };
@@ -116,7 +109,6 @@ impl<H: EngineHandler> Engine<H> {
             conn,
             shared: shared.clone(),
             registry: self.registry.clone(),
-            cmd_rx,
             pending_get,
             ws,
             held: None,

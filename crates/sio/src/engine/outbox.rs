@@ -1,5 +1,6 @@
 //! The outbox of one session: the bounded queue of messages its sockets
-//! send, and the request to close it, read by the session's task.
+//! send, the requests of the HTTP side (polls, posts, upgrades) and the
+//! request to close it, all read by the session's task.
 //!
 //! It replaces a tokio channel for one reason: most messages are queued by
 //! handlers running inside the session's own task (an ack, an emit back),
@@ -16,9 +17,15 @@ use std::task::{Context, Poll, Waker};
 use parking_lot::Mutex;
 use sio_engine::{CloseReason, Message, SendError};
 
+use super::driver::Command;
+
 /// Capacity kept by a drained queue; a larger one (left by a burst) is
 /// given back, so that an idle session stays small.
 const KEEP_CAPACITY: usize = 64;
+
+/// Most HTTP requests waiting for one session. A client has at most a poll,
+/// a post and an upgrade in flight; more is refused.
+const MAX_COMMANDS: usize = 16;
 
 /// See the module docs.
 #[derive(Debug)]
@@ -30,6 +37,7 @@ pub(crate) struct Outbox {
 #[derive(Debug, Default)]
 struct Inner {
     queue: VecDeque<Message>,
+    commands: VecDeque<Command>,
     /// The parked task's waker; `None` while the task runs.
     waker: Option<Waker>,
     /// The first close request, until the task takes it.
@@ -72,6 +80,29 @@ impl Outbox {
         Ok(())
     }
 
+    /// Hands an HTTP request to the task. `force` admits it beyond the
+    /// limit (the WebSocket of an upgrade the session accepted must
+    /// arrive). Gives it back when the task is gone or too many wait.
+    pub(crate) fn push_command(&self, cmd: Command, force: bool) -> Result<(), Command> {
+        let waker = {
+            let mut inner = self.inner.lock();
+            if inner.closed || (!force && inner.commands.len() >= MAX_COMMANDS) {
+                return Err(cmd);
+            }
+            inner.commands.push_back(cmd);
+            inner.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// The next HTTP request.
+    pub(crate) fn pop_command(&self) -> Option<Command> {
+        self.inner.lock().commands.pop_front()
+    }
+
     /// Asks the task to close the session with `reason`; the first
     /// request wins.
     pub(crate) fn request_close(&self, reason: CloseReason) {
@@ -101,11 +132,14 @@ impl Outbox {
         drop(waker);
     }
 
-    /// Ready when a close request or (with `messages`) a message waits;
-    /// otherwise registers the task's waker (to park).
+    /// Ready when a request, a close request or (with `messages`) a
+    /// message waits; otherwise registers the task's waker (to park).
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, messages: bool) -> Poll<()> {
         let mut inner = self.inner.lock();
-        if (messages && !inner.queue.is_empty()) || inner.close.is_some() {
+        if (messages && !inner.queue.is_empty())
+            || !inner.commands.is_empty()
+            || inner.close.is_some()
+        {
             return Poll::Ready(());
         }
         match &inner.waker {
@@ -130,15 +164,20 @@ impl Outbox {
         self.inner.lock().close.take()
     }
 
-    /// The task ended: refuses every later message and drops those queued.
+    /// The task ended: refuses every later message and request, and drops
+    /// those queued (a dropped request's HTTP side hears the session is
+    /// gone).
     pub(crate) fn shut(&self) {
-        let queue = {
+        let queued = {
             let mut inner = self.inner.lock();
             inner.closed = true;
             inner.waker = None;
-            std::mem::take(&mut inner.queue)
+            (
+                std::mem::take(&mut inner.queue),
+                std::mem::take(&mut inner.commands),
+            )
         };
-        drop(queue);
+        drop(queued);
     }
 }
 

@@ -58,11 +58,7 @@ pub(crate) async fn get<H: EngineHandler>(
     parts: &Parts,
 ) -> Result<Response<Full<Bytes>>, Reject> {
     let (tx, rx) = oneshot::channel();
-    entry
-        .tx
-        .send(Command::Poll(tx))
-        .await
-        .map_err(|_| RequestError::UnknownSid)?;
+    entry.command(Command::Poll(tx), false)?;
     let mut res = answer(engine, &parts.headers, rx.await)?;
     events::apply(&engine.config, res.headers_mut(), parts, false);
     Ok(res)
@@ -154,11 +150,7 @@ where
         binary,
         reply: tx,
     };
-    entry
-        .tx
-        .send(cmd)
-        .await
-        .map_err(|_| RequestError::UnknownSid)?;
+    entry.command(cmd, false)?;
     match rx.await {
         Ok(Ok(())) => {
             let mut res = post_ok();

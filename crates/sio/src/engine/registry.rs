@@ -1,4 +1,4 @@
-//! The registry: live sessions by id, each with the channel to its
+//! The registry: live sessions by id, each with the way to its
 //! connection task. A short `parking_lot` lock guards the map; it is never
 //! held across an `.await`.
 
@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
-use sio_engine::{CloseReason, Sid};
-use tokio::sync::{Notify, mpsc};
+use sio_engine::{CloseReason, RequestError, Sid};
+use tokio::sync::Notify;
 
 use super::driver::Command;
 use super::handler::SocketShared;
@@ -16,8 +16,6 @@ use super::handler::SocketShared;
 /// What the HTTP side needs to reach one session.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    /// Requests handed to the session's task.
-    pub(crate) tx: mpsc::Sender<Command>,
     /// Set while a polling POST is being read and handled.
     pub(crate) post_busy: Arc<AtomicBool>,
     /// The state shared with the session's [`EngineSocket`](super::EngineSocket)s.
@@ -25,6 +23,22 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
+    /// Hands an HTTP request to the session's task (see
+    /// [`Outbox::push_command`](super::outbox::Outbox::push_command)).
+    ///
+    /// # Errors
+    /// `UnknownSid` when the session is gone, `BadRequest` when too many
+    /// requests already wait for it.
+    pub(crate) fn command(&self, cmd: Command, force: bool) -> Result<(), RequestError> {
+        self.shared.outbox.push_command(cmd, force).map_err(|_| {
+            if self.shared.outbox.is_closed() {
+                RequestError::UnknownSid
+            } else {
+                RequestError::BadRequest
+            }
+        })
+    }
+
     /// Marks a POST as in flight; `None` when one already is (the caller
     /// must then refuse this one). The flag is cleared when the guard drops.
     pub(crate) fn begin_post(&self) -> Option<PostGuard> {

@@ -143,25 +143,21 @@ pub(crate) async fn upgrade<H: EngineHandler>(
     accept: HeaderValue,
 ) -> Result<Response<Full<Bytes>>, Reject> {
     let (tx, rx) = oneshot::channel();
-    entry
-        .tx
-        .send(Command::Upgrade(tx))
-        .await
-        .map_err(|_| RequestError::UnknownSid)?;
+    entry.command(Command::Upgrade(tx), false)?;
     let accepted = rx.await.map_err(|_| RequestError::UnknownSid)?;
     let on_upgrade = parts.extensions.remove::<OnUpgrade>();
     let config = ws_config(engine);
-    let cmd_tx = entry.tx.clone();
+    let shared = entry.shared.clone();
     let mut res = switching(accept);
     events::apply(&engine.config, res.headers_mut(), parts, false);
     tokio::spawn(async move {
         let ws = accept_ws(on_upgrade, config).await;
         match (accepted, ws) {
             (Ok(()), Some(ws)) => {
-                let _ = cmd_tx.send(Command::Ws(ws)).await;
+                let _ = shared.outbox.push_command(Command::Ws(ws), true);
             }
             (Ok(()), None) => {
-                let _ = cmd_tx.send(Command::WsFailed).await;
+                let _ = shared.outbox.push_command(Command::WsFailed, true);
             }
             // Refused (already upgraded or upgrading): like Node, complete
             // the WebSocket handshake, then close it at once; the session

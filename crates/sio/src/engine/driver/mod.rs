@@ -12,8 +12,8 @@ use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
-use sio_engine::{CloseReason, Event, Message, PollReply, RequestError, Session, Transmit};
-use tokio::sync::{mpsc, oneshot};
+use sio_engine::{Event, Message, PollReply, RequestError, Session, Transmit};
+use tokio::sync::oneshot;
 
 use super::handler::{ConnHandler, SocketShared};
 use super::registry::Registry;
@@ -60,7 +60,6 @@ pub(crate) struct Driver<C> {
     pub(crate) conn: C,
     pub(crate) shared: Arc<SocketShared>,
     pub(crate) registry: Arc<Registry>,
-    pub(crate) cmd_rx: mpsc::Receiver<Command>,
     pub(crate) pending_get: Option<oneshot::Sender<Result<PollReply, RequestError>>>,
     pub(crate) ws: Option<Box<WsStream>>,
     /// A message the session refused as full, retried before any other:
@@ -110,7 +109,6 @@ impl Timer {
 
 enum Step {
     Ws(WsRead),
-    Cmd(Option<Command>),
     /// Messages or a close request wait in the outbox.
     Outbox,
     PollCancelled,
@@ -158,7 +156,6 @@ impl<C: ConnHandler> Driver<C> {
             biased;
             frame = ws_next(&mut self.ws) => Step::Ws(frame),
             () = poll_fn(|cx| outbox.poll_ready(cx, messages)) => Step::Outbox,
-            cmd = self.cmd_rx.recv() => Step::Cmd(cmd),
             () = get_closed(&mut self.pending_get) => Step::PollCancelled,
             () = timer.as_mut(), if armed => Step::Timeout,
             () = poll_fn(|cx| conn.poll(cx)), if conn_active => Step::ConnIdle,
@@ -175,13 +172,24 @@ impl<C: ConnHandler> Driver<C> {
             self.session.handle_timeout(now);
             self.settle().await;
             if self.session.is_closed() {
-                self.refuse(step);
+                if matches!(step, Step::Outbox) {
+                    while let Some(cmd) = self.shared.outbox.pop_command() {
+                        refuse(cmd);
+                    }
+                }
                 return;
             }
         }
         match step {
             Step::Ws(frame) => self.on_ws(frame).await,
             Step::Outbox => {
+                while let Some(cmd) = self.shared.outbox.pop_command() {
+                    if self.session.is_closed() {
+                        refuse(cmd);
+                    } else {
+                        self.on_command(cmd).await;
+                    }
+                }
                 // Messages queued before a close request go out first (a
                 // waiting poll gets them), as they did before it.
                 self.settle().await;
@@ -189,30 +197,12 @@ impl<C: ConnHandler> Driver<C> {
                     self.session.close(now, reason);
                 }
             }
-            Step::Cmd(Some(cmd)) => self.on_command(cmd).await,
-            Step::Cmd(None) => self.session.close(now, CloseReason::ServerShuttingDown),
             Step::PollCancelled => {
                 self.pending_get = None;
                 self.session.handle_poll_cancelled(now);
             }
             Step::Timeout => self.session.handle_timeout(now),
             Step::ConnIdle => {}
-        }
-    }
-
-    /// Answers an input that arrived after the session closed.
-    fn refuse(&mut self, step: Step) {
-        match step {
-            Step::Cmd(Some(Command::Poll(reply))) => {
-                let _ = reply.send(Err(RequestError::UnknownSid));
-            }
-            Step::Cmd(Some(Command::Post { reply, .. })) => {
-                let _ = reply.send(Err(RequestError::UnknownSid));
-            }
-            Step::Cmd(Some(Command::Upgrade(reply))) => {
-                let _ = reply.send(Err(RequestError::UnknownSid));
-            }
-            _ => {}
         }
     }
 
@@ -329,6 +319,22 @@ impl<C: ConnHandler> Driver<C> {
         if dirty {
             self.flush_ws().await;
         }
+    }
+}
+
+/// Answers a request that arrived after the session closed.
+fn refuse(cmd: Command) {
+    match cmd {
+        Command::Poll(reply) => {
+            let _ = reply.send(Err(RequestError::UnknownSid));
+        }
+        Command::Post { reply, .. } => {
+            let _ = reply.send(Err(RequestError::UnknownSid));
+        }
+        Command::Upgrade(reply) => {
+            let _ = reply.send(Err(RequestError::UnknownSid));
+        }
+        Command::Ws(_) | Command::WsFailed => {}
     }
 }
 
