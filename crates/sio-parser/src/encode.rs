@@ -8,7 +8,6 @@ use sio_engine::{Message, Str};
 use crate::error::EncodeError;
 use crate::packet::{Data, MAX_ACK_ID, Packet, PacketKind, Version, is_reserved_event};
 use crate::parser::Parser;
-use crate::placeholder::{Found, WithPlaceholders};
 use crate::value::Value;
 
 /// An encoded packet: cheap to clone (the buffers are shared).
@@ -131,26 +130,7 @@ impl Encoder {
                 Some(&Value::Array(items)),
             ));
         }
-        let found = Found::default();
-        let args = serde_json::to_string(&WithPlaceholders {
-            value: args,
-            found: &found,
-        })?;
-        let rest = if args == "null" {
-            "]"
-        } else {
-            args.strip_prefix('[').ok_or(EncodeError::NotASequence)?
-        };
-        let head = serde_json::to_string(event)?;
-        let sep = if rest == "]" { "" } else { "," };
-        let json = ["[", head.as_str(), sep, rest];
-        Ok(text_packet(
-            PacketKind::Event,
-            ns,
-            id,
-            &json,
-            found.into_inner(),
-        ))
+        crate::one_buffer::event(ns, event, args, id)
     }
 
     /// ACK (or BINARY_ACK) answering ack `id` with `args` (a sequence, or
@@ -179,23 +159,7 @@ impl Encoder {
                 Some(&value),
             ));
         }
-        let found = Found::default();
-        let mut json = serde_json::to_string(&WithPlaceholders {
-            value: args,
-            found: &found,
-        })?;
-        if json == "null" {
-            json = "[]".to_owned();
-        } else if !json.starts_with('[') {
-            return Err(EncodeError::NotASequence);
-        }
-        Ok(text_packet(
-            PacketKind::Ack,
-            ns,
-            Some(id),
-            &[&json],
-            found.into_inner(),
-        ))
+        crate::one_buffer::with_value(PacketKind::Ack, ns, Some(id), args, true)
     }
 
     /// CONNECT accepting a namespace: `{"sid":…}` plus `pid` (connection
@@ -297,18 +261,7 @@ impl Encoder {
                 ))
             }
             Data::Value(v) => {
-                let found = Found::default();
-                let json = serde_json::to_string(&WithPlaceholders {
-                    value: v,
-                    found: &found,
-                })?;
-                Ok(text_packet(
-                    unbinary(packet.kind),
-                    ns,
-                    packet.id,
-                    &[&json],
-                    found.into_inner(),
-                ))
+                crate::one_buffer::with_value(unbinary(packet.kind), ns, packet.id, v, false)
             }
         }
     }

@@ -86,6 +86,7 @@ mod encode;
 mod error;
 #[cfg(feature = "msgpack")]
 mod msgpack;
+mod one_buffer;
 mod packet;
 mod parser;
 mod placeholder;
