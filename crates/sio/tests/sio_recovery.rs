@@ -198,3 +198,53 @@ async fn volatile_emits_and_emits_asking_an_ack_carry_no_offset() {
     assert!(plain[2].is_string(), "offset last");
     drop(ack);
 }
+
+/// The arguments of an EVENT text packet of a namespace other than `/`.
+fn ns_args(packet: &str) -> Vec<serde_json::Value> {
+    let json = packet.find('[').map_or("", |i| &packet[i..]);
+    serde_json::from_str(json).unwrap()
+}
+
+/// Sends CONNECT to `ns` with `auth`; returns the reply's data.
+async fn connect_to(client: &mut RawClient, ns: &str, auth: &str) -> serde_json::Value {
+    client.send(&format!("0{ns},{auth}")).await;
+    let reply = client.next_text().await;
+    let body = reply
+        .strip_prefix(&format!("0{ns},"))
+        .expect("CONNECT reply");
+    serde_json::from_str(body).unwrap()
+}
+
+#[tokio::test]
+async fn a_dynamic_child_left_empty_keeps_its_sessions_for_the_window() {
+    let io = SocketIo::builder()
+        .connection_state_recovery(ConnectionStateRecovery::default())
+        .dyn_namespace_pattern(
+            r"^/room-\d+$",
+            Ns::new(|socket: SocketRef| async move {
+                let _ = socket.emit("state", &socket.recovered());
+            }),
+        )
+        .build();
+    let addr = serve_io(&io).await;
+    let mut client = RawClient::open(addr).await;
+    let reply = connect_to(&mut client, "/room-1", "").await;
+    let (sid, pid) = (reply["sid"].clone(), reply["pid"].clone());
+    let state = ns_args(&client.next_text().await);
+    let offset = state.last().unwrap().clone();
+    client.close().await;
+    // Its only socket gone, the child stays while the session may come back.
+    tokio::time::timeout(WAIT, async {
+        while !io.sockets("/room-1").is_empty() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .unwrap();
+
+    let mut back = RawClient::open(addr).await;
+    let auth = serde_json::json!({ "pid": pid, "offset": offset }).to_string();
+    let reply = connect_to(&mut back, "/room-1", &auth).await;
+    assert_eq!(reply["sid"], sid, "same socket id");
+    assert_eq!(ns_args(&back.next_text().await)[1], true, "recovered");
+}

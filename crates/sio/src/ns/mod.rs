@@ -111,7 +111,7 @@ impl Namespace {
             sockets.is_empty()
         };
         if empty {
-            self.retire_if_unused();
+            self.retire_if_unused(true);
         }
     }
 
@@ -122,8 +122,11 @@ impl Namespace {
 
     /// A dynamic child with no socket and no connection in progress leaves
     /// its family (and its adapter closes); checked under the family's
-    /// lock, which new connections also take.
-    pub(crate) fn retire_if_unused(&self) {
+    /// lock, which new connections also take. With connection-state
+    /// recovery on and `keep_sessions` (its last socket just left), it is
+    /// looked at again once the recovery window is over instead, so that
+    /// the sessions its adapter keeps can still be restored.
+    pub(crate) fn retire_if_unused(&self, keep_sessions: bool) {
         let Some(family) = self.family.get().and_then(Weak::upgrade) else {
             return;
         };
@@ -133,6 +136,20 @@ impl Namespace {
         let current = children
             .get(&self.name)
             .is_some_and(|ns| std::ptr::eq(Arc::as_ptr(ns), self));
+        if unused
+            && current
+            && keep_sessions
+            && let Some(window) = self.config.recovery.as_ref().map(|r| r.duration())
+            && let Ok(handle) = tokio::runtime::Handle::try_current()
+            && let Some(ns) = children.get(&self.name).cloned()
+        {
+            drop(children);
+            handle.spawn(async move {
+                tokio::time::sleep(window).await;
+                ns.retire_if_unused(false);
+            });
+            return;
+        }
         if unused
             && current
             && let Some(ns) = children.remove(&self.name)

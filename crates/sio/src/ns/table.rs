@@ -164,6 +164,6 @@ impl Drop for ConnectGuard {
         self.0
             .pending_connects
             .fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
-        self.0.retire_if_unused();
+        self.0.retire_if_unused(false);
     }
 }
