@@ -62,7 +62,7 @@ impl HandshakeQuery {
         let mut transport = Param::default();
         let mut sid = Param::default();
         let mut b64 = false;
-        for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        for (key, value) in pairs(query.unwrap_or_default()) {
             match &*key {
                 "EIO" => eio.set(value),
                 "transport" => transport.set(value),
@@ -93,6 +93,23 @@ impl HandshakeQuery {
             b64,
         })
     }
+}
+
+/// The `key=value` pairs of a query. A pair with nothing escaped in it
+/// (no `%`, no `+`: every request of a client) is taken as it is; the
+/// others are decoded by `form_urlencoded`, which decides for all of them.
+fn pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
+    query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .filter_map(|pair| {
+            if pair.bytes().any(|b| b == b'%' || b == b'+') {
+                form_urlencoded::parse(pair.as_bytes()).next()
+            } else {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                Some((Cow::Borrowed(key), Cow::Borrowed(value)))
+            }
+        })
 }
 
 /// A query parameter that must appear at most once.

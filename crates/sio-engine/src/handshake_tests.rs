@@ -86,3 +86,23 @@ fn malformed_sid_is_unknown() {
     let max = "a".repeat(crate::MAX_SID_LEN);
     assert!(parse(&format!("EIO=4&transport=polling&sid={max}")).is_ok());
 }
+
+#[test]
+fn the_fast_path_reads_pairs_as_form_urlencoded_does() {
+    for q in [
+        "EIO=4&transport=polling&t=PZ1x2&sid=abc",
+        "&&EIO=4&&transport=websocket&",
+        "EIO&transport=&=4&sid==a=b",
+        "EIO=%34&transport=pol%6Cing&b64=1",
+        "a+b=c+d&sid=x%2By&%zz=%",
+        "é=ü&EIO=3",
+    ] {
+        let fast: Vec<(String, String)> = super::pairs(q)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let crate_: Vec<(String, String)> = form_urlencoded::parse(q.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        assert_eq!(fast, crate_, "{q}");
+    }
+}
