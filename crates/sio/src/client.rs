@@ -16,7 +16,6 @@ use futures_util::stream::FuturesUnordered;
 use sio_adapter::SocketId;
 use sio_engine::{CloseReason, Message, Protocol};
 use sio_parser::{Data, Decoder, Encoder, Packet, PacketKind, Value, Version};
-use tokio::sync::mpsc;
 use tokio::time::Sleep;
 
 use crate::engine::{ConnHandler, EngineSocket};
@@ -24,6 +23,7 @@ use crate::error::{ConnectError, HandlerError};
 use crate::extract::{ConnectParts, MessageParts};
 use crate::handler::guarded;
 use crate::io::Server;
+use crate::mailbox::Mailbox;
 use crate::ns::ConnectGuard;
 use crate::reason::DisconnectReason;
 use crate::socket::{Handshake, SocketRef, spawn};
@@ -76,8 +76,7 @@ pub(crate) struct Client {
     fresh: VecDeque<Task>,
     running: FuturesUnordered<Task>,
     timer: Option<Pin<Box<Sleep>>>,
-    cmd_tx: mpsc::UnboundedSender<ClientCmd>,
-    cmd_rx: mpsc::UnboundedReceiver<ClientCmd>,
+    mailbox: Arc<Mailbox>,
     closed: bool,
 }
 
@@ -97,7 +96,6 @@ impl Client {
         };
         let config = &server.config;
         let decoder = Decoder::new(config.parser, version, config.decoder.clone());
-        let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let timer = Some(Box::pin(tokio::time::sleep(config.connect_timeout)));
         let mut client = Self {
             encoder: Encoder::new(config.parser, version),
@@ -109,8 +107,7 @@ impl Client {
             fresh: VecDeque::new(),
             running: FuturesUnordered::new(),
             timer,
-            cmd_tx,
-            cmd_rx,
+            mailbox: Arc::default(),
             closed: false,
         };
         if version == Version::V4 {
@@ -188,7 +185,7 @@ impl Client {
             ns.clone(),
             self.engine.clone(),
             handshake,
-            self.cmd_tx.clone(),
+            self.mailbox.clone(),
         );
         self.connecting.insert(name.to_owned());
         let config = self.server.config.clone();
@@ -405,7 +402,7 @@ impl ConnHandler for Client {
         self.closed = true;
         self.timer = None;
         self.decoder.reset();
-        while let Ok(cmd) = self.cmd_rx.try_recv() {
+        for cmd in self.mailbox.close() {
             self.on_cmd(cmd);
         }
         self.leave_all(reason.into());
@@ -422,7 +419,7 @@ impl ConnHandler for Client {
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         loop {
-            while let Poll::Ready(Some(cmd)) = self.cmd_rx.poll_recv(cx) {
+            for cmd in self.mailbox.take(cx) {
                 self.on_cmd(cmd);
             }
             if let Some(timer) = self.timer.as_mut()
@@ -477,4 +474,14 @@ fn handler_refused(parts: &MessageParts<'_>, event: &str, error: crate::error::E
         error,
     };
     (parts.config.error_hook)(socket, &err);
+}
+
+impl Drop for Client {
+    /// A client dropped without closing (its task ended early) still runs
+    /// the `disconnect` handlers posted to it, and refuses later ones.
+    fn drop(&mut self) {
+        for ClientCmd::Left { fut, .. } in self.mailbox.close() {
+            spawn(fut);
+        }
+    }
 }

@@ -51,6 +51,7 @@ pub mod extract;
 mod handler;
 mod io;
 mod layer;
+mod mailbox;
 mod ns;
 mod operators;
 mod reason;

@@ -20,10 +20,10 @@ use parking_lot::Mutex;
 use rand::RngCore as _;
 use serde::Serialize;
 use sio_adapter::{Room, SocketId};
-use tokio::sync::mpsc;
 
 use crate::client::ClientCmd;
 use crate::engine::EngineSocket;
+use crate::mailbox::Mailbox;
 use crate::ns::Namespace;
 use crate::reason::DisconnectReason;
 
@@ -60,7 +60,7 @@ pub struct Socket {
     pub(crate) acks: Mutex<PendingAcks>,
     pub(crate) listeners: Listeners,
     data: Mutex<Option<StoredData>>,
-    client_tx: mpsc::UnboundedSender<ClientCmd>,
+    client_tx: Arc<Mailbox>,
     pub(crate) session: recovery::SocketSession,
 }
 
@@ -105,7 +105,7 @@ impl SocketRef {
         ns: Arc<Namespace>,
         engine: EngineSocket,
         handshake: Handshake,
-        client_tx: mpsc::UnboundedSender<ClientCmd>,
+        client_tx: Arc<Mailbox>,
     ) -> Self {
         let max_acks = ns.config.max_pending_acks;
         let session = recovery::SocketSession::new(ns.config.recovery.is_some());
@@ -159,9 +159,7 @@ impl SocketRef {
                 id: self.id.clone(),
                 fut,
             };
-            if let Err(mpsc::error::SendError(ClientCmd::Left { fut, .. })) =
-                self.client_tx.send(cmd)
-            {
+            if let Err(ClientCmd::Left { fut, .. }) = self.client_tx.send(cmd) {
                 spawn(fut);
             }
         }
