@@ -7,6 +7,7 @@
 //! the session and calls the [`ConnHandler`] of the layer above.
 
 mod body;
+mod compact;
 pub(crate) mod compress;
 mod config;
 mod driver;
@@ -83,6 +84,7 @@ impl<H: EngineHandler> Engine<H> {
         pending_get: Option<PollReplyTx>,
         ws: Option<Box<WsStream>>,
     ) -> Result<Arc<SocketShared>, Reject> {
+        let parts = compact::compact(parts);
         let initial = if ws.is_some() {
             TransportKind::WebSocket
         } else {
