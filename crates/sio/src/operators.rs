@@ -2,6 +2,7 @@
 //! rooms) with flags, and what can be done to it: emit (encoded once),
 //! emit with acks, list, fetch, join, leave, disconnect.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -96,7 +97,10 @@ impl BroadcastOperators {
         event: &str,
         args: &T,
     ) -> Result<BroadcastReport, BroadcastError> {
-        let packet = crate::recovery::encode_event(&self.ns, event, args, &self.opts)?;
+        let volatile = self.opts.flags.volatile;
+        let packet = crate::recovery::encode_event(&self.ns, event, args, volatile, || {
+            Cow::Borrowed(&self.opts)
+        })?;
         Ok(self.ns.adapter.broadcast(packet, self.opts.clone()).await?)
     }
 

@@ -12,6 +12,7 @@
 //! data, [`Socket::recovered`](crate::Socket::recovered) true, and every
 //! packet it missed, in order. Anything else gets a fresh session.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -152,15 +153,17 @@ fn next_offset() -> String {
 
 /// Encodes EVENT `event` with `args` and, when recovery is on, an offset
 /// as last argument, handing the packet to the adapter's store for the
-/// sockets `opts` targets. Without recovery, a plain encode.
-pub(crate) fn encode_event<T: Serialize + ?Sized>(
+/// sockets `opts` targets (asked for only then). Without recovery, or for
+/// a `volatile` event, a plain encode.
+pub(crate) fn encode_event<'a, T: Serialize + ?Sized>(
     ns: &Namespace,
     event: &str,
     args: &T,
-    opts: &BroadcastOptions,
+    volatile: bool,
+    opts: impl FnOnce() -> Cow<'a, BroadcastOptions>,
 ) -> Result<Encoded, EncodeError> {
     let encoder = &ns.config.encoder;
-    if ns.config.recovery.is_none() || opts.flags.volatile {
+    if ns.config.recovery.is_none() || volatile {
         return encoder.event(&ns.name, event, args, None);
     }
     let mut items = match Value::from_serialize(args)? {
@@ -171,7 +174,7 @@ pub(crate) fn encode_event<T: Serialize + ?Sized>(
     let offset = next_offset();
     items.push(Value::String(offset.clone()));
     let packet = encoder.event(&ns.name, event, &items, None)?;
-    ns.adapter.persist_packet(offset, &packet, opts);
+    ns.adapter.persist_packet(offset, &packet, &opts());
     Ok(packet)
 }
 

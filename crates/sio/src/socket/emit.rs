@@ -1,6 +1,7 @@
 //! Emitting to one socket: plain, volatile, with an acknowledgement; and
 //! the broadcast operators that start from a socket.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::time::Duration;
 
@@ -59,9 +60,10 @@ impl SocketEmitter<'_> {
     /// # Errors
     /// See [`Socket::emit`].
     pub fn emit_args<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
-        let mut opts = BroadcastOptions::socket(&self.socket.id);
-        opts.flags.volatile = self.volatile;
-        let packet = crate::recovery::encode_event(&self.socket.ns, event, args, &opts)?;
+        let packet =
+            crate::recovery::encode_event(&self.socket.ns, event, args, self.volatile, || {
+                Cow::Owned(BroadcastOptions::socket(&self.socket.id))
+            })?;
         match self.socket.send_encoded(&packet, self.volatile) {
             Err(EmitError::BufferFull) if self.volatile => Ok(()),
             other => other,
