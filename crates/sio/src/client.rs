@@ -118,11 +118,14 @@ impl Client {
     }
 
     fn on_packet(&mut self, packet: Packet) {
-        let ns = packet.ns.as_str().to_owned();
-        let live = self.sockets.get(&ns).cloned();
+        // A clone of the packet's namespace name (a shared buffer), not a
+        // new string per packet.
+        let ns = packet.ns.clone();
+        let ns = ns.as_str();
+        let live = self.sockets.get(ns).cloned();
         match packet.kind {
             PacketKind::Connect => {
-                if live.as_ref().is_some_and(|s| s.connected()) || self.connecting.contains(&ns) {
+                if live.as_ref().is_some_and(|s| s.connected()) || self.connecting.contains(ns) {
                     tracing::debug!(sid = %self.engine.sid(), %ns, "second CONNECT for a namespace: closing");
                     return self.close(DisconnectReason::ForcedServerClose);
                 }
@@ -135,7 +138,7 @@ impl Client {
                     Data::None => serde_json::Value::Object(serde_json::Map::new()),
                     _ => packet.data_as().unwrap_or_default(),
                 };
-                self.connect(&ns, auth);
+                self.connect(ns, auth);
             }
             _ => {
                 let Some(socket) = live else {
@@ -154,7 +157,7 @@ impl Client {
                         }
                     }
                     PacketKind::Disconnect => {
-                        self.sockets.remove(&ns);
+                        self.sockets.remove(ns);
                         if let Some(fut) = socket
                             .leave_namespace(DisconnectReason::ClientNamespaceDisconnect, false)
                         {
