@@ -20,6 +20,10 @@ pub(super) type DisconnectingFn = Box<dyn FnOnce(&SocketRef, DisconnectReason) +
 /// The listeners of one event run for one packet: almost always one.
 pub(crate) type EventListeners = SmallVec<[Arc<dyn ErasedMessage>; 1]>;
 
+/// The listeners of one event, kept inline when there is one (the usual
+/// case): no allocation per registered event.
+type ListenerList = SmallVec<[Listener; 1]>;
+
 /// One listener of one event.
 struct Listener {
     id: ListenerId,
@@ -30,7 +34,7 @@ struct Listener {
 /// The handlers a socket registered.
 #[derive(Default)]
 pub(crate) struct Handlers {
-    events: HashMap<String, Vec<Listener>>,
+    events: HashMap<String, ListenerList>,
     pub(super) disconnect: Option<DisconnectFn>,
     pub(super) disconnecting: Option<DisconnectingFn>,
 }
@@ -168,7 +172,11 @@ impl SocketRef {
 
     /// How many listeners `event` has (Node's `listenerCount`).
     pub fn listener_count(&self, event: &str) -> usize {
-        self.handlers.lock().events.get(event).map_or(0, Vec::len)
+        self.handlers
+            .lock()
+            .events
+            .get(event)
+            .map_or(0, |list| list.len())
     }
 
     /// The events that have a listener, sorted (Node's `eventNames`).
