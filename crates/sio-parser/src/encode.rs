@@ -252,13 +252,7 @@ impl Encoder {
             Data::Json(raw) => {
                 let json = std::str::from_utf8(raw.as_bytes())
                     .map_err(|e| EncodeError::Serialize(e.to_string()))?;
-                Ok(text_packet(
-                    unbinary(packet.kind),
-                    ns,
-                    packet.id,
-                    &[json],
-                    Vec::new(),
-                ))
+                Ok(text_packet(unbinary(packet.kind), ns, packet.id, json))
             }
             Data::Value(v) => {
                 crate::one_buffer::with_value(unbinary(packet.kind), ns, packet.id, v, false)
@@ -271,7 +265,7 @@ impl Encoder {
         if self.parser == Parser::MsgPack {
             return Ok(crate::msgpack::encode(kind, ns, id, None));
         }
-        Ok(text_packet(kind, ns, id, &[], Vec::new()))
+        Ok(text_packet(kind, ns, id, ""))
     }
 
     fn with_data<T: Serialize + ?Sized>(
@@ -289,13 +283,7 @@ impl Encoder {
                 Some(&Value::from_serialize(data)?),
             ));
         }
-        Ok(text_packet(
-            kind,
-            ns,
-            None,
-            &[&serde_json::to_string(data)?],
-            Vec::new(),
-        ))
+        Ok(text_packet(kind, ns, None, &serde_json::to_string(data)?))
     }
 }
 
@@ -318,37 +306,14 @@ fn unbinary(kind: PacketKind) -> PacketKind {
     }
 }
 
-/// `<type>[<n>-][<ns>,][<id>]<json>`, exactly as socket.io-parser writes it
-/// (the JSON comes in parts so that it is copied once).
-fn text_packet(
-    kind: PacketKind,
-    ns: &str,
-    id: Option<u64>,
-    json: &[&str],
-    attachments: Vec<Bytes>,
-) -> Encoded {
-    use std::fmt::Write as _;
-    let kind = match (kind, attachments.is_empty()) {
-        (PacketKind::Event, false) => PacketKind::BinaryEvent,
-        (PacketKind::Ack, false) => PacketKind::BinaryAck,
-        (kind, _) => kind,
-    };
-    let len: usize = json.iter().map(|part| part.len()).sum();
-    let mut text = String::with_capacity(len + ns.len() + 24);
-    text.push(char::from(b'0' + kind.as_u8()));
-    if kind.is_binary() {
-        let _ = write!(text, "{}-", attachments.len());
-    }
-    if ns != "/" {
-        text.push_str(ns);
-        text.push(',');
-    }
-    if let Some(id) = id {
-        let _ = write!(text, "{id}");
-    }
-    json.iter().for_each(|part| text.push_str(part));
+/// `<type>[<ns>,][<id>]<json>`: a text packet without attachments (EVENT
+/// and ACK, which may carry some, are written by `one_buffer`).
+fn text_packet(kind: PacketKind, ns: &str, id: Option<u64>, json: &str) -> Encoded {
+    let mut text = String::with_capacity(json.len() + ns.len() + 24);
+    crate::one_buffer::header(&mut text, kind, ns, id, 0);
+    text.push_str(json);
     Encoded::Text {
         text: Str::from(text),
-        attachments,
+        attachments: Vec::new(),
     }
 }

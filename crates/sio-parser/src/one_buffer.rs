@@ -4,7 +4,7 @@
 //! header assumes no binary attachment and is rewritten in the rare case
 //! where the arguments held some.
 
-use std::io::Write as _;
+use std::fmt::Write as _;
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -19,18 +19,25 @@ use crate::placeholder::{Found, WithPlaceholders};
 /// not grow its buffer.
 const FIRST_CAPACITY: usize = 128;
 
-/// `<type>[<n>-][<ns>,][<id>]`, exactly as socket.io-parser writes it.
-fn header(buf: &mut Vec<u8>, kind: PacketKind, ns: &str, id: Option<u64>, attachments: usize) {
-    buf.push(b'0' + kind.as_u8());
+/// Appends `<type>[<n>-][<ns>,][<id>]`, exactly as socket.io-parser writes
+/// it (the header of every text packet).
+pub(crate) fn header(
+    out: &mut String,
+    kind: PacketKind,
+    ns: &str,
+    id: Option<u64>,
+    attachments: usize,
+) {
+    out.push(char::from(b'0' + kind.as_u8()));
     if kind.is_binary() {
-        let _ = write!(buf, "{attachments}-");
+        let _ = write!(out, "{attachments}-");
     }
     if ns != "/" {
-        buf.extend_from_slice(ns.as_bytes());
-        buf.push(b',');
+        out.push_str(ns);
+        out.push(',');
     }
     if let Some(id) = id {
-        let _ = write!(buf, "{id}");
+        let _ = write!(out, "{id}");
     }
 }
 
@@ -44,10 +51,10 @@ fn binary(kind: PacketKind) -> PacketKind {
 
 /// A buffer holding the provisional header of a `kind` packet.
 fn start(kind: PacketKind, ns: &str, id: Option<u64>) -> (Vec<u8>, usize) {
-    let mut buf = Vec::with_capacity(FIRST_CAPACITY + ns.len());
-    header(&mut buf, kind, ns, id, 0);
-    let json_start = buf.len();
-    (buf, json_start)
+    let mut head = String::with_capacity(FIRST_CAPACITY + ns.len());
+    header(&mut head, kind, ns, id, 0);
+    let json_start = head.len();
+    (head.into_bytes(), json_start)
 }
 
 /// Turns the buffer into the packet, rewriting the header when attachments
@@ -65,8 +72,9 @@ fn finish(
         buf
     } else {
         let json = buf.get(json_start..).unwrap_or_default();
-        let mut out = Vec::with_capacity(json.len() + ns.len() + 24);
-        header(&mut out, binary(kind), ns, id, attachments.len());
+        let mut head = String::with_capacity(json.len() + ns.len() + 24);
+        header(&mut head, binary(kind), ns, id, attachments.len());
+        let mut out = head.into_bytes();
         out.extend_from_slice(json);
         out
     };
