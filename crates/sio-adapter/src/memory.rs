@@ -78,6 +78,13 @@ impl MemoryAdapter {
         self.index.read().room_count()
     }
 
+    /// True when local room `room` exists (has a socket). Cheaper than
+    /// [`MemoryAdapter::sockets_local`] to ask whether a room-filtered
+    /// message concerns this server: nothing is allocated.
+    pub fn has_room(&self, room: &str) -> bool {
+        self.index.read().has_room(room)
+    }
+
     /// How many sockets the index knows.
     pub fn socket_count(&self) -> usize {
         self.index.read().socket_count()

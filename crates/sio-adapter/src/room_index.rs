@@ -80,6 +80,11 @@ impl RoomIndex {
         self.rooms.keys().cloned().collect()
     }
 
+    /// True when `room` exists (has a socket).
+    pub(crate) fn has_room(&self, room: &str) -> bool {
+        self.rooms.contains_key(room)
+    }
+
     /// Number of rooms.
     pub(crate) fn room_count(&self) -> usize {
         self.rooms.len()
@@ -200,6 +205,16 @@ mod tests {
         index.del(&sid("d"), &Room::from("r2"));
         index.del(&sid("d"), &Room::from("nowhere"));
         assert_eq!(sorted(index.targets(&rooms(&["r2"]), &[])), ["a", "c"]);
+    }
+
+    #[test]
+    fn has_room_follows_the_rooms_that_exist() {
+        let mut index = index();
+        assert!(index.has_room("r1"));
+        assert!(!index.has_room("nowhere"));
+        index.del(&sid("a"), &Room::from("r1"));
+        index.del(&sid("b"), &Room::from("r1"));
+        assert!(!index.has_room("r1"));
     }
 
     #[test]

@@ -32,14 +32,7 @@ impl RedisAdapter {
         // socket is dropped unread.
         match self.channels.room_of(channel) {
             Err(()) => return,
-            Ok(Some(room))
-                if self
-                    .inner
-                    .sockets_local(&BroadcastOptions::rooms([room]))
-                    .is_empty() =>
-            {
-                return;
-            }
+            Ok(Some(room)) if !self.inner.has_room(room) => return,
             Ok(_) => {}
         }
         let Some(message) = wire::parse(payload).and_then(wire::read_broadcast) else {
