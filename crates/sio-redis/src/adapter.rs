@@ -55,8 +55,15 @@ pub(crate) fn new_id() -> String {
         .collect()
 }
 
-/// The event name and arguments of an EVENT packet this server encoded.
-fn event_data(packet: &Encoded) -> Option<Vec<Value>> {
+/// The event name and arguments of an EVENT packet this server encoded,
+/// for the other servers; any other packet is not theirs to receive.
+fn event_data(packet: &Encoded) -> Result<Vec<Value>, AdapterError> {
+    decode_event(packet).ok_or(AdapterError::Unsupported(
+        "only EVENT packets are broadcast to other servers",
+    ))
+}
+
+fn decode_event(packet: &Encoded) -> Option<Vec<Value>> {
     let parser = match packet {
         Encoded::Text { .. } => Parser::Default,
         Encoded::Binary(_) => Parser::MsgPack,
@@ -239,9 +246,7 @@ impl RedisAdapter {
         packet: &Encoded,
         opts: &BroadcastOptions,
     ) -> Result<(), AdapterError> {
-        let data = event_data(packet).ok_or(AdapterError::Unsupported(
-            "only EVENT packets are broadcast to other servers",
-        ))?;
+        let data = event_data(packet)?;
         let channel = match opts.rooms.as_slice() {
             [room] => self.channels.room(room),
             _ => self.channels.broadcast.clone(),
@@ -256,9 +261,7 @@ impl RedisAdapter {
         opts: &BroadcastOptions,
         sink: &AckSink,
     ) -> Result<(), AdapterError> {
-        let data = event_data(packet).ok_or(AdapterError::Unsupported(
-            "only EVENT packets are broadcast to other servers",
-        ))?;
+        let data = event_data(packet)?;
         let id = new_id();
         let waiter = Waiter::BroadcastAck {
             sink: sink.clone(),
