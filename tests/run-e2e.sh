@@ -36,8 +36,7 @@ E2E_SUITES="${E2E_SUITES:-engine}"
 START_TIMEOUT_S=60
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/sio-e2e.XXXXXX")"
 SERVER_PID=""
-RECOVERY_PID=""
-CLUSTER_PID=""
+EXTRA_PID=""
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/}"
 PASSED=0
 FAILED=0
@@ -64,8 +63,7 @@ stop_server() {
 }
 
 cleanup() {
-  [ -z "$RECOVERY_PID" ] || kill -KILL "$RECOVERY_PID" 2>/dev/null || true
-  [ -z "$CLUSTER_PID" ] || kill -KILL "$CLUSTER_PID" 2>/dev/null || true
+  [ -z "$EXTRA_PID" ] || kill -KILL "$EXTRA_PID" 2>/dev/null || true
   stop_server
   rm -rf "$WORK"
 }
@@ -139,73 +137,55 @@ run_python_suite() {
   return "$status"
 }
 
-# Runs tests/js/recovery against its own server started with --recovery;
-# fails when that server does not exit with status 0 on SIGTERM.
-run_recovery_suite() {
-  local port out="$WORK/recovery.out" status=0 url deadline
+# Runs the JavaScript suite $1 against a server of its own, started with
+# the extra flags $2 and stopped when the suite is done; $3 is added to the
+# error when that server does not start. Fails when that server does not
+# exit with status 0 on SIGTERM.
+run_with_own_server() {
+  local suite="$1" flags="$2" hint="${3:-}"
+  local port out="$WORK/$suite.out" err="$WORK/$suite.err" status=0 url deadline rc=0
   port="$(free_port)"
-  (eval "exec $SERVER_CMD --recovery --host 127.0.0.1 --port $port") >"$out" 2>"$WORK/recovery.err" </dev/null &
-  RECOVERY_PID=$!
+  (eval "exec $SERVER_CMD $flags --host 127.0.0.1 --port $port") >"$out" 2>"$err" </dev/null &
+  EXTRA_PID=$!
   deadline=$((SECONDS + START_TIMEOUT_S))
   until grep -q '^listening on http://' "$out"; do
-    kill -0 "$RECOVERY_PID" 2>/dev/null || { RECOVERY_PID=""; die "the --recovery server exited before it was listening"; }
-    [ "$SECONDS" -lt "$deadline" ] || die "no 'listening on' line from the --recovery server"
+    if ! kill -0 "$EXTRA_PID" 2>/dev/null; then
+      EXTRA_PID=""
+      cat "$err" >&2
+      die "the server for $suite ($flags) exited before it was listening$hint"
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || die "no 'listening on' line from the server for $suite ($flags)"
     sleep 0.1
   done
   url="$(sed -n 's/^listening on \(http:\/\/[^[:space:]]*\).*/\1/p' "$out" | head -n 1)"
-  SIO_URL="$url" run_node_suite recovery || status=$?
-  kill -TERM "$RECOVERY_PID" 2>/dev/null || true
+  SIO_URL="$url" run_node_suite "$suite" || status=$?
+  kill -TERM "$EXTRA_PID" 2>/dev/null || true
   for _ in $(seq 100); do
-    kill -0 "$RECOVERY_PID" 2>/dev/null || break
+    kill -0 "$EXTRA_PID" 2>/dev/null || break
     sleep 0.1
   done
-  kill -KILL "$RECOVERY_PID" 2>/dev/null || true
-  local rc=0
-  wait "$RECOVERY_PID" 2>/dev/null || rc=$?
-  RECOVERY_PID=""
+  kill -KILL "$EXTRA_PID" 2>/dev/null || true
+  wait "$EXTRA_PID" 2>/dev/null || rc=$?
+  EXTRA_PID=""
   if [ "$rc" -ne 0 ]; then
-    log "the --recovery server exited with status $rc"
-    tail -n 40 "$WORK/recovery.err" >&2
+    log "the server for $suite ($flags) exited with status $rc"
+    tail -n 40 "$err" >&2
     status=1
   fi
   return "$status"
 }
 
-# Runs tests/js/cluster against its own server started with --redis (the
-# suite starts the Node server of the cluster); fails when that server does
-# not exit with status 0 on SIGTERM.
+# tests/js/recovery, against a server started with --recovery.
+run_recovery_suite() {
+  run_with_own_server recovery "--recovery"
+}
+
+# tests/js/cluster, against a server started with --redis (the suite starts
+# the Node server of the cluster itself).
 run_cluster_suite() {
-  local port out="$WORK/cluster.out" status=0 url deadline rc=0
-  port="$(free_port)"
-  (eval "exec $SERVER_CMD --redis '$REDIS_URL' --node-name rust-1 --host 127.0.0.1 --port $port") \
-    >"$out" 2>"$WORK/cluster.err" </dev/null &
-  CLUSTER_PID=$!
-  deadline=$((SECONDS + START_TIMEOUT_S))
-  until grep -q '^listening on http://' "$out"; do
-    if ! kill -0 "$CLUSTER_PID" 2>/dev/null; then
-      CLUSTER_PID=""
-      cat "$WORK/cluster.err" >&2
-      die "the --redis server exited before it was listening (is Redis at $REDIS_URL running?)"
-    fi
-    [ "$SECONDS" -lt "$deadline" ] || die "no 'listening on' line from the --redis server"
-    sleep 0.1
-  done
-  url="$(sed -n 's/^listening on \(http:\/\/[^[:space:]]*\).*/\1/p' "$out" | head -n 1)"
-  SIO_URL="$url" REDIS_URL="$REDIS_URL" SIO_NODE_NAME=rust-1 run_node_suite cluster || status=$?
-  kill -TERM "$CLUSTER_PID" 2>/dev/null || true
-  for _ in $(seq 100); do
-    kill -0 "$CLUSTER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$CLUSTER_PID" 2>/dev/null || true
-  wait "$CLUSTER_PID" 2>/dev/null || rc=$?
-  CLUSTER_PID=""
-  if [ "$rc" -ne 0 ]; then
-    log "the --redis server exited with status $rc"
-    tail -n 40 "$WORK/cluster.err" >&2
-    status=1
-  fi
-  return "$status"
+  REDIS_URL="$REDIS_URL" SIO_NODE_NAME=rust-1 \
+    run_with_own_server cluster "--redis '$REDIS_URL' --node-name rust-1" \
+    " (is Redis at $REDIS_URL running?)"
 }
 
 run_suite() {
