@@ -169,8 +169,8 @@ impl RedisAdapter {
     /// A server-side event; with a request id, the handlers' first answer
     /// goes back on the shared response channel (as in Node), if it comes
     /// within the requests timeout.
-    fn server_side(&self, request: Value, id: Option<String>) {
-        let Some(Value::Array(data)) = request.get("data").cloned() else {
+    fn server_side(&self, mut request: Value, id: Option<String>) {
+        let Some(Value::Array(data)) = wire::take(&mut request, "data") else {
             return;
         };
         let Some(local) = self.local.upgrade() else {
@@ -216,9 +216,10 @@ impl RedisAdapter {
     /// Another server's broadcast with acks: delivered here with an ack id
     /// of this namespace; the client count (always, even 0) and then each
     /// client's first ack argument go back to the requester.
-    fn broadcast_with_ack(&self, request: Value, id: Option<String>, reply_to: String) {
+    fn broadcast_with_ack(&self, mut request: Value, id: Option<String>, reply_to: String) {
         let Some(id) = id else { return };
-        let Some((nsp, event, args)) = request.get("packet").cloned().and_then(wire::read_packet)
+        let Some((nsp, event, args)) =
+            wire::take(&mut request, "packet").and_then(wire::read_packet)
         else {
             return;
         };

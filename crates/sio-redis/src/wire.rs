@@ -237,6 +237,20 @@ pub(crate) fn string(value: &Value, key: &str) -> Option<String> {
     value.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
+/// Moves field `key` out of an object, leaving `null` in its place (the
+/// last one when repeated, as [`Value::get`] reads it): a request's payload
+/// is handed on without a copy.
+pub(crate) fn take(value: &mut Value, key: &str) -> Option<Value> {
+    match value {
+        Value::Object(entries) => entries
+            .iter_mut()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| std::mem::take(v)),
+        _ => None,
+    }
+}
+
 /// An unsigned integer field.
 pub(crate) fn uint(value: &Value, key: &str) -> Option<u64> {
     match value.get(key) {
@@ -369,4 +383,24 @@ impl Serialize for JsonValue<'_> {
 /// payload would be dropped by every receiver).
 pub(crate) fn json(message: &impl Serialize) -> Vec<u8> {
     serde_json::to_vec(message).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use sio_parser::Value;
+
+    #[test]
+    fn take_moves_out_the_field_get_reads() {
+        let mut request = Value::Object(vec![
+            ("data".to_owned(), Value::from("first")),
+            ("type".to_owned(), Value::from(9)),
+            ("data".to_owned(), Value::Array(vec![Value::from("last")])),
+        ]);
+        let read = request.get("data").cloned();
+        assert_eq!(super::take(&mut request, "data"), read);
+        assert_eq!(request.get("data"), Some(&Value::Null));
+        assert_eq!(super::uint(&request, "type"), Some(9));
+        assert_eq!(super::take(&mut request, "nowhere"), None);
+        assert_eq!(super::take(&mut Value::from("text"), "data"), None);
+    }
 }
