@@ -210,18 +210,20 @@ impl RedisAdapter {
         request_kind: u64,
         opts: &BroadcastOptions,
         rooms: &[Room],
-        close: Option<bool>,
+        close: bool,
     ) -> Result<(), AdapterError> {
         if opts.flags.local {
-            self.apply(request_kind, opts, rooms, close.unwrap_or(false));
+            self.apply(request_kind, opts, rooms, close);
             return Ok(());
         }
+        // A disconnect carries `close`, a join or leave its rooms.
+        let disconnect = request_kind == kind::REMOTE_DISCONNECT;
         let payload = wire::json(&JsonRequest {
             uid: Some(&self.uid),
             kind: request_kind,
             opts: Some(JsonOpts::from(opts)),
-            rooms: close.is_none().then_some(rooms),
-            close,
+            rooms: (!disconnect).then_some(rooms),
+            close: disconnect.then_some(close),
             ..JsonRequest::default()
         });
         let (done, echoed) = oneshot::channel();
@@ -230,13 +232,13 @@ impl RedisAdapter {
             return Err(too_many());
         }
         if let Err(e) = self.driver.publish(&self.channels.request, payload).await {
-            self.apply(request_kind, opts, rooms, close.unwrap_or(false));
+            self.apply(request_kind, opts, rooms, close);
             return Err(e);
         }
         let timeout = self.driver.config.requests_timeout;
         if !matches!(tokio::time::timeout(timeout, echoed).await, Ok(Ok(()))) {
             tracing::warn!(ns = %self.nsp, "redis adapter: own request did not come back; done here");
-            self.apply(request_kind, opts, rooms, close.unwrap_or(false));
+            self.apply(request_kind, opts, rooms, close);
         }
         Ok(())
     }
@@ -429,7 +431,10 @@ impl Adapter for RedisAdapter {
         opts: BroadcastOptions,
         rooms: Vec<Room>,
     ) -> BoxFuture<'_, Result<(), AdapterError>> {
-        Box::pin(async move { self.operation(kind::REMOTE_JOIN, &opts, &rooms, None).await })
+        Box::pin(async move {
+            self.operation(kind::REMOTE_JOIN, &opts, &rooms, false)
+                .await
+        })
     }
 
     fn del_sockets(
@@ -438,7 +443,7 @@ impl Adapter for RedisAdapter {
         rooms: Vec<Room>,
     ) -> BoxFuture<'_, Result<(), AdapterError>> {
         Box::pin(async move {
-            self.operation(kind::REMOTE_LEAVE, &opts, &rooms, None)
+            self.operation(kind::REMOTE_LEAVE, &opts, &rooms, false)
                 .await
         })
     }
@@ -449,7 +454,7 @@ impl Adapter for RedisAdapter {
         close: bool,
     ) -> BoxFuture<'_, Result<(), AdapterError>> {
         Box::pin(async move {
-            self.operation(kind::REMOTE_DISCONNECT, &opts, &[], Some(close))
+            self.operation(kind::REMOTE_DISCONNECT, &opts, &[], close)
                 .await
         })
     }
