@@ -38,9 +38,8 @@ pub(crate) async fn handshake<H: EngineHandler>(
         now,
     );
     let (tx, rx) = oneshot::channel();
-    let headers = parts.headers.clone();
     let shared = engine.start(session, parts, Some(tx), None)?;
-    let mut res = answer(engine, &headers, rx.await)?;
+    let mut res = answer(engine, &shared.parts.headers, rx.await)?;
     if engine.config.cookie {
         let cookie = format!("io={sid}; Path=/; HttpOnly; SameSite=Lax");
         if let Ok(value) = HeaderValue::from_str(&cookie) {
