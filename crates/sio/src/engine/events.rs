@@ -7,9 +7,10 @@ use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
+use http::header::SET_COOKIE;
 use http::request::Parts;
-use http::{HeaderMap, StatusCode};
-use sio_engine::RequestError;
+use http::{HeaderMap, HeaderValue, StatusCode};
+use sio_engine::{RequestError, Sid};
 
 use super::EngineConfig;
 
@@ -43,10 +44,23 @@ impl fmt::Debug for HeadersHook {
     }
 }
 
-/// Runs the header hooks on a successful response: `initial_headers` on a
-/// handshake, then `headers`, as Node emits them.
-pub(crate) fn apply(config: &EngineConfig, headers: &mut HeaderMap, req: &Parts, handshake: bool) {
-    if handshake {
+/// Sets the headers of a successful response: on a handshake (`handshake`
+/// is the new session's id) the `io` cookie when it is on, and the
+/// `initial_headers` hook; then, on every response, the `headers` hook, as
+/// Node emits them.
+pub(crate) fn apply(
+    config: &EngineConfig,
+    headers: &mut HeaderMap,
+    req: &Parts,
+    handshake: Option<&Sid>,
+) {
+    if let Some(sid) = handshake {
+        if config.cookie {
+            let cookie = format!("io={sid}; Path=/; HttpOnly; SameSite=Lax");
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                headers.insert(SET_COOKIE, value);
+            }
+        }
         if let Some(hook) = &config.initial_headers {
             hook.run(headers, req);
         }

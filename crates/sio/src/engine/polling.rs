@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, SET_COOKIE, VARY};
+use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, VARY};
 use http::request::Parts;
 use http::{HeaderValue, Response};
 use http_body::Body;
@@ -40,13 +40,7 @@ pub(crate) async fn handshake<H: EngineHandler>(
     let (tx, rx) = oneshot::channel();
     let shared = engine.start(session, parts, Some(tx), None)?;
     let mut res = answer(engine, &shared.parts.headers, rx.await)?;
-    if engine.config.cookie {
-        let cookie = format!("io={sid}; Path=/; HttpOnly; SameSite=Lax");
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            res.headers_mut().insert(SET_COOKIE, value);
-        }
-    }
-    events::apply(&engine.config, res.headers_mut(), &shared.parts, true);
+    events::apply(&engine.config, res.headers_mut(), &shared.parts, Some(&sid));
     Ok(res)
 }
 
@@ -59,7 +53,7 @@ pub(crate) async fn get<H: EngineHandler>(
     let (tx, rx) = oneshot::channel();
     entry.command(Command::Poll(tx), false)?;
     let mut res = answer(engine, &parts.headers, rx.await)?;
-    events::apply(&engine.config, res.headers_mut(), parts, false);
+    events::apply(&engine.config, res.headers_mut(), parts, None);
     Ok(res)
 }
 
@@ -153,7 +147,7 @@ where
     match rx.await {
         Ok(Ok(())) => {
             let mut res = post_ok();
-            events::apply(&engine.config, res.headers_mut(), parts, false);
+            events::apply(&engine.config, res.headers_mut(), parts, None);
             Ok(res)
         }
         Ok(Err(e)) => Err(e.into()),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{
-    CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, SET_COOKIE, UPGRADE,
+    CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE,
 };
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
@@ -98,14 +98,7 @@ pub(crate) async fn handshake<H: EngineHandler>(
     accept: HeaderValue,
 ) -> Result<Response<Full<Bytes>>, Reject> {
     let mut res = switching(accept);
-    if engine.config.cookie {
-        if let Ok(value) =
-            HeaderValue::from_str(&format!("io={sid}; Path=/; HttpOnly; SameSite=Lax"))
-        {
-            res.headers_mut().insert(SET_COOKIE, value);
-        }
-    }
-    events::apply(&engine.config, res.headers_mut(), &parts, true);
+    events::apply(&engine.config, res.headers_mut(), &parts, Some(&sid));
     let on_upgrade = parts.extensions.remove::<OnUpgrade>();
     let config = ws_config(engine);
     let (protocol, b64) = (query.protocol, query.b64);
@@ -149,7 +142,7 @@ pub(crate) async fn upgrade<H: EngineHandler>(
     let config = ws_config(engine);
     let shared = entry.shared.clone();
     let mut res = switching(accept);
-    events::apply(&engine.config, res.headers_mut(), parts, false);
+    events::apply(&engine.config, res.headers_mut(), parts, None);
     tokio::spawn(async move {
         let ws = accept_ws(on_upgrade, config).await;
         match (accepted, ws) {
