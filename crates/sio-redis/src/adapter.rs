@@ -16,7 +16,7 @@ use tokio::sync::{Semaphore, oneshot};
 
 use crate::channels::Channels;
 use crate::driver::Driver;
-use crate::pending::{Echoes, Pending, Waiter};
+use crate::pending::{Echoes, Gather, Pending, Waiter};
 use crate::wire::{self, JsonOpts, JsonRequest, JsonValue, kind};
 
 /// The Redis adapter of one namespace (made by
@@ -174,11 +174,8 @@ impl RedisAdapter {
         if servers <= 1 {
             return Ok(local);
         }
-        self.gather(kind::REMOTE_FETCH, &opts, |done| Waiter::Fetch {
-            expected: servers,
-            received: 1,
-            sockets: local,
-            done: Some(done),
+        self.gather(kind::REMOTE_FETCH, &opts, |done| {
+            Waiter::Fetch(Gather::new(servers, local, done))
         })
         .await
     }
@@ -412,11 +409,8 @@ impl Adapter for RedisAdapter {
             let mut rooms = if servers <= 1 {
                 local
             } else {
-                self.gather(kind::ALL_ROOMS, &opts, |done| Waiter::Rooms {
-                    expected: servers,
-                    received: 1,
-                    rooms: local,
-                    done: Some(done),
+                self.gather(kind::ALL_ROOMS, &opts, |done| {
+                    Waiter::Rooms(Gather::new(servers, local, done))
                 })
                 .await?
             };

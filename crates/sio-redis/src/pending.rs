@@ -9,24 +9,49 @@ use tokio::sync::oneshot;
 
 use crate::wire;
 
+/// Answers collected from every server: `expected` answers (the local
+/// one counts), then `items` go to `done`.
+#[derive(Debug)]
+pub(crate) struct Gather<T> {
+    expected: usize,
+    received: usize,
+    items: Vec<T>,
+    done: Option<oneshot::Sender<Vec<T>>>,
+}
+
+impl<T> Gather<T> {
+    /// What this server has, waiting for `expected - 1` other servers.
+    pub(crate) fn new(expected: usize, local: Vec<T>, done: oneshot::Sender<Vec<T>>) -> Self {
+        Self {
+            expected,
+            received: 1,
+            items: local,
+            done: Some(done),
+        }
+    }
+
+    /// Takes one server's answer; true (and the items sent) once every
+    /// server answered or `max_responses` was passed.
+    fn take(&mut self, answer: impl IntoIterator<Item = T>, max_responses: usize) -> bool {
+        self.received += 1;
+        self.items.extend(answer);
+        if self.received < self.expected && self.received <= max_responses {
+            return false;
+        }
+        if let Some(done) = self.done.take() {
+            let _ = done.send(std::mem::take(&mut self.items));
+        }
+        true
+    }
+}
+
 /// What a request waits for.
 #[derive(Debug)]
 pub(crate) enum Waiter {
-    /// fetchSockets: `expected` answers (the local one counts), then the
-    /// sockets go to `done`.
-    Fetch {
-        expected: usize,
-        received: usize,
-        sockets: Vec<SocketInfo>,
-        done: Option<oneshot::Sender<Vec<SocketInfo>>>,
-    },
-    /// allRooms, likewise.
-    Rooms {
-        expected: usize,
-        received: usize,
-        rooms: Vec<Room>,
-        done: Option<oneshot::Sender<Vec<Room>>>,
-    },
+    /// fetchSockets.
+    Fetch(Gather<SocketInfo>),
+    /// allRooms.
+    Rooms(Gather<Room>),
     /// serverSideEmit with acks: each answer goes to `sink` as a client
     /// count of 1 and the answer.
     ServerSide { sink: AckSink, answers: usize },
@@ -92,45 +117,17 @@ impl Pending {
             return;
         };
         let finished = match waiter {
-            Waiter::Fetch {
-                expected,
-                received,
-                sockets,
-                done,
-            } => {
+            Waiter::Fetch(gather) => {
                 let Some(Value::Array(items)) = response.get("sockets") else {
                     return;
                 };
-                *received += 1;
-                sockets.extend(items.iter().filter_map(wire::read_socket));
-                if *received >= *expected || *received > max_responses {
-                    if let Some(done) = done.take() {
-                        let _ = done.send(std::mem::take(sockets));
-                    }
-                    true
-                } else {
-                    false
-                }
+                gather.take(items.iter().filter_map(wire::read_socket), max_responses)
             }
-            Waiter::Rooms {
-                expected,
-                received,
-                rooms,
-                done,
-            } => {
+            Waiter::Rooms(gather) => {
                 if !matches!(response.get("rooms"), Some(Value::Array(_))) {
                     return;
                 }
-                *received += 1;
-                rooms.extend(wire::read_rooms(response.get("rooms")));
-                if *received >= *expected || *received > max_responses {
-                    if let Some(done) = done.take() {
-                        let _ = done.send(std::mem::take(rooms));
-                    }
-                    true
-                } else {
-                    false
-                }
+                gather.take(wire::read_rooms(response.get("rooms")), max_responses)
             }
             Waiter::ServerSide { sink, answers } => {
                 if wire::uint(response, "type") != Some(wire::kind::SERVER_SIDE_EMIT) {
@@ -222,5 +219,47 @@ impl Echoes {
         if waiters.is_empty() {
             self.map.remove(payload);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sio_adapter::Room;
+    use sio_parser::Value;
+    use tokio::sync::oneshot;
+
+    use super::{Gather, Pending, Waiter};
+
+    fn rooms(names: &[&str]) -> Value {
+        let names = names.iter().map(|n| Value::from(*n)).collect();
+        Value::Object(vec![("rooms".to_owned(), Value::Array(names))])
+    }
+
+    #[test]
+    fn a_gather_ends_when_every_server_answered_or_past_max_responses() {
+        // Three servers: done at the second other answer.
+        let mut pending = Pending::new(4, 10);
+        let (done, mut result) = oneshot::channel();
+        let local = vec![Room::from("here")];
+        pending.insert("a".into(), Waiter::Rooms(Gather::new(3, local, done)));
+        pending.on_response("a", &Value::Object(vec![]));
+        pending.on_response("a", &rooms(&["b1"]));
+        assert!(result.try_recv().is_err(), "one server still to answer");
+        pending.on_response("a", &rooms(&["c1", "c2"]));
+        let got = result.try_recv().unwrap();
+        assert_eq!(
+            got,
+            [Room::from("here"), "b1".into(), "c1".into(), "c2".into()]
+        );
+        assert!(!pending.contains("a"));
+
+        // Ten servers, at most two answers taken.
+        let mut pending = Pending::new(4, 2);
+        let (done, mut result) = oneshot::channel();
+        pending.insert("b".into(), Waiter::Rooms(Gather::new(10, Vec::new(), done)));
+        pending.on_response("b", &rooms(&["x"]));
+        pending.on_response("b", &rooms(&["y"]));
+        assert_eq!(result.try_recv().unwrap(), [Room::from("x"), "y".into()]);
+        assert!(!pending.contains("b"));
     }
 }
