@@ -131,17 +131,24 @@ impl RedisAdapter {
         });
     }
 
-    /// Asks every server (request `request_kind`) and waits until `waiter`
-    /// has its answers, or for the requests timeout.
+    /// `local` (this server's answer) with the answers of the other
+    /// servers to request `request_kind`, once they all answered; as it is
+    /// when there is no other server. Fails after the requests timeout.
     async fn gather<T>(
         &self,
         request_kind: u64,
         opts: &BroadcastOptions,
-        waiter: impl FnOnce(oneshot::Sender<T>) -> Waiter,
-    ) -> Result<T, AdapterError> {
+        local: Vec<T>,
+        waiter: fn(Gather<T>) -> Waiter,
+    ) -> Result<Vec<T>, AdapterError> {
+        let servers = self.driver.numsub(&self.channels.request).await?;
+        if servers <= 1 {
+            return Ok(local);
+        }
         let id = new_id();
         let (done, result) = oneshot::channel();
-        if !self.pending.lock().insert(id.clone(), waiter(done)) {
+        let waiter = waiter(Gather::new(servers, local, done));
+        if !self.pending.lock().insert(id.clone(), waiter) {
             return Err(too_many());
         }
         let request = JsonRequest {
@@ -170,14 +177,8 @@ impl RedisAdapter {
         if opts.flags.local {
             return Ok(local);
         }
-        let servers = self.driver.numsub(&self.channels.request).await?;
-        if servers <= 1 {
-            return Ok(local);
-        }
-        self.gather(kind::REMOTE_FETCH, &opts, |done| {
-            Waiter::Fetch(Gather::new(servers, local, done))
-        })
-        .await
+        self.gather(kind::REMOTE_FETCH, &opts, local, Waiter::Fetch)
+            .await
     }
 
     /// Joins, leaves (`rooms`) or disconnects (`close`) the local sockets
@@ -405,15 +406,9 @@ impl Adapter for RedisAdapter {
             if opts.flags.local {
                 return Ok(local);
             }
-            let servers = self.driver.numsub(&self.channels.request).await?;
-            let mut rooms = if servers <= 1 {
-                local
-            } else {
-                self.gather(kind::ALL_ROOMS, &opts, |done| {
-                    Waiter::Rooms(Gather::new(servers, local, done))
-                })
-                .await?
-            };
+            let mut rooms = self
+                .gather(kind::ALL_ROOMS, &opts, local, Waiter::Rooms)
+                .await?;
             rooms.sort();
             rooms.dedup();
             Ok(rooms)
