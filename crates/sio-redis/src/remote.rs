@@ -134,7 +134,7 @@ impl RedisAdapter {
                 self.respond(reply_to, wire::json(&response));
             }
             Some(kind::SERVER_SIDE_EMIT) if !from_self => self.server_side(request, id),
-            Some(kind::BROADCAST) if !mine => self.broadcast_with_ack(request, id, reply_to),
+            Some(kind::BROADCAST) if !mine => self.broadcast_with_ack(request, id, reply_to, opts),
             _ => {}
         }
     }
@@ -216,7 +216,13 @@ impl RedisAdapter {
     /// Another server's broadcast with acks: delivered here with an ack id
     /// of this namespace; the client count (always, even 0) and then each
     /// client's first ack argument go back to the requester.
-    fn broadcast_with_ack(&self, mut request: Value, id: Option<String>, reply_to: String) {
+    fn broadcast_with_ack(
+        &self,
+        mut request: Value,
+        id: Option<String>,
+        reply_to: String,
+        opts: BroadcastOptions,
+    ) {
         let Some(id) = id else { return };
         let Some((nsp, event, args)) =
             wire::take(&mut request, "packet").and_then(wire::read_packet)
@@ -233,7 +239,6 @@ impl RedisAdapter {
             tracing::debug!("redis adapter: too many answers in flight, request dropped");
             return;
         };
-        let opts = wire::read_options(request.get("opts"));
         let max = self.driver.config.max_remote_ack_timeout;
         let timeout = opts.flags.timeout.unwrap_or(max).min(max);
         let ack_id = local.next_ack_id();
