@@ -2,7 +2,7 @@
 
 use super::*;
 
-fn parse(q: &str) -> Result<HandshakeQuery, RequestError> {
+fn parse(q: &str) -> Result<HandshakeQuery<'_>, RequestError> {
     HandshakeQuery::parse(Some(q))
 }
 
@@ -20,7 +20,7 @@ fn parses_a_handshake_and_a_session_request() {
     let q = parse("EIO=3&transport=websocket&sid=ab-C_d.9~&b64=1").unwrap();
     assert_eq!(q.protocol, Protocol::V3);
     assert_eq!(q.transport, TransportKind::WebSocket);
-    assert_eq!(q.sid.as_ref().map(Sid::as_str), Some("ab-C_d.9~"));
+    assert_eq!(q.sid.as_deref(), Some("ab-C_d.9~"));
     assert!(q.b64);
     assert!(parse("EIO=3&transport=polling&b64=true").unwrap().b64);
     assert!(!parse("EIO=3&transport=polling&b64=0").unwrap().b64);

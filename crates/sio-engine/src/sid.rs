@@ -18,16 +18,27 @@ impl Sid {
     /// needs no escaping in a query string or JSON (`A-Z a-z 0-9 - _ . ~`).
     /// Returns `None` otherwise.
     pub fn new(id: &str) -> Option<Self> {
-        let ok = !id.is_empty()
+        Self::is_valid(id).then(|| Self(Arc::from(id)))
+    }
+
+    /// True when [`Sid::new`] would accept `id`.
+    pub fn is_valid(id: &str) -> bool {
+        !id.is_empty()
             && id.len() <= MAX_SID_LEN
             && id
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'));
-        ok.then(|| Self(Arc::from(id)))
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'))
     }
 
     /// The id as text.
     pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Lets a map keyed by `Sid` be searched with the id as text.
+impl std::borrow::Borrow<str> for Sid {
+    fn borrow(&self) -> &str {
         &self.0
     }
 }

@@ -24,7 +24,7 @@ use super::{compress, events};
 /// A polling handshake: opens a session whose OPEN packet answers this GET.
 pub(crate) async fn handshake<H: EngineHandler>(
     engine: &Arc<Engine<H>>,
-    query: &HandshakeQuery,
+    query: &HandshakeQuery<'_>,
     sid: Sid,
     parts: Parts,
 ) -> Result<Response<Full<Bytes>>, Reject> {

@@ -62,10 +62,12 @@ impl Drop for PostGuard {
     }
 }
 
-/// Live sessions by id.
+/// Live sessions by id, hashed with foldhash (randomly seeded), not
+/// SipHash: every request looks its session up, and the ids are the
+/// server's own random ones.
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
-    map: Mutex<HashMap<Sid, Entry>>,
+    map: Mutex<HashMap<Sid, Entry, foldhash::fast::RandomState>>,
     emptied: Notify,
 }
 
@@ -81,7 +83,7 @@ impl Registry {
     }
 
     /// The session with this id, if it is live.
-    pub(crate) fn get(&self, sid: &Sid) -> Option<Entry> {
+    pub(crate) fn get(&self, sid: &str) -> Option<Entry> {
         self.map.lock().get(sid).cloned()
     }
 

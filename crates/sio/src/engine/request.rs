@@ -48,7 +48,7 @@ enum Step {
     },
     /// A handshake, with the id of the session it will open.
     Handshake {
-        query: HandshakeQuery,
+        query: HandshakeQuery<'static>,
         sid: Sid,
         accept: Option<HeaderValue>,
     },
@@ -132,6 +132,8 @@ async fn check<H: EngineHandler>(engine: &Engine<H>, parts: &Parts) -> Result<St
         }
     }
     let sid = engine.new_sid(parts).await?;
+    // A handshake has no `sid`: the query holds nothing borrowed.
+    let query = HandshakeQuery { sid: None, ..query };
     Ok(Step::Handshake { query, sid, accept })
 }
 

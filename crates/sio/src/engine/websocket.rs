@@ -92,7 +92,7 @@ async fn accept_ws(
 /// has switched protocols.
 pub(crate) async fn handshake<H: EngineHandler>(
     engine: &Arc<Engine<H>>,
-    query: &HandshakeQuery,
+    query: &HandshakeQuery<'_>,
     sid: Sid,
     mut parts: Parts,
     accept: HeaderValue,
