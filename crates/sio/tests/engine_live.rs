@@ -179,6 +179,28 @@ async fn upgrade_from_polling_to_websocket() {
     assert!(no_sessions_left(&layer).await);
 }
 
+/// What was posted and echoed while no GET waited, and what was posted
+/// just before the upgrade, reaches the client over the WebSocket, in
+/// order: nothing is left with the polling transport.
+#[tokio::test]
+async fn messages_waiting_for_a_get_move_to_the_websocket_in_order() {
+    let (layer, addr) = start(config()).await;
+    let sid = open_polling(addr).await;
+    let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    assert_eq!(http(addr, "POST", &path, "4one").await.0, 200);
+    let mut ws = ws_connect(addr, &format!("EIO=4&transport=websocket&sid={sid}")).await;
+    ws.send(WsMessage::text("2probe")).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "3probe");
+    assert_eq!(http(addr, "POST", &path, "4two\x1e4three").await.0, 200);
+    // Sent as soon as the POST is answered: the POST's messages come first.
+    ws.send(WsMessage::text("5")).await.unwrap();
+    ws.send(WsMessage::text("4after")).await.unwrap();
+    for expected in ["4one", "4two", "4three", "4after"] {
+        assert_eq!(next_text(&mut ws).await, expected);
+    }
+    assert_eq!(layer.session_count(), 1);
+}
+
 #[tokio::test]
 async fn oversized_websocket_message_closes_with_1009() {
     let (layer, addr) = start(config().max_payload(1000)).await;

@@ -172,6 +172,12 @@ impl Session {
         self.upgrade != Upgrade::Idle
     }
 
+    /// False for a protocol-3 client that asked for `b64=1`: binary
+    /// messages then travel base64-encoded in polling bodies.
+    pub fn supports_binary(&self) -> bool {
+        self.supports_binary
+    }
+
     /// How many packets wait for the transport.
     pub fn buffered(&self) -> usize {
         self.outbox.len()

@@ -76,13 +76,32 @@ impl Session {
         let limits = PayloadLimits {
             max_packets: self.config.max_packets_per_payload,
         };
-        let packets = match payload::decode(self.protocol, body, binary_body, limits) {
-            Ok(packets) => packets,
+        match payload::decode(self.protocol, body, binary_body, limits) {
+            Ok(packets) => self.handle_post_packets(now, packets),
             Err(_) => {
                 self.shutdown(CloseReason::ParseError, Farewell::Close);
-                return Err(RequestError::BadRequest);
+                Err(RequestError::BadRequest)
             }
-        };
+        }
+    }
+
+    /// The packets of a polling POST body that the I/O layer decoded
+    /// itself, with [`payload::decode`] and this session's protocol and
+    /// limits (a body that does not decode closes the session with
+    /// [`CloseReason::ParseError`], see [`Session::close`]). Lets a driver
+    /// answer the POST without waiting for the session.
+    ///
+    /// # Errors
+    /// [`RequestError::BadRequest`] when the session is closed or on
+    /// WebSocket; nothing is delivered then.
+    pub fn handle_post_packets(
+        &mut self,
+        now: Instant,
+        packets: Vec<Packet>,
+    ) -> Result<(), RequestError> {
+        if self.closed || self.transport == TransportKind::WebSocket {
+            return Err(RequestError::BadRequest);
+        }
         for packet in packets {
             if self.closed {
                 break;
@@ -90,6 +109,37 @@ impl Session {
             self.handle_packet(now, packet);
         }
         Ok(())
+    }
+
+    /// Hands every buffered packet to a GET that the I/O layer answers
+    /// by itself, encoding them with [`payload::encode`] (this session's
+    /// protocol and [`Session::supports_binary`]): the GET is served as if
+    /// it had been pending. Only while on polling, open, with no GET
+    /// pending, no upgrade under way, nothing else decided to send and
+    /// something buffered; otherwise `None`.
+    ///
+    /// The driver must give back what no GET took, with
+    /// [`Session::restore_polled`], before the session handles anything
+    /// else, so that a pending GET, an upgrade or a close finds them.
+    pub fn take_for_poll(&mut self) -> Option<Vec<Packet>> {
+        if self.closed
+            || self.transport != TransportKind::Polling
+            || self.poll_pending
+            || self.upgrade != Upgrade::Idle
+            || !self.transmits.is_empty()
+            || self.outbox.is_empty()
+        {
+            return None;
+        }
+        Some(self.outbox.drain(..).collect())
+    }
+
+    /// Puts back packets from [`Session::take_for_poll`] that no GET took,
+    /// ahead of anything buffered since.
+    pub fn restore_polled(&mut self, packets: Vec<Packet>) {
+        for packet in packets.into_iter().rev() {
+            self.outbox.push_front(packet);
+        }
     }
 
     /// Answers the pending GET with everything buffered, unless an upgrade

@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use http::request::Parts;
-use sio_engine::{CloseReason, Message, Protocol, SendError, Sid, TransportKind};
+use parking_lot::Mutex;
+use sio_engine::{CloseReason, Message, Packet, Protocol, SendError, Sid, TransportKind};
 
 use super::outbox::Outbox;
 
@@ -63,6 +64,13 @@ pub(crate) struct SocketShared {
     pub(crate) upgraded: AtomicBool,
     pub(crate) initial: TransportKind,
     pub(crate) outbox: Outbox,
+    /// Packets the parked session's task set out for the next polling
+    /// GET, which takes them without a round trip through the task (see
+    /// [`Session::take_for_poll`](sio_engine::Session::take_for_poll)).
+    pub(crate) ready: Mutex<Vec<Packet>>,
+    /// The session's [`supports_binary`](sio_engine::Session::supports_binary),
+    /// to encode `ready` packets.
+    pub(crate) supports_binary: bool,
 }
 
 impl EngineSocket {

@@ -97,6 +97,8 @@ impl<H: EngineHandler> Engine<H> {
             upgraded: AtomicBool::new(false),
             initial,
             outbox: outbox::Outbox::new(self.config.socket_buffer),
+            ready: parking_lot::Mutex::default(),
+            supports_binary: session.supports_binary(),
         });
         let entry = Entry {
             post_busy: Arc::default(),
@@ -116,6 +118,7 @@ impl<H: EngineHandler> Engine<H> {
             held: None,
             write_timeout: self.config.session.ping_timeout,
             timer: driver::Timer::default(),
+            staged: false,
         };
         tokio::spawn(driver.run());
         Ok(shared)

@@ -1,7 +1,9 @@
-//! HTTP long-polling: the handshake GET, data GETs answered by the
-//! session's task, and POST bodies read with a hard cap while streaming.
+//! HTTP long-polling: the handshake GET; data GETs, answered from what the
+//! session's task set out or else by the task; POST bodies read with a
+//! hard cap while streaming and decoded in the request's own task.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use http::header::{CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, VARY};
@@ -10,7 +12,8 @@ use http::{HeaderValue, Response};
 use http_body::Body;
 use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
 use sio_engine::{
-    CloseReason, HandshakeQuery, PollReply, Protocol, RequestError, Session, Sid, TransportKind,
+    CloseReason, HandshakeQuery, PayloadLimits, PollReply, Protocol, RequestError, Session, Sid,
+    TransportKind, payload,
 };
 use tokio::sync::oneshot;
 
@@ -44,15 +47,24 @@ pub(crate) async fn handshake<H: EngineHandler>(
     Ok(res)
 }
 
-/// A data GET: waits for the session's task to answer it.
+/// A data GET: takes what the session's task set out for it or, when
+/// nothing was, waits for the task to answer it.
 pub(crate) async fn get<H: EngineHandler>(
     engine: &Arc<Engine<H>>,
     entry: &Entry,
     parts: &Parts,
 ) -> Result<Response<Full<Bytes>>, Reject> {
-    let (tx, rx) = oneshot::channel();
-    entry.command(Command::Poll(tx), false)?;
-    let mut res = answer(engine, &parts.headers, rx.await)?;
+    let shared = &entry.shared;
+    let ready = std::mem::take(&mut *shared.ready.lock());
+    let reply = if ready.is_empty() {
+        let (tx, rx) = oneshot::channel();
+        entry.command(Command::Poll(tx), false)?;
+        rx.await
+    } else {
+        let body = payload::encode(shared.protocol, &ready, shared.supports_binary);
+        Ok(Ok(PollReply::Payload(body)))
+    };
+    let mut res = answer(engine, &parts.headers, reply)?;
     events::apply(&engine.config, res.headers_mut(), parts, None);
     Ok(res)
 }
@@ -91,7 +103,9 @@ fn answer<H>(
 }
 
 /// A data POST: reads the body (at most `max_payload` bytes, counted while
-/// it streams), hands it to the session's task, answers `200 ok`.
+/// it streams), decodes it, hands the packets to the session's task and
+/// answers `200 ok` without waiting for it. A body that does not decode
+/// closes the session (`parse error`) and is answered `400`.
 pub(crate) async fn post<H, B>(
     engine: &Arc<Engine<H>>,
     entry: &Entry,
@@ -137,20 +151,18 @@ where
             });
         }
     };
-    let (tx, rx) = oneshot::channel();
-    let cmd = Command::Post {
-        body,
-        binary,
-        reply: tx,
-    };
-    entry.command(cmd, false)?;
-    match rx.await {
-        Ok(Ok(())) => {
-            let mut res = post_ok();
-            events::apply(&engine.config, res.headers_mut(), parts, None);
-            Ok(res)
-        }
-        Ok(Err(e)) => Err(e.into()),
-        Err(_) => Err(RequestError::UnknownSid.into()),
+    if entry.shared.upgraded.load(Ordering::Acquire) {
+        return Err(RequestError::BadRequest.into());
     }
+    let limits = PayloadLimits {
+        max_packets: engine.config.session.max_packets_per_payload,
+    };
+    let Ok(packets) = payload::decode(entry.shared.protocol, body, binary, limits) else {
+        entry.close(CloseReason::ParseError);
+        return Err(RequestError::BadRequest.into());
+    };
+    entry.command(Command::Post(packets), false)?;
+    let mut res = post_ok();
+    events::apply(&engine.config, res.headers_mut(), parts, None);
+    Ok(res)
 }

@@ -11,8 +11,9 @@ use std::sync::atomic::Ordering;
 use std::task::Poll;
 use std::time::Duration;
 
-use bytes::Bytes;
-use sio_engine::{Event, Message, PollReply, RequestError, Session, Transmit};
+use sio_engine::{
+    Event, Message, Packet, PollReply, RequestError, Session, Transmit, TransportKind,
+};
 use tokio::sync::oneshot;
 
 use super::handler::{ConnHandler, SocketShared};
@@ -35,12 +36,9 @@ const SETTLE_ROUNDS: usize = 16;
 pub(crate) enum Command {
     /// A polling GET, answered when the session has something to send.
     Poll(oneshot::Sender<Result<PollReply, RequestError>>),
-    /// A polling POST body, already bounded by `max_payload`.
-    Post {
-        body: Bytes,
-        binary: bool,
-        reply: oneshot::Sender<Result<(), RequestError>>,
-    },
+    /// The packets of a polling POST body, decoded by the request's task
+    /// (which has answered it already).
+    Post(Vec<Packet>),
     /// A WebSocket request for this session: may it upgrade?
     Upgrade(oneshot::Sender<Result<(), RequestError>>),
     /// The WebSocket of an accepted upgrade.
@@ -71,6 +69,8 @@ pub(crate) struct Driver<C> {
     pub(crate) write_timeout: Duration,
     /// The session's next deadline.
     pub(crate) timer: Timer,
+    /// Packets were set out in `shared.ready` for the next GET.
+    pub(crate) staged: bool,
 }
 
 /// One timer per session, re-armed only when the session's deadline
@@ -137,7 +137,9 @@ impl<C: ConnHandler> Driver<C> {
                 let conn = &mut self.conn;
                 conn_active = poll_fn(|cx| Poll::Ready(conn.poll(cx).is_pending())).await;
             }
+            self.stage();
             let step = self.next_step(conn_active).await;
+            self.unstage();
             conn_active = !matches!(step, Step::ConnIdle);
             self.apply(step).await;
         }
@@ -181,15 +183,17 @@ impl<C: ConnHandler> Driver<C> {
             }
         }
         match step {
-            Step::Ws(frame) => self.on_ws(frame).await,
-            Step::Outbox => {
-                while let Some(cmd) = self.shared.outbox.pop_command() {
-                    if self.session.is_closed() {
-                        refuse(cmd);
-                    } else {
-                        self.on_command(cmd).await;
-                    }
+            Step::Ws(frame) => {
+                // A POST answered before the client sent this frame (its
+                // upgrade, say) may still wait in the outbox: its packets
+                // come first.
+                if self.session.transport() == TransportKind::Polling {
+                    self.run_commands().await;
                 }
+                self.on_ws(frame).await;
+            }
+            Step::Outbox => {
+                self.run_commands().await;
                 // Messages queued before a close request go out first (a
                 // waiting poll gets them), as they did before it.
                 self.settle().await;
@@ -203,6 +207,44 @@ impl<C: ConnHandler> Driver<C> {
             }
             Step::Timeout => self.session.handle_timeout(now),
             Step::ConnIdle => {}
+        }
+    }
+
+    /// Handles every HTTP request waiting in the outbox.
+    async fn run_commands(&mut self) {
+        while let Some(cmd) = self.shared.outbox.pop_command() {
+            if self.session.is_closed() {
+                refuse(cmd);
+            } else {
+                self.on_command(cmd).await;
+            }
+        }
+    }
+
+    /// Before the task parks: sets out what the session has buffered for
+    /// the next GET, which then takes it from its own task. Not while a
+    /// message waits for room in the session: that GET must wake the task
+    /// to make room.
+    fn stage(&mut self) {
+        if self.held.is_some() {
+            return;
+        }
+        if let Some(packets) = self.session.take_for_poll() {
+            let mut ready = self.shared.ready.lock();
+            debug_assert!(ready.is_empty(), "unstaged before staging again");
+            ready.extend(packets);
+            self.staged = true;
+        }
+    }
+
+    /// After the task woke: takes back what no GET took, before the
+    /// session handles anything.
+    fn unstage(&mut self) {
+        if std::mem::take(&mut self.staged) {
+            let packets = std::mem::take(&mut *self.shared.ready.lock());
+            if !packets.is_empty() {
+                self.session.restore_polled(packets);
+            }
         }
     }
 
@@ -223,16 +265,10 @@ impl<C: ConnHandler> Driver<C> {
                     let _ = reply.send(Err(e));
                 }
             },
-            Command::Post {
-                body,
-                binary,
-                reply,
-            } => {
-                let result = self.session.handle_post(now, body, binary);
-                // Let the handler hear the messages (and answer them) before
-                // the POST is acknowledged, as Node does.
-                self.settle().await;
-                let _ = reply.send(result);
+            Command::Post(packets) => {
+                if let Err(e) = self.session.handle_post_packets(now, packets) {
+                    tracing::debug!(sid = %self.shared.sid, "POST body dropped: {e}");
+                }
             }
             Command::Upgrade(reply) => {
                 let _ = reply.send(self.session.handle_upgrade_request(now));
@@ -328,13 +364,10 @@ fn refuse(cmd: Command) {
         Command::Poll(reply) => {
             let _ = reply.send(Err(RequestError::UnknownSid));
         }
-        Command::Post { reply, .. } => {
-            let _ = reply.send(Err(RequestError::UnknownSid));
-        }
         Command::Upgrade(reply) => {
             let _ = reply.send(Err(RequestError::UnknownSid));
         }
-        Command::Ws(_) | Command::WsFailed => {}
+        Command::Post(_) | Command::Ws(_) | Command::WsFailed => {}
     }
 }
 
@@ -345,6 +378,7 @@ struct Deregister(Arc<Registry>, Arc<SocketShared>);
 impl Drop for Deregister {
     fn drop(&mut self) {
         self.1.outbox.shut();
+        drop(std::mem::take(&mut *self.1.ready.lock()));
         self.0.remove(&self.1.sid);
     }
 }
