@@ -29,6 +29,13 @@ type UpgradeFn = Arc<dyn Fn(&SocketRef) + Send + Sync>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ListenerId(u64);
 
+#[cfg(test)]
+impl ListenerId {
+    pub(crate) fn for_test(n: u64) -> Self {
+        Self(n)
+    }
+}
+
 /// An ordered list of catch-all listeners with a flag telling whether it
 /// is empty, read without locking.
 #[derive(Default)]
