@@ -172,7 +172,7 @@ impl Client {
 
     /// Starts connecting to namespace `name`: its middlewares run first.
     fn connect(&mut self, name: &str, auth: serde_json::Value) {
-        let handshake = Handshake::new(self.engine.parts(), auth);
+        let handshake = Handshake::new(&self.engine, auth);
         let Some((ns, guard)) = self.server.table.get_or_create(name, &handshake) else {
             let data = (self.encoder_version() == Version::V4)
                 .then(|| serde_json::json!({ "message": "Invalid namespace" }));

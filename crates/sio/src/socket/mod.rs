@@ -30,7 +30,7 @@ use crate::reason::DisconnectReason;
 pub(crate) use ack::{AckWaiter, PendingAcks};
 pub use emit::SocketEmitter;
 pub(crate) use events::Handlers;
-pub use handshake::Handshake;
+pub use handshake::{Handshake, RequestHeaders};
 pub use listeners::ListenerId;
 pub(crate) use listeners::Listeners;
 
