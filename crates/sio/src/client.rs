@@ -26,7 +26,7 @@ use crate::io::Server;
 use crate::mailbox::Mailbox;
 use crate::ns::ConnectGuard;
 use crate::reason::DisconnectReason;
-use crate::socket::{Handshake, SocketRef, spawn};
+use crate::socket::{Direction, Handshake, SocketRef, spawn};
 
 /// A message to a client from its sockets, handled in the session's task.
 pub(crate) enum ClientCmd {
@@ -310,9 +310,9 @@ impl Client {
             return;
         }
         let event = packet.event_name().unwrap_or_default();
-        if socket.listeners.incoming.is_active() {
+        if socket.listeners.is_active(Direction::Incoming) {
             let args = packet.args::<Vec<Value>>().unwrap_or_default();
-            socket.listeners.incoming.notify(event, &args);
+            socket.listeners.notify(Direction::Incoming, event, &args);
         }
         let listeners = socket.handlers.lock().for_event(event);
         if listeners.is_empty() {
