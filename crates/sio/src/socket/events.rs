@@ -126,10 +126,13 @@ impl Handlers {
     ) {
         let range = self.range(&event);
         let at = if front { range.start } else { range.end };
-        // Grows by a quarter, not twice over: tables are small and built
-        // once, and a doubled one would leave up to half of it unused.
-        if self.events.len() == self.events.capacity() {
-            self.events.reserve_exact(self.events.len() / 4 + 4);
+        // Grows by 4 entries up to 32, then by a quarter, not twice over:
+        // tables are small and built once, and a doubled one would leave
+        // up to half of it unused.
+        let len = self.events.len();
+        if len == self.events.capacity() {
+            self.events
+                .reserve_exact(if len < 32 { 4 } else { len / 4 });
         }
         let listener = Listener {
             name: EventName::new(event),
