@@ -33,7 +33,9 @@ pub struct Decoder {
     parser: Parser,
     version: Version,
     config: DecoderConfig,
-    pending: Option<Pending>,
+    /// Boxed: a connection keeps its decoder for life and is almost
+    /// never mid binary packet, so the decoder stays small.
+    pending: Option<Box<Pending>>,
 }
 
 /// A binary packet waiting for its attachments.
@@ -97,13 +99,13 @@ impl Decoder {
                 attachments,
             } => {
                 let received = Vec::with_capacity(attachments);
-                self.pending = Some(Pending {
+                self.pending = Some(Box::new(Pending {
                     packet,
                     json,
                     expected: attachments,
                     received,
                     bytes: 0,
-                });
+                }));
                 Ok(None)
             }
         }
@@ -132,7 +134,13 @@ impl Decoder {
             self.pending = Some(pending);
             return Ok(None);
         }
-        finish(pending.packet, &pending.json, &pending.received).map(Some)
+        let Pending {
+            packet,
+            json,
+            received,
+            ..
+        } = *pending;
+        finish(packet, &json, &received).map(Some)
     }
 
     /// Whether a binary packet is waiting for attachments.

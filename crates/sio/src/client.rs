@@ -3,7 +3,7 @@
 //! dispatches events to the sockets' handlers and drives every handler
 //! future inside the session's own task, started in arrival order.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -26,7 +26,7 @@ use crate::io::Server;
 use crate::mailbox::Mailbox;
 use crate::ns::ConnectGuard;
 use crate::reason::DisconnectReason;
-use crate::socket::{Handshake, SocketRef, spawn};
+use crate::socket::{Direction, Handshake, SocketRef, spawn};
 
 /// A message to a client from its sockets, handled in the session's task.
 pub(crate) enum ClientCmd {
@@ -71,10 +71,16 @@ pub(crate) struct Client {
     engine: EngineSocket,
     encoder: Encoder,
     decoder: Decoder,
-    sockets: HashMap<String, SocketRef>,
-    connecting: HashSet<String>,
+    /// The sockets of the namespaces joined, one per namespace: a client
+    /// joins one or a few, so a vector searched by name (no map, no copy
+    /// of the names).
+    sockets: Vec<SocketRef>,
+    /// Namespaces whose middlewares are running.
+    connecting: Vec<String>,
     fresh: VecDeque<Task>,
-    running: FuturesUnordered<Task>,
+    /// Futures that did not finish at their first poll; created with the
+    /// first one (most handlers finish at once).
+    running: Option<FuturesUnordered<Task>>,
     timer: Option<Pin<Box<Sleep>>>,
     mailbox: Arc<Mailbox>,
     closed: bool,
@@ -102,10 +108,10 @@ impl Client {
             server,
             engine,
             decoder,
-            sockets: HashMap::new(),
-            connecting: HashSet::new(),
+            sockets: Vec::new(),
+            connecting: Vec::new(),
             fresh: VecDeque::new(),
-            running: FuturesUnordered::new(),
+            running: None,
             timer,
             mailbox: Arc::default(),
             closed: false,
@@ -117,15 +123,27 @@ impl Client {
         client
     }
 
+    /// The socket of namespace `ns`.
+    fn socket(&self, ns: &str) -> Option<&SocketRef> {
+        self.sockets.iter().find(|s| s.ns.name == ns)
+    }
+
+    /// Forgets the socket of namespace `ns` (when `which` says so).
+    fn remove_socket(&mut self, ns: &str, which: impl Fn(&SocketRef) -> bool) {
+        self.sockets.retain(|s| s.ns.name != ns || !which(s));
+    }
+
     fn on_packet(&mut self, packet: Packet) {
         // A clone of the packet's namespace name (a shared buffer), not a
         // new string per packet.
         let ns = packet.ns.clone();
         let ns = ns.as_str();
-        let live = self.sockets.get(ns).cloned();
+        let live = self.socket(ns).cloned();
         match packet.kind {
             PacketKind::Connect => {
-                if live.as_ref().is_some_and(|s| s.connected()) || self.connecting.contains(ns) {
+                if live.as_ref().is_some_and(|s| s.connected())
+                    || self.connecting.iter().any(|n| n == ns)
+                {
                     tracing::debug!(sid = %self.engine.sid(), %ns, "second CONNECT for a namespace: closing");
                     return self.close(DisconnectReason::ForcedServerClose);
                 }
@@ -157,7 +175,7 @@ impl Client {
                         }
                     }
                     PacketKind::Disconnect => {
-                        self.sockets.remove(ns);
+                        self.remove_socket(ns, |_| true);
                         if let Some(fut) = socket
                             .leave_namespace(DisconnectReason::ClientNamespaceDisconnect, false)
                         {
@@ -172,7 +190,7 @@ impl Client {
 
     /// Starts connecting to namespace `name`: its middlewares run first.
     fn connect(&mut self, name: &str, auth: serde_json::Value) {
-        let handshake = Handshake::new(self.engine.parts(), auth);
+        let handshake = Handshake::new(&self.engine, auth);
         let Some((ns, guard)) = self.server.table.get_or_create(name, &handshake) else {
             let data = (self.encoder_version() == Version::V4)
                 .then(|| serde_json::json!({ "message": "Invalid namespace" }));
@@ -190,7 +208,7 @@ impl Client {
             handshake,
             self.mailbox.clone(),
         );
-        self.connecting.insert(name.to_owned());
+        self.connecting.push(name.to_owned());
         let config = self.server.config.clone();
         self.fresh.push_back(Box::pin(async move {
             let (socket, skip_middlewares) = crate::recovery::restore(socket).await;
@@ -232,7 +250,11 @@ impl Client {
         // Dropped on return: by then the socket is in the namespace, or not.
         let _guard = guard;
         let name = socket.ns.name.clone();
-        self.connecting.remove(&name);
+        self.connecting.retain(|n| *n != name);
+        if self.connecting.is_empty() {
+            // Freed: an idle client keeps nothing of its connections.
+            self.connecting = Vec::new();
+        }
         if self.closed {
             return;
         }
@@ -279,7 +301,8 @@ impl Client {
             return;
         }
         socket.replay();
-        self.sockets.insert(name, socket);
+        self.remove_socket(&name, |_| true);
+        self.sockets.push(socket);
         self.timer = None;
         self.fresh.push_back(task(handler));
     }
@@ -310,9 +333,9 @@ impl Client {
             return;
         }
         let event = packet.event_name().unwrap_or_default();
-        if socket.listeners.incoming.is_active() {
+        if socket.listeners.is_active(Direction::Incoming) {
             let args = packet.args::<Vec<Value>>().unwrap_or_default();
-            socket.listeners.incoming.notify(event, &args);
+            socket.listeners.notify(Direction::Incoming, event, &args);
         }
         let listeners = socket.handlers.lock().for_event(event);
         if listeners.is_empty() {
@@ -344,7 +367,7 @@ impl Client {
     }
 
     fn leave_all(&mut self, reason: DisconnectReason) {
-        for (_, socket) in self.sockets.drain() {
+        for socket in std::mem::take(&mut self.sockets) {
             if let Some(fut) = socket.leave_namespace(reason, false) {
                 self.fresh.push_back(task(fut));
             }
@@ -366,9 +389,7 @@ impl Client {
     fn on_cmd(&mut self, cmd: ClientCmd) {
         match cmd {
             ClientCmd::Left { ns, id, fut } => {
-                if self.sockets.get(&ns).is_some_and(|s| s.id == id) {
-                    self.sockets.remove(&ns);
-                }
+                self.remove_socket(&ns, |s| s.id == id);
                 self.fresh.push_back(task(fut));
             }
         }
@@ -396,7 +417,7 @@ impl ConnHandler for Client {
     }
 
     fn on_upgrade(&mut self) {
-        for socket in self.sockets.values() {
+        for socket in &self.sockets {
             socket.listeners.upgraded(socket);
         }
     }
@@ -411,7 +432,7 @@ impl ConnHandler for Client {
         self.leave_all(reason.into());
         // Handlers still running (and the disconnect handlers) finish on
         // their own task: no callback follows this one.
-        let mut rest: FuturesUnordered<Task> = std::mem::take(&mut self.running);
+        let mut rest: FuturesUnordered<Task> = self.running.take().unwrap_or_default();
         rest.extend(self.fresh.drain(..));
         if !rest.is_empty() {
             spawn(Box::pin(
@@ -439,10 +460,12 @@ impl ConnHandler for Client {
             while let Some(mut fut) = self.fresh.pop_front() {
                 match fut.as_mut().poll(cx) {
                     Poll::Ready(done) => self.done(done),
-                    Poll::Pending => self.running.push(fut),
+                    Poll::Pending => self.running.get_or_insert_default().push(fut),
                 }
             }
-            while let Poll::Ready(Some(done)) = self.running.poll_next_unpin(cx) {
+            while let Some(running) = self.running.as_mut()
+                && let Poll::Ready(Some(done)) = running.poll_next_unpin(cx)
+            {
                 self.done(done);
                 if !self.fresh.is_empty() {
                     break;

@@ -2,13 +2,16 @@
 //! events ([`MessageHandler`]), connections ([`ConnectHandler`]) and
 //! namespace middlewares ([`Middleware`]); and their type-erased storage.
 
+use std::any::TypeId;
+use std::collections::HashMap;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
+use parking_lot::RwLock;
 
 use crate::error::{ConnectError, ExtractError};
 use crate::extract::{ConnectParts, FromConnectParts, FromMessageParts, MessageParts};
@@ -187,10 +190,29 @@ impl<H: Middleware<T>, T: 'static> ErasedMiddleware for Erased<H, T> {
     }
 }
 
+/// Stores an event handler. A handler that captures nothing (a
+/// zero-sized type: most closures and every `async fn`) behaves the same
+/// whichever value of it runs, so every socket that registers it shares
+/// one allocation, made the first time, instead of one per socket and
+/// event. (`h` itself is then dropped at once; such a type has no state
+/// to drop.)
 pub(crate) fn erase_message<H: MessageHandler<T>, T: Send + 'static>(
     h: H,
 ) -> Arc<dyn ErasedMessage> {
-    Arc::new(Erased(h, PhantomData))
+    if std::mem::size_of::<H>() != 0 {
+        return Arc::new(Erased(h, PhantomData));
+    }
+    static SHARED: LazyLock<RwLock<HashMap<TypeId, Arc<dyn ErasedMessage>>>> =
+        LazyLock::new(RwLock::default);
+    let key = TypeId::of::<Erased<H, T>>();
+    if let Some(shared) = SHARED.read().get(&key) {
+        return shared.clone();
+    }
+    SHARED
+        .write()
+        .entry(key)
+        .or_insert_with(|| Arc::new(Erased(h, PhantomData)))
+        .clone()
 }
 
 pub(crate) fn erase_connect<H: ConnectHandler<T>, T: Send + 'static>(
@@ -213,4 +235,30 @@ pub(crate) fn guarded(fut: BoxFuture<'static, ()>) -> BoxFuture<'static, ()> {
             tracing::error!("a socket.io handler panicked");
         }
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stateless() -> impl Fn() -> std::future::Ready<()> + Send + Sync + 'static {
+        || std::future::ready(())
+    }
+
+    fn counting(n: u32) -> impl Fn() -> std::future::Ready<()> + Send + Sync + 'static {
+        move || {
+            std::hint::black_box(n);
+            std::future::ready(())
+        }
+    }
+
+    #[test]
+    fn handlers_without_state_share_one_allocation() {
+        let a = erase_message(stateless());
+        let b = erase_message(stateless());
+        assert!(Arc::ptr_eq(&a, &b));
+        let c = erase_message(counting(1));
+        let d = erase_message(counting(1));
+        assert!(!Arc::ptr_eq(&c, &d), "a handler with state has its own");
+    }
 }

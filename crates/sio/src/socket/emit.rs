@@ -11,7 +11,7 @@ use sio_adapter::BroadcastOptions;
 use sio_parser::{Encoded, Value};
 use tokio::sync::oneshot;
 
-use super::{AckWaiter, Socket};
+use super::{AckWaiter, Direction, Socket};
 use crate::error::{AckError, EmitError};
 use crate::operators::BroadcastOperators;
 
@@ -219,7 +219,7 @@ impl Socket {
         self.engine
             .send_many(packet.messages())
             .map_err(EmitError::from)?;
-        if self.listeners.outgoing.is_active() {
+        if self.listeners.is_active(Direction::Outgoing) {
             self.notify_outgoing(packet);
         }
         Ok(())
@@ -243,7 +243,7 @@ impl Socket {
                 && let (Some(event), Ok(args)) =
                     (decoded.event_name(), decoded.args::<Vec<Value>>())
             {
-                self.listeners.outgoing.notify(event, &args);
+                self.listeners.notify(Direction::Outgoing, event, &args);
             }
         }
     }

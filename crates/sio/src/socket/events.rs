@@ -3,7 +3,6 @@
 //! `prepend_listener`), some only once (`once`), removable one by one
 //! (`remove_listener`) or per event (`off`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
@@ -20,54 +19,142 @@ pub(super) type DisconnectingFn = Box<dyn FnOnce(&SocketRef, DisconnectReason) +
 /// The listeners of one event run for one packet: almost always one.
 pub(crate) type EventListeners = SmallVec<[Arc<dyn ErasedMessage>; 1]>;
 
-/// The listeners of one event, kept inline when there is one (the usual
-/// case): no allocation per registered event.
-type ListenerList = SmallVec<[Listener; 1]>;
+/// Longest event name kept inline in an [`EventName`].
+const INLINE: usize = 22;
+
+/// An event name: inline when it is short (nearly every name is), so a
+/// registered listener costs no allocation for its name.
+enum EventName {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
+impl EventName {
+    fn new(name: String) -> Self {
+        let mut bytes = [0u8; INLINE];
+        match (bytes.get_mut(..name.len()), u8::try_from(name.len())) {
+            (Some(dst), Ok(len)) => {
+                dst.copy_from_slice(name.as_bytes());
+                Self::Inline { len, bytes }
+            }
+            _ => Self::Heap(name.into_boxed_str()),
+        }
+    }
+
+    /// The name's UTF-8 bytes (byte order is the order of the names).
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Inline { len, bytes } => bytes.get(..usize::from(*len)).unwrap_or_default(),
+            Self::Heap(name) => name.as_bytes(),
+        }
+    }
+
+    fn to_string_lossy(&self) -> String {
+        String::from_utf8_lossy(self.as_bytes()).into_owned()
+    }
+}
 
 /// One listener of one event.
 struct Listener {
-    id: ListenerId,
+    name: EventName,
     handler: Arc<dyn ErasedMessage>,
+    id: ListenerId,
     once: bool,
 }
 
 /// The handlers a socket registered.
 #[derive(Default)]
 pub(crate) struct Handlers {
-    events: HashMap<String, ListenerList>,
+    /// Every event listener, sorted by event name; the listeners of one
+    /// event are adjacent, in the order they run. A sorted vector, not a
+    /// map: a socket has a few dozen listeners at most, a binary search
+    /// finds one as fast as a hash, and the table is a third of a map's
+    /// size (a socket of the e2e server registers about 20).
+    events: Vec<Listener>,
     pub(super) disconnect: Option<DisconnectFn>,
     pub(super) disconnecting: Option<DisconnectingFn>,
 }
 
 impl Handlers {
+    /// The index range of `event`'s listeners (empty when it has none).
+    fn range(&self, event: &str) -> std::ops::Range<usize> {
+        let key = event.as_bytes();
+        let start = self.events.partition_point(|l| l.name.as_bytes() < key);
+        let len = self
+            .events
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|l| l.name.as_bytes() == key)
+            .count();
+        start..start + len
+    }
+
+    fn listeners(&self, event: &str) -> &[Listener] {
+        self.events.get(self.range(event)).unwrap_or_default()
+    }
+
     /// The listeners `event` runs now, in order; those added with `once`
     /// are removed.
     pub(crate) fn for_event(&mut self, event: &str) -> EventListeners {
-        let Some(list) = self.events.get_mut(event) else {
-            return EventListeners::new();
-        };
+        let range = self.range(event);
+        let list = self.events.get(range.clone()).unwrap_or_default();
         let out = list.iter().map(|l| l.handler.clone()).collect();
         if list.iter().any(|l| l.once) {
-            list.retain(|l| !l.once);
-            if list.is_empty() {
-                self.events.remove(event);
-            }
+            let mut i = 0;
+            self.events.retain(|l| {
+                let keep = !(range.contains(&i) && l.once);
+                i += 1;
+                keep
+            });
         }
         out
     }
 
     /// Forgets every event listener.
     pub(super) fn clear_events(&mut self) {
-        self.events.clear();
+        self.events = Vec::new();
     }
 
-    fn add(&mut self, event: String, listener: Listener, front: bool) {
-        let list = self.events.entry(event).or_default();
-        if front {
-            list.insert(0, listener);
-        } else {
-            list.push(listener);
+    fn add(
+        &mut self,
+        event: String,
+        handler: Arc<dyn ErasedMessage>,
+        id: ListenerId,
+        once: bool,
+        front: bool,
+    ) {
+        let range = self.range(&event);
+        let at = if front { range.start } else { range.end };
+        // Grows by 4 entries up to 32, then by a quarter, not twice over:
+        // tables are small and built once, and a doubled one would leave
+        // up to half of it unused.
+        let len = self.events.len();
+        if len == self.events.capacity() {
+            self.events
+                .reserve_exact(if len < 32 { 4 } else { len / 4 });
         }
+        let listener = Listener {
+            name: EventName::new(event),
+            handler,
+            id,
+            once,
+        };
+        self.events.insert(at, listener);
+    }
+
+    /// Removes `event`'s listeners for which `remove` says so; returns
+    /// how many were removed.
+    fn remove(&mut self, event: &str, remove: impl Fn(&Listener) -> bool) -> usize {
+        let range = self.range(event);
+        let before = self.events.len();
+        let mut i = 0;
+        self.events.retain(|l| {
+            let keep = !(range.contains(&i) && remove(l));
+            i += 1;
+            keep
+        });
+        before - self.events.len()
     }
 }
 
@@ -84,12 +171,10 @@ impl SocketRef {
         T: Send + 'static,
     {
         let id = self.listeners.id();
-        let listener = Listener {
-            id,
-            handler: erase_message(handler),
-            once,
-        };
-        self.handlers.lock().add(event.into(), listener, front);
+        let handler = erase_message(handler);
+        self.handlers
+            .lock()
+            .add(event.into(), handler, id, once, front);
         id
     }
 
@@ -145,23 +230,13 @@ impl SocketRef {
     /// Removes one listener of `event` (Node's `removeListener`); returns
     /// whether it was there.
     pub fn remove_listener(&self, event: &str, id: ListenerId) -> bool {
-        let mut handlers = self.handlers.lock();
-        let Some(list) = handlers.events.get_mut(event) else {
-            return false;
-        };
-        let before = list.len();
-        list.retain(|l| l.id != id);
-        let removed = list.len() != before;
-        if list.is_empty() {
-            handlers.events.remove(event);
-        }
-        removed
+        self.handlers.lock().remove(event, |l| l.id == id) > 0
     }
 
     /// Removes every listener of `event` (Node's `removeAllListeners(event)`);
     /// returns whether there was one.
     pub fn off(&self, event: &str) -> bool {
-        self.handlers.lock().events.remove(event).is_some()
+        self.handlers.lock().remove(event, |_| true) > 0
     }
 
     /// Removes every event listener (Node's `removeAllListeners()`); the
@@ -172,17 +247,64 @@ impl SocketRef {
 
     /// How many listeners `event` has (Node's `listenerCount`).
     pub fn listener_count(&self, event: &str) -> usize {
-        self.handlers
-            .lock()
-            .events
-            .get(event)
-            .map_or(0, |list| list.len())
+        self.handlers.lock().listeners(event).len()
     }
 
     /// The events that have a listener, sorted (Node's `eventNames`).
     pub fn event_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.handlers.lock().events.keys().cloned().collect();
-        names.sort_unstable();
+        let handlers = self.handlers.lock();
+        let mut names: Vec<String> = Vec::new();
+        for l in &handlers.events {
+            if names.last().map(String::as_bytes) != Some(l.name.as_bytes()) {
+                names.push(l.name.to_string_lossy());
+            }
+        }
         names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_names_inline_long_ones_on_the_heap() {
+        let short = EventName::new("disconnect-sockets".to_owned());
+        assert!(matches!(short, EventName::Inline { .. }));
+        assert_eq!(short.as_bytes(), b"disconnect-sockets");
+        let edge = EventName::new("x".repeat(INLINE));
+        assert!(matches!(edge, EventName::Inline { .. }));
+        assert_eq!(edge.as_bytes().len(), INLINE);
+        let long = EventName::new("y".repeat(INLINE + 1));
+        assert!(matches!(long, EventName::Heap(_)));
+        assert_eq!(long.to_string_lossy(), "y".repeat(INLINE + 1));
+        let empty = EventName::new(String::new());
+        assert_eq!(empty.as_bytes(), b"");
+    }
+
+    fn noop() -> Arc<dyn ErasedMessage> {
+        erase_message(|| std::future::ready(()))
+    }
+
+    #[test]
+    fn listeners_of_one_event_stay_in_order_among_others() {
+        let mut h = Handlers::default();
+        let ids: Vec<ListenerId> = (0..5).map(ListenerId::for_test).collect();
+        h.add("b".into(), noop(), ids[0], false, false);
+        h.add("a".into(), noop(), ids[1], false, false);
+        h.add("b".into(), noop(), ids[2], true, false);
+        h.add("c".into(), noop(), ids[3], false, false);
+        h.add("b".into(), noop(), ids[4], false, true);
+        let order: Vec<ListenerId> = h.listeners("b").iter().map(|l| l.id).collect();
+        assert_eq!(order, [ids[4], ids[0], ids[2]]);
+        assert_eq!(h.for_event("b").len(), 3);
+        assert_eq!(h.listeners("b").len(), 2, "the once listener is gone");
+        assert_eq!(h.for_event("zz").len(), 0);
+        assert_eq!(h.remove("b", |l| l.id == ids[0]), 1);
+        assert_eq!(h.remove("b", |l| l.id == ids[0]), 0);
+        assert_eq!(h.listeners("a").len(), 1);
+        assert_eq!(h.listeners("c").len(), 1);
+        assert_eq!(h.remove("c", |_| true), 1);
+        assert_eq!(h.events.len(), 2);
     }
 }

@@ -1,18 +1,61 @@
 //! [`Handshake`]: what the client sent when it connected (Node's
 //! `socket.handshake`).
 
+use std::fmt;
 use std::net::SocketAddr;
+use std::ops::Deref;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use http::HeaderMap;
 use http::request::Parts;
 
+use crate::engine::EngineSocket;
+
+/// The headers of a session's first request: a [`HeaderMap`] (it derefs
+/// to one), shared with the engine session that keeps that request's
+/// head, not a copy per socket.
+#[derive(Clone)]
+pub struct RequestHeaders(Source);
+
+#[derive(Clone)]
+enum Source {
+    /// The head the engine session keeps.
+    Session(EngineSocket),
+    /// Headers of their own.
+    Own(Arc<HeaderMap>),
+}
+
+impl Deref for RequestHeaders {
+    type Target = HeaderMap;
+
+    fn deref(&self) -> &HeaderMap {
+        match &self.0 {
+            Source::Session(engine) => &engine.parts().headers,
+            Source::Own(headers) => headers,
+        }
+    }
+}
+
+impl fmt::Debug for RequestHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl From<HeaderMap> for RequestHeaders {
+    fn from(headers: HeaderMap) -> Self {
+        Self(Source::Own(Arc::new(headers)))
+    }
+}
+
 /// The details of a connection, shared by every handler of the socket.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Handshake {
-    /// The headers of the first HTTP request of the session.
-    pub headers: HeaderMap,
+    /// The headers of the first HTTP request of the session (shared with
+    /// the session: it derefs to a [`HeaderMap`]).
+    pub headers: RequestHeaders,
     /// When the socket connected, as text (RFC 3339, UTC).
     pub time: String,
     /// When the socket connected, in milliseconds since the Unix epoch.
@@ -37,9 +80,14 @@ pub struct Handshake {
 }
 
 impl Handshake {
-    /// Builds the handshake of a socket from the session's first request.
-    pub(crate) fn new(parts: &Parts, auth: serde_json::Value) -> Self {
-        let headers = parts.headers.clone();
+    /// Builds the handshake of a socket from its session's first request.
+    pub(crate) fn new(engine: &EngineSocket, auth: serde_json::Value) -> Self {
+        let headers = RequestHeaders(Source::Session(engine.clone()));
+        Self::from_parts(engine.parts(), headers, auth)
+    }
+
+    /// Builds a handshake from a request head whose headers are `headers`.
+    fn from_parts(parts: &Parts, headers: RequestHeaders, auth: serde_json::Value) -> Self {
         let issued = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
@@ -63,9 +111,13 @@ impl Handshake {
             .uri
             .path_and_query()
             .map_or_else(|| parts.uri.path().to_owned(), |p| p.to_string());
-        let query = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
+        let mut query: Vec<(String, String)> =
+            form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        // Kept for the socket's life: no room to spare (collect reserved
+        // for 4 pairs where there are usually 2 or 3).
+        query.shrink_to_fit();
         Self {
             headers,
             time: rfc3339(issued),
@@ -161,7 +213,9 @@ mod tests {
             .body(())
             .unwrap();
         let (parts, ()) = req.into_parts();
-        let hs = Handshake::new(&parts, serde_json::json!({}));
+        let headers = RequestHeaders::from(parts.headers.clone());
+        let hs = Handshake::from_parts(&parts, headers, serde_json::json!({}));
+        assert_eq!(hs.headers.get("host").unwrap(), "example.com");
         assert_eq!(hs.query_param("x"), Some("1"));
         assert!(hs.xdomain);
         assert!(!hs.secure);

@@ -6,7 +6,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
 use futures_util::future::BoxFuture;
 use parking_lot::Mutex;
@@ -29,45 +29,50 @@ type UpgradeFn = Arc<dyn Fn(&SocketRef) + Send + Sync>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ListenerId(u64);
 
-/// An ordered list of catch-all listeners with a flag telling whether it
-/// is empty, read without locking.
-#[derive(Default)]
-pub(crate) struct AnyList {
-    any: AtomicBool,
-    list: Mutex<Vec<(ListenerId, AnyFn)>>,
+#[cfg(test)]
+impl ListenerId {
+    pub(crate) fn for_test(n: u64) -> Self {
+        Self(n)
+    }
 }
 
-impl AnyList {
-    fn add(&self, id: ListenerId, f: AnyFn, front: bool) {
-        let mut list = self.list.lock();
-        if front {
-            list.insert(0, (id, f));
-        } else {
-            list.push((id, f));
+/// Which catch-all listeners: of incoming or of outgoing events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Incoming,
+    Outgoing,
+}
+
+impl Direction {
+    fn flag(self) -> u8 {
+        match self {
+            Self::Incoming => INCOMING,
+            Self::Outgoing => OUTGOING,
         }
-        self.any.store(true, Ordering::Release);
     }
+}
 
-    fn remove(&self, id: Option<ListenerId>) {
-        let mut list = self.list.lock();
-        match id {
-            Some(id) => list.retain(|(i, _)| *i != id),
-            None => list.clear(),
-        }
-        self.any.store(!list.is_empty(), Ordering::Release);
-    }
+/// Bits of [`Listeners::flags`]: which families are not empty.
+const INCOMING: u8 = 1;
+const OUTGOING: u8 = 2;
+const MIDDLEWARES: u8 = 4;
 
-    /// True when at least one listener is registered (no lock taken).
-    pub(crate) fn is_active(&self) -> bool {
-        self.any.load(Ordering::Acquire)
-    }
+/// The listeners themselves, allocated with the first one: most sockets
+/// register none.
+#[derive(Default)]
+struct Registered {
+    incoming: Vec<(ListenerId, AnyFn)>,
+    outgoing: Vec<(ListenerId, AnyFn)>,
+    middlewares: Vec<PacketMiddlewareFn>,
+    error: Option<ErrorFn>,
+    upgrade: Vec<UpgradeFn>,
+}
 
-    /// Calls every listener in order (outside the lock, so a listener may
-    /// add or remove listeners).
-    pub(crate) fn notify(&self, event: &str, args: &[Value]) {
-        let list: Vec<AnyFn> = self.list.lock().iter().map(|(_, f)| f.clone()).collect();
-        for f in list {
-            f(event, args);
+impl Registered {
+    fn any(&mut self, dir: Direction) -> &mut Vec<(ListenerId, AnyFn)> {
+        match dir {
+            Direction::Incoming => &mut self.incoming,
+            Direction::Outgoing => &mut self.outgoing,
         }
     }
 }
@@ -76,12 +81,10 @@ impl AnyList {
 #[derive(Default)]
 pub(crate) struct Listeners {
     next_id: AtomicU64,
-    pub(crate) incoming: AnyList,
-    pub(crate) outgoing: AnyList,
-    has_middlewares: AtomicBool,
-    middlewares: Mutex<Vec<PacketMiddlewareFn>>,
-    error: Mutex<Option<ErrorFn>>,
-    upgrade: Mutex<Vec<UpgradeFn>>,
+    /// Which families have a listener, read before the lock: a socket
+    /// that registered none pays one atomic load per packet.
+    flags: AtomicU8,
+    registered: Mutex<Option<Box<Registered>>>,
 }
 
 impl Listeners {
@@ -89,19 +92,87 @@ impl Listeners {
         ListenerId(self.next_id.fetch_add(1, Ordering::Relaxed))
     }
 
+    /// Changes the listeners, then updates the flags.
+    fn update<R>(&self, f: impl FnOnce(&mut Registered) -> R) -> R {
+        let mut registered = self.registered.lock();
+        let r = registered.get_or_insert_default();
+        let out = f(r);
+        let mut flags = 0;
+        if !r.incoming.is_empty() {
+            flags |= INCOMING;
+        }
+        if !r.outgoing.is_empty() {
+            flags |= OUTGOING;
+        }
+        if !r.middlewares.is_empty() {
+            flags |= MIDDLEWARES;
+        }
+        self.flags.store(flags, Ordering::Release);
+        out
+    }
+
+    /// Reads the listeners (`None` when none was ever registered).
+    fn read<R>(&self, f: impl FnOnce(&Registered) -> R) -> Option<R> {
+        self.registered.lock().as_deref().map(f)
+    }
+
+    fn add_any(&self, dir: Direction, id: ListenerId, f: AnyFn, front: bool) {
+        self.update(|r| {
+            let list = r.any(dir);
+            if front {
+                list.insert(0, (id, f));
+            } else {
+                list.push((id, f));
+            }
+        });
+    }
+
+    fn remove_any(&self, dir: Direction, id: Option<ListenerId>) {
+        self.update(|r| {
+            let list = r.any(dir);
+            match id {
+                Some(id) => list.retain(|(i, _)| *i != id),
+                None => list.clear(),
+            }
+        });
+    }
+
+    /// True when at least one catch-all listener of `dir` is registered
+    /// (no lock taken).
+    pub(crate) fn is_active(&self, dir: Direction) -> bool {
+        self.flags.load(Ordering::Acquire) & dir.flag() != 0
+    }
+
+    /// Calls every catch-all listener of `dir` in order (outside the
+    /// lock, so a listener may add or remove listeners).
+    pub(crate) fn notify(&self, dir: Direction, event: &str, args: &[Value]) {
+        let list: Vec<AnyFn> = self
+            .read(|r| {
+                let list = match dir {
+                    Direction::Incoming => &r.incoming,
+                    Direction::Outgoing => &r.outgoing,
+                };
+                list.iter().map(|(_, f)| f.clone()).collect()
+            })
+            .unwrap_or_default();
+        for f in list {
+            f(event, args);
+        }
+    }
+
     /// The packet middlewares, or `None` when there is none (no lock
     /// taken then).
     pub(crate) fn middlewares(&self) -> Option<Vec<PacketMiddlewareFn>> {
-        if !self.has_middlewares.load(Ordering::Acquire) {
+        if self.flags.load(Ordering::Acquire) & MIDDLEWARES == 0 {
             return None;
         }
-        Some(self.middlewares.lock().clone())
+        self.read(|r| r.middlewares.clone())
     }
 
     /// Reports a rejected packet to the `error` listener (a debug log when
     /// there is none).
     pub(crate) fn error(&self, socket: &SocketRef, err: &ConnectError) {
-        let listener = self.error.lock().clone();
+        let listener = self.read(|r| r.error.clone()).flatten();
         match listener {
             Some(f) => f(socket, err),
             None => {
@@ -112,7 +183,7 @@ impl Listeners {
 
     /// Tells the upgrade listeners the connection moved to WebSocket.
     pub(crate) fn upgraded(&self, socket: &SocketRef) {
-        let list = self.upgrade.lock().clone();
+        let list = self.read(|r| r.upgrade.clone()).unwrap_or_default();
         for f in list {
             f(socket);
         }
@@ -120,12 +191,8 @@ impl Listeners {
 
     /// Forgets every listener (the socket left its namespace).
     pub(crate) fn clear(&self) {
-        self.incoming.remove(None);
-        self.outgoing.remove(None);
-        self.has_middlewares.store(false, Ordering::Release);
-        self.middlewares.lock().clear();
-        self.error.lock().take();
-        self.upgrade.lock().clear();
+        self.flags.store(0, Ordering::Release);
+        self.registered.lock().take();
     }
 }
 
@@ -139,7 +206,8 @@ impl SocketRef {
         F: Fn(&str, &[Value]) + Send + Sync + 'static,
     {
         let id = self.listeners.id();
-        self.listeners.incoming.add(id, Arc::new(listener), false);
+        self.listeners
+            .add_any(Direction::Incoming, id, Arc::new(listener), false);
         id
     }
 
@@ -150,14 +218,15 @@ impl SocketRef {
         F: Fn(&str, &[Value]) + Send + Sync + 'static,
     {
         let id = self.listeners.id();
-        self.listeners.incoming.add(id, Arc::new(listener), true);
+        self.listeners
+            .add_any(Direction::Incoming, id, Arc::new(listener), true);
         id
     }
 
     /// Removes one catch-all listener of incoming events, or all of them
     /// with `None` (Node's `offAny`).
     pub fn off_any(&self, id: Option<ListenerId>) {
-        self.listeners.incoming.remove(id);
+        self.listeners.remove_any(Direction::Incoming, id);
     }
 
     /// Adds a catch-all listener of outgoing events (Node's
@@ -169,7 +238,8 @@ impl SocketRef {
         F: Fn(&str, &[Value]) + Send + Sync + 'static,
     {
         let id = self.listeners.id();
-        self.listeners.outgoing.add(id, Arc::new(listener), false);
+        self.listeners
+            .add_any(Direction::Outgoing, id, Arc::new(listener), false);
         id
     }
 
@@ -180,14 +250,15 @@ impl SocketRef {
         F: Fn(&str, &[Value]) + Send + Sync + 'static,
     {
         let id = self.listeners.id();
-        self.listeners.outgoing.add(id, Arc::new(listener), true);
+        self.listeners
+            .add_any(Direction::Outgoing, id, Arc::new(listener), true);
         id
     }
 
     /// Removes one catch-all listener of outgoing events, or all of them
     /// with `None` (Node's `offAnyOutgoing`).
     pub fn off_any_outgoing(&self, id: Option<ListenerId>) {
-        self.listeners.outgoing.remove(id);
+        self.listeners.remove_any(Direction::Outgoing, id);
     }
 
     /// Adds a packet middleware (Node's `socket.use`): every incoming
@@ -205,10 +276,7 @@ impl SocketRef {
         Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
     {
         let f: PacketMiddlewareFn = Arc::new(move |event, args| Box::pin(middleware(event, args)));
-        self.listeners.middlewares.lock().push(f);
-        self.listeners
-            .has_middlewares
-            .store(true, Ordering::Release);
+        self.listeners.update(|r| r.middlewares.push(f));
     }
 
     /// Sets the listener of errors (Node's `socket.on("error")`): a packet
@@ -217,7 +285,8 @@ impl SocketRef {
     where
         F: Fn(&SocketRef, &ConnectError) + Send + Sync + 'static,
     {
-        *self.listeners.error.lock() = Some(Arc::new(listener));
+        let f: ErrorFn = Arc::new(listener);
+        self.listeners.update(|r| r.error = Some(f));
     }
 
     /// Adds a listener called when the client's connection moves from
@@ -228,6 +297,7 @@ impl SocketRef {
     where
         F: Fn(&SocketRef) + Send + Sync + 'static,
     {
-        self.listeners.upgrade.lock().push(Arc::new(listener));
+        let f: UpgradeFn = Arc::new(listener);
+        self.listeners.update(|r| r.upgrade.push(f));
     }
 }

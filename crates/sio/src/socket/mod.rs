@@ -30,9 +30,9 @@ use crate::reason::DisconnectReason;
 pub(crate) use ack::{AckWaiter, PendingAcks};
 pub use emit::SocketEmitter;
 pub(crate) use events::Handlers;
-pub use handshake::Handshake;
+pub use handshake::{Handshake, RequestHeaders};
 pub use listeners::ListenerId;
-pub(crate) use listeners::Listeners;
+pub(crate) use listeners::{Direction, Listeners};
 
 /// Per-socket data (Node's `socket.data`), kept with a way to show it as
 /// JSON for `fetch_sockets`.

@@ -25,7 +25,8 @@ pub(crate) struct SocketSession {
     /// The private session id (recovery on only).
     pid: Option<String>,
     recovered: bool,
-    pending: Mutex<Option<Pending>>,
+    /// Boxed: only a recovered socket has one, and only until connected.
+    pending: Mutex<Option<Box<Pending>>>,
 }
 
 impl SocketSession {
@@ -62,10 +63,10 @@ impl SocketRef {
         socket.session = SocketSession {
             pid: Some(session.pid),
             recovered: true,
-            pending: Mutex::new(Some(Pending {
+            pending: Mutex::new(Some(Box::new(Pending {
                 rooms: session.rooms,
                 missed,
-            })),
+            }))),
         };
         if !session.data.is_null() {
             *socket.data.get_mut() = Some(StoredData {
