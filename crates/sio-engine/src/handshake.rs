@@ -98,39 +98,53 @@ impl<'q> HandshakeQuery<'q> {
     }
 }
 
-/// The `key=value` pairs of a query. A pair with nothing escaped in it
-/// (no `%`, no `+`: every request of a client) is taken as it is; the
-/// others are decoded by `form_urlencoded`, which decides for all of them.
+/// The `key=value` pairs of a query. A query with nothing escaped in it
+/// (no `%`, no `+`: every request of a client) is cut as it is, borrowing
+/// every piece; any other is decoded by `form_urlencoded`, which cuts it
+/// the same way.
 ///
-/// The query is cut at ASCII bytes by hand: `str::split` with a `char`
-/// pattern costs a `memchr` set-up per piece, several times the whole
-/// scan of a query this short.
-fn pairs(query: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
-    let mut rest = query;
-    std::iter::from_fn(move || {
-        while !rest.is_empty() {
-            let (pair, tail) = cut(rest, b'&');
-            rest = tail;
-            if pair.is_empty() {
-                continue;
-            }
-            if pair.bytes().any(|b| b == b'%' || b == b'+') {
-                if let Some(decoded) = form_urlencoded::parse(pair.as_bytes()).next() {
-                    return Some(decoded);
+/// The query is cut at ASCII bytes with `memchr` (`str::split` with a
+/// `char` pattern costs several times more on a query this short).
+fn pairs(query: &str) -> Pairs<'_> {
+    if memchr::memchr2(b'%', b'+', query.as_bytes()).is_some() {
+        Pairs::Escaped(form_urlencoded::parse(query.as_bytes()))
+    } else {
+        Pairs::Plain(query)
+    }
+}
+
+/// See [`pairs`]: what is left of a plain query, or an escaped one being
+/// decoded.
+enum Pairs<'q> {
+    Plain(&'q str),
+    Escaped(form_urlencoded::Parse<'q>),
+}
+
+impl<'q> Iterator for Pairs<'q> {
+    type Item = (Cow<'q, str>, Cow<'q, str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Self::Escaped(parse) => parse.next(),
+            Self::Plain(rest) => {
+                while !rest.is_empty() {
+                    let (pair, tail) = cut(rest, b'&');
+                    *rest = tail;
+                    if !pair.is_empty() {
+                        let (key, value) = cut(pair, b'=');
+                        return Some((Cow::Borrowed(key), Cow::Borrowed(value)));
+                    }
                 }
-            } else {
-                let (key, value) = cut(pair, b'=');
-                return Some((Cow::Borrowed(key), Cow::Borrowed(value)));
+                None
             }
         }
-        None
-    })
+    }
 }
 
 /// `s` before and after the first `sep` (an ASCII byte), or all of `s` and
 /// nothing when there is none.
 fn cut(s: &str, sep: u8) -> (&str, &str) {
-    let at = s.bytes().position(|b| b == sep);
+    let at = memchr::memchr(sep, s.as_bytes());
     at.and_then(|at| {
         let (head, tail) = s.split_at_checked(at)?;
         Some((head, tail.get(1..)?))
