@@ -115,13 +115,7 @@ impl std::fmt::Debug for SessionStore {
 }
 
 fn packet_size(packet: &Encoded) -> usize {
-    packet
-        .messages()
-        .map(|m| match m {
-            sio_engine::Message::Text(t) => t.len(),
-            sio_engine::Message::Binary(b) => b.len(),
-        })
-        .sum()
+    packet.messages().map(|m| m.len()).sum()
 }
 
 impl SessionStore {

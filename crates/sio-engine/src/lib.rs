@@ -66,6 +66,7 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+mod frame;
 pub mod handshake;
 pub mod packet;
 pub mod payload;
@@ -74,6 +75,7 @@ mod sid;
 mod str;
 
 pub use error::{DecodeError, RequestError};
+pub use frame::TextFrame;
 pub use handshake::{HandshakeQuery, Protocol, TransportKind};
 pub use packet::{Message, OpenPacket, Packet};
 pub use payload::{EncodedPayload, PayloadLimits};

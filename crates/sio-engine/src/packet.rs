@@ -7,7 +7,7 @@
 use base64::Engine as _;
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::{DecodeError, Protocol, Str, WsFrame};
+use crate::{DecodeError, Protocol, Str, TextFrame, WsFrame};
 
 /// The base64 flavour used for binary messages in text form: the standard
 /// alphabet, padding accepted but not required (Node's decoder is lenient
@@ -22,12 +22,57 @@ pub(crate) const BASE64: base64::engine::GeneralPurpose = base64::engine::Genera
 const MESSAGE_TYPE_BYTE: u8 = 4;
 
 /// An application message carried by an Engine.IO MESSAGE packet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Equality is by content: a [`Message::Framed`] equals the
+/// [`Message::Text`] of the same text.
+#[derive(Debug, Clone)]
 pub enum Message {
     /// A text message.
     Text(Str),
     /// A binary message.
     Binary(Bytes),
+    /// A text message written with its type digit (see [`TextFrame`]):
+    /// sent as it is, never copied. Only sent; what a client sends is
+    /// always [`Message::Text`].
+    Framed(TextFrame),
+}
+
+impl PartialEq for Message {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Binary(a), Self::Binary(b)) => a == b,
+            (Self::Binary(_), _) | (_, Self::Binary(_)) => false,
+            (a, b) => a.text() == b.text(),
+        }
+    }
+}
+
+impl Eq for Message {}
+
+impl Message {
+    /// The text of a text message, framed or not.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Self::Text(text) => Some(text),
+            Self::Framed(frame) => Some(frame.text()),
+            Self::Binary(_) => None,
+        }
+    }
+
+    /// The length of the message in bytes (a framed text without its
+    /// digit).
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Text(text) => text.len(),
+            Self::Binary(data) => data.len(),
+            Self::Framed(frame) => frame.text().len(),
+        }
+    }
+
+    /// True for an empty message.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// The data of the OPEN packet that starts every session.
@@ -153,6 +198,7 @@ impl Packet {
         // One allocation of the right size for the common case, a message.
         let hint = match self {
             Self::Message(Message::Text(text)) => text.len() + 1,
+            Self::Message(Message::Framed(frame)) => return frame.as_frame().clone(),
             Self::Message(Message::Binary(data)) => data.len().div_ceil(3) * 4 + 2,
             _ => 16,
         };
@@ -176,6 +222,7 @@ impl Packet {
                 out.push('4');
                 out.push_str(text);
             }
+            Self::Message(Message::Framed(frame)) => out.push_str(frame.as_frame()),
             Self::Open(open) => {
                 out.push('0');
                 // Serializing a struct of strings and integers cannot fail;

@@ -168,3 +168,27 @@ fn websocket_frames() {
         WsFrame::Text(Str::from("4x"))
     );
 }
+
+#[test]
+fn a_framed_message_is_sent_as_its_own_buffer() {
+    let frame = TextFrame::with_message(8, |buf| buf.push_str("2[\"é\"]"));
+    let packet = Packet::Message(Message::Framed(frame.clone()));
+    for protocol in [Protocol::V4, Protocol::V3] {
+        let WsFrame::Text(text) = packet.encode_ws(protocol, true) else {
+            panic!("a text frame")
+        };
+        assert_eq!(text.as_str(), "42[\"é\"]");
+        assert_eq!(
+            text.as_bytes().as_ptr(),
+            frame.as_frame().as_bytes().as_ptr(),
+            "shared, not copied"
+        );
+    }
+    let plain = Packet::Message(Message::Text(Str::from("2[\"é\"]")));
+    assert_eq!(packet, plain, "equal by content");
+    for protocol in [Protocol::V4, Protocol::V3] {
+        let framed = crate::payload::encode(protocol, &[packet.clone(), Packet::Noop], true);
+        let text = crate::payload::encode(protocol, &[plain.clone(), Packet::Noop], true);
+        assert_eq!(framed, text, "{protocol:?} polling body");
+    }
+}

@@ -66,6 +66,7 @@ impl Decoder {
     pub fn decode(&mut self, message: Message) -> Result<Option<Packet>, DecodeError> {
         match message {
             Message::Text(text) => self.decode_text(text),
+            Message::Framed(frame) => self.decode_text(frame.message()),
             Message::Binary(data) => self.decode_binary(data),
         }
     }

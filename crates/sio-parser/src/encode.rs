@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use serde::Serialize;
-use sio_engine::{Message, Str};
+use sio_engine::{Message, TextFrame};
 
 use crate::error::EncodeError;
 use crate::packet::{Data, MAX_ACK_ID, Packet, PacketKind, Version, is_reserved_event};
@@ -16,8 +16,9 @@ use crate::value::Value;
 pub enum Encoded {
     /// Default parser: a text message followed by its binary attachments.
     Text {
-        /// The packet's text message.
-        text: Str,
+        /// The packet's text message, written after its Engine.IO digit so
+        /// that every recipient's frame is this one buffer.
+        frame: TextFrame,
         /// The attachments, sent as binary messages right after `text`.
         attachments: Vec<Bytes>,
     },
@@ -30,8 +31,8 @@ impl Encoded {
     /// length, so a sender can reserve room for all of them at once.
     pub fn messages(&self) -> Messages<'_> {
         let (first, rest) = match self {
-            Self::Text { text, attachments } => {
-                (Message::Text(text.clone()), attachments.as_slice())
+            Self::Text { frame, attachments } => {
+                (Message::Framed(frame.clone()), attachments.as_slice())
             }
             Self::Binary(data) => (Message::Binary(data.clone()), &[][..]),
         };
@@ -44,7 +45,7 @@ impl Encoded {
     /// The text message (default parser) as a string.
     pub fn text(&self) -> Option<&str> {
         match self {
-            Self::Text { text, .. } => Some(text.as_str()),
+            Self::Text { frame, .. } => Some(frame.text()),
             Self::Binary(_) => None,
         }
     }
@@ -309,11 +310,12 @@ fn unbinary(kind: PacketKind) -> PacketKind {
 /// `<type>[<ns>,][<id>]<json>`: a text packet without attachments (EVENT
 /// and ACK, which may carry some, are written by `one_buffer`).
 fn text_packet(kind: PacketKind, ns: &str, id: Option<u64>, json: &str) -> Encoded {
-    let mut text = String::with_capacity(json.len() + ns.len() + 24);
-    crate::one_buffer::header(&mut text, kind, ns, id, 0);
-    text.push_str(json);
+    let frame = TextFrame::with_message(json.len() + ns.len() + 24, |text| {
+        crate::one_buffer::header(text, kind, ns, id, 0);
+        text.push_str(json);
+    });
     Encoded::Text {
-        text: Str::from(text),
+        frame,
         attachments: Vec::new(),
     }
 }

@@ -1,5 +1,6 @@
-//! Text packets written into one buffer: the header first, then the JSON
-//! serialized in place after it, so that an EVENT or an ACK costs one
+//! Text packets written into one buffer: the Engine.IO message digit and
+//! the header first (see [`TextFrame`]), then the JSON serialized in place
+//! after it, so that an EVENT or an ACK costs one
 //! allocation instead of one per part plus the copies between them. The
 //! header assumes no binary attachment and is rewritten in the rare case
 //! where the arguments held some.
@@ -8,7 +9,7 @@ use std::fmt::Write as _;
 
 use bytes::Bytes;
 use serde::Serialize;
-use sio_engine::Str;
+use sio_engine::TextFrame;
 
 use crate::encode::Encoded;
 use crate::error::EncodeError;
@@ -51,7 +52,7 @@ fn binary(kind: PacketKind) -> PacketKind {
 
 /// A buffer holding the provisional header of a `kind` packet.
 fn start(kind: PacketKind, ns: &str, id: Option<u64>) -> (Vec<u8>, usize) {
-    let mut head = String::with_capacity(FIRST_CAPACITY + ns.len());
+    let mut head = TextFrame::buffer(FIRST_CAPACITY + ns.len());
     header(&mut head, kind, ns, id, 0);
     let json_start = head.len();
     (head.into_bytes(), json_start)
@@ -72,17 +73,16 @@ fn finish(
         buf
     } else {
         let json = buf.get(json_start..).unwrap_or_default();
-        let mut head = String::with_capacity(json.len() + ns.len() + 24);
+        let mut head = TextFrame::buffer(json.len() + ns.len() + 24);
         header(&mut head, binary(kind), ns, id, attachments.len());
         let mut out = head.into_bytes();
         out.extend_from_slice(json);
         out
     };
     let text = String::from_utf8(buf).map_err(|e| EncodeError::Serialize(e.to_string()))?;
-    Ok(Encoded::Text {
-        text: Str::from(text),
-        attachments,
-    })
+    let frame = TextFrame::from_buffer(text)
+        .ok_or_else(|| EncodeError::Serialize("no message digit".to_owned()))?;
+    Ok(Encoded::Text { frame, attachments })
 }
 
 /// EVENT `[event, ...args]`; `args` must serialize to a sequence (or

@@ -103,10 +103,10 @@ fn binary_into_bytes_fields_at_any_depth() {
     let encoded = encoder
         .event("/", "upload", &(&upload, 7), Some(1))
         .unwrap();
-    let Encoded::Text { text, attachments } = &encoded else {
+    let Encoded::Text { frame, attachments } = &encoded else {
         panic!()
     };
-    assert!(text.starts_with(
+    assert!(frame.text().starts_with(
         "53-1[\"upload\",{\"name\":\"a.bin\",\"body\":{\"_placeholder\":true,\"num\":0}"
     ));
     assert_eq!(attachments.len(), 3);
@@ -144,11 +144,11 @@ fn forwarding_arguments_unchanged_with_binary() {
     let again = encoder
         .event("/room", packet.event_name().unwrap(), &args, None)
         .unwrap();
-    let Encoded::Text { text, attachments } = &again else {
+    let Encoded::Text { frame, attachments } = &again else {
         panic!()
     };
     assert_eq!(
-        text.as_str(),
+        frame.text(),
         r#"52-/room,["echo",{"a":[1,{"_placeholder":true,"num":0}]},"s",{"_placeholder":true,"num":1}]"#
     );
     assert_eq!(
@@ -173,18 +173,21 @@ fn encoded_packets_share_their_buffers() {
     let copy = encoded.clone();
     let (
         Encoded::Text {
-            text: a,
+            frame: a,
             attachments: x,
         },
         Encoded::Text {
-            text: b,
+            frame: b,
             attachments: y,
         },
     ) = (&encoded, &copy)
     else {
         panic!()
     };
-    assert_eq!(a.as_bytes().as_ptr(), b.as_bytes().as_ptr());
+    assert_eq!(
+        a.as_frame().as_bytes().as_ptr(),
+        b.as_frame().as_bytes().as_ptr()
+    );
     assert_eq!(x[0].as_ptr(), y[0].as_ptr());
     assert_eq!(encoded.messages().count(), 2);
 }

@@ -64,10 +64,11 @@ async fn every_recipient_shares_the_same_buffers() {
     let encoded = Encoder::default()
         .event("/", "file", &("f", attachment), None)
         .unwrap();
-    let Encoded::Text { text, attachments } = &encoded else {
+    let Encoded::Text { frame, attachments } = &encoded else {
         panic!("expected a text packet");
     };
-    let (text_ptr, attachment_ptr) = (text.as_bytes().as_ptr(), attachments[0].as_ptr());
+    let text_ptr = frame.as_frame().as_bytes().as_ptr();
+    let attachment_ptr = attachments[0].as_ptr();
     adapter
         .broadcast(encoded.clone(), BroadcastOptions::all())
         .await
@@ -75,10 +76,11 @@ async fn every_recipient_shares_the_same_buffers() {
     let sent = ns.sent.lock();
     assert_eq!(sent.len(), 4);
     for (sid, got, _) in sent.iter() {
-        let Encoded::Text { text, attachments } = got else {
+        let Encoded::Text { frame, attachments } = got else {
             panic!("{sid}: expected a text packet");
         };
-        assert_eq!(text.as_bytes().as_ptr(), text_ptr, "{sid}: text re-encoded");
+        let ptr = frame.as_frame().as_bytes().as_ptr();
+        assert_eq!(ptr, text_ptr, "{sid}: text re-encoded");
         assert_eq!(
             attachments[0].as_ptr(),
             attachment_ptr,

@@ -12,7 +12,8 @@ use hyper_util::rt::TokioIo;
 use sio_engine::{Str, WsFrame};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tokio_tungstenite::tungstenite::{self, Utf8Bytes};
 
 use super::{Driver, now};
@@ -88,10 +89,14 @@ impl<C: ConnHandler> Driver<C> {
             return false;
         };
         let msg = match frame {
-            WsFrame::Text(text) => match Utf8Bytes::try_from(text.into_bytes()) {
-                Ok(text) => tungstenite::Message::Text(text),
-                Err(_) => return false,
-            },
+            // A `Str` is valid UTF-8 already: handed over as a text frame,
+            // its bytes (shared by every recipient of a broadcast) are not
+            // checked again, as `Message::Text` would.
+            WsFrame::Text(text) => tungstenite::Message::Frame(Frame::message(
+                text.into_bytes(),
+                OpCode::Data(Data::Text),
+                true,
+            )),
             WsFrame::Binary(data) => tungstenite::Message::Binary(data),
         };
         if within(self.write_timeout, ws.feed(msg)).await {
