@@ -149,6 +149,11 @@ impl Outbox {
         Poll::Pending
     }
 
+    /// True when a message waits.
+    pub(crate) fn has_messages(&self) -> bool {
+        !self.inner.lock().queue.is_empty()
+    }
+
     /// The next queued message.
     pub(crate) fn pop(&self) -> Option<Message> {
         let mut inner = self.inner.lock();

@@ -31,6 +31,10 @@ const MSG_BATCH: usize = 64;
 /// Most rounds of moving messages and draining the session per step.
 const SETTLE_ROUNDS: usize = 16;
 
+/// Most rounds in a row that send what the handlers queued without going
+/// through the select.
+const QUICK_ROUNDS: usize = 4;
+
 /// A request handed to a session's task by the HTTP side.
 #[derive(Debug)]
 pub(crate) enum Command {
@@ -122,6 +126,7 @@ impl<C: ConnHandler> Driver<C> {
         // Forgets the session even if a handler callback panics.
         let _deregister = Deregister(self.registry.clone(), self.shared.clone());
         let mut conn_active = true;
+        let mut quick = 0;
         loop {
             // Running: what the handlers queue from here on is taken before
             // the task parks again, without waking it.
@@ -137,6 +142,16 @@ impl<C: ConnHandler> Driver<C> {
                 let conn = &mut self.conn;
                 conn_active = poll_fn(|cx| Poll::Ready(conn.poll(cx).is_pending())).await;
             }
+            // What the handlers just sent (an ack, an answer) goes out at
+            // once rather than after a trip through the select; a few rounds
+            // in a row at most, so that a handler that keeps sending cannot
+            // starve the transport, the HTTP requests and the timers.
+            if quick < QUICK_ROUNDS && self.held.is_none() && self.shared.outbox.has_messages() {
+                quick += 1;
+                conn_active = true;
+                continue;
+            }
+            quick = 0;
             self.stage();
             let step = self.next_step(conn_active).await;
             self.unstage();
