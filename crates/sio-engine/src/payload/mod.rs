@@ -107,14 +107,14 @@ fn utf8(body: Bytes) -> Result<Str, DecodeError> {
 fn decode_v4(body: Str, limits: PayloadLimits) -> Result<Vec<Packet>, DecodeError> {
     let bytes = body.as_bytes();
     // Count first, so that an oversized body is refused before any work.
-    let records = bytes.iter().filter(|&&b| b == SEPARATOR).count() + 1;
+    let records = memchr::memchr_iter(SEPARATOR, bytes).count() + 1;
     if records > limits.max_packets {
         return Err(DecodeError::TooManyPackets);
     }
     let mut packets = Vec::with_capacity(records);
     let mut start = 0;
     // The separator is ASCII, so every record falls on char boundaries.
-    for (i, _) in bytes.iter().enumerate().filter(|&(_, &b)| b == SEPARATOR) {
+    for i in memchr::memchr_iter(SEPARATOR, bytes) {
         packets.push(decode_record(&body, start..i)?);
         start = i + 1;
     }
