@@ -247,6 +247,19 @@ impl Session {
         !self.closed && self.outbox.len() >= self.config.max_buffered_packets
     }
 
+    /// How many more messages [`Session::send`] takes before it refuses
+    /// one as full (unbounded once closed: it then refuses every one as
+    /// closed).
+    pub fn room(&self) -> usize {
+        if self.closed {
+            usize::MAX
+        } else {
+            self.config
+                .max_buffered_packets
+                .saturating_sub(self.outbox.len())
+        }
+    }
+
     /// Runs the timers that are due at `now` (heartbeat, upgrade).
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.closed {

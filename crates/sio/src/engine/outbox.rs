@@ -164,6 +164,21 @@ impl Outbox {
         msg
     }
 
+    /// Hands up to `max` queued messages to `each`, in order, under one
+    /// lock (keep `each` short: senders wait); returns how many. Fewer
+    /// than `max` means the queue is empty now.
+    pub(crate) fn pop_into(&self, max: usize, mut each: impl FnMut(Message)) -> usize {
+        let mut inner = self.inner.lock();
+        let n = max.min(inner.queue.len());
+        for msg in inner.queue.drain(..n) {
+            each(msg);
+        }
+        if inner.queue.is_empty() && inner.queue.capacity() > KEEP_CAPACITY {
+            inner.queue = VecDeque::new();
+        }
+        n
+    }
+
     /// Takes the close request, if any.
     pub(crate) fn take_close(&self) -> Option<CloseReason> {
         self.inner.lock().close.take()

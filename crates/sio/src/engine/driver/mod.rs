@@ -307,7 +307,9 @@ impl<C: ConnHandler> Driver<C> {
             let mut moved = self.take_messages();
             self.drain_transmits().await;
             // Draining may have made room for a message the session refused.
-            moved |= self.take_messages();
+            if self.held.is_some() {
+                moved |= self.take_messages();
+            }
             let mut heard = false;
             while let Some(event) = self.session.poll_event() {
                 heard = true;
@@ -327,8 +329,9 @@ impl<C: ConnHandler> Driver<C> {
     }
 
     /// Moves the held message, then up to [`MSG_BATCH`] queued ones, into
-    /// the session, stopping at the first it refuses as full. True when at
-    /// least one message moved.
+    /// the session, no more than it has room for; when it has none, the
+    /// next message is held (and no more taken until it fits). True when
+    /// at least one message moved.
     fn take_messages(&mut self) -> bool {
         let mut moved = false;
         if let Some(msg) = self.held.take() {
@@ -338,17 +341,20 @@ impl<C: ConnHandler> Driver<C> {
             }
             moved = true;
         }
-        for _ in 0..MSG_BATCH {
-            let Some(msg) = self.shared.outbox.pop() else {
-                break;
-            };
-            self.send(msg);
-            moved = true;
-            if self.held.is_some() {
-                break;
-            }
+        let room = self.session.room();
+        if room == 0 {
+            self.held = self.shared.outbox.pop();
+            return moved;
         }
-        moved
+        let session = &mut self.session;
+        let sid = &self.shared.sid;
+        let taken = self.shared.outbox.pop_into(room.min(MSG_BATCH), |msg| {
+            // There is room: only a closed session refuses it.
+            if let Err(e) = session.send(msg) {
+                tracing::debug!(sid = %sid, "message dropped: {e}");
+            }
+        });
+        moved || taken > 0
     }
 
     async fn drain_transmits(&mut self) {
