@@ -4,6 +4,7 @@
 mod engine_common;
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -199,6 +200,91 @@ async fn messages_waiting_for_a_get_move_to_the_websocket_in_order() {
         assert_eq!(next_text(&mut ws).await, expected);
     }
     assert_eq!(layer.session_count(), 1);
+}
+
+/// A session on WebSocket refuses POSTs (400) and lives on, whatever the
+/// body, as Node does ("unexpected transport without upgrade").
+#[tokio::test]
+async fn a_post_to_a_websocket_session_is_refused_without_closing_it() {
+    let (layer, addr) = start(config()).await;
+    let mut ws = ws_connect(addr, "EIO=4&transport=websocket").await;
+    let sid = sid_of(&next_text(&mut ws).await);
+    let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    assert_eq!(http(addr, "POST", &path, "4x").await.0, 400);
+    assert_eq!(http(addr, "POST", &path, "\u{1}garbage").await.0, 400);
+    ws.send(WsMessage::text("4still")).await.unwrap();
+    assert_eq!(next_text(&mut ws).await, "4still");
+    assert_eq!(layer.session_count(), 1);
+}
+
+/// Echoes every message; the first one blocks the session's task until
+/// the test lets it go: a handler far slower than the client's POSTs.
+#[derive(Debug, Clone)]
+struct GatedEcho(Arc<Mutex<Option<std::sync::mpsc::Receiver<()>>>>);
+
+#[derive(Debug)]
+struct GatedEchoConn(sio::EngineSocket, GatedEcho);
+
+impl sio::EngineHandler for GatedEcho {
+    type Conn = GatedEchoConn;
+    fn on_open(&self, socket: sio::EngineSocket) -> GatedEchoConn {
+        GatedEchoConn(socket, self.clone())
+    }
+}
+
+impl sio::ConnHandler for GatedEchoConn {
+    fn on_message(&mut self, msg: sio::Message) {
+        let gate = self.1.0.lock().unwrap().take();
+        if let Some(gate) = gate {
+            let _ = gate.recv();
+        }
+        let _ = self.0.send(msg);
+    }
+    fn on_close(&mut self, _reason: sio::CloseReason) {}
+}
+
+/// POSTs are answered before their packets are handled, but a client
+/// posting while its handler is stuck waits (as it did when every POST
+/// waited for the task) instead of filling the session's queue and being
+/// refused: every message arrives, in order, and the GET still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn posts_while_the_handler_is_stuck_wait_and_lose_nothing() {
+    let (release, gate) = std::sync::mpsc::channel();
+    let handler = GatedEcho(Arc::new(Mutex::new(Some(gate))));
+    let layer = EngineIoLayer::new(config().ping_interval(Duration::from_secs(30)), handler);
+    let addr = serve(Router::new().layer(layer.clone())).await;
+    let sid = open_polling(addr).await;
+    let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let mut posts = tokio::spawn({
+        let path = path.clone();
+        async move {
+            let mut statuses = Vec::new();
+            for i in 0..30 {
+                statuses.push(http(addr, "POST", &path, &format!("4m{i}")).await.0);
+            }
+            statuses
+        }
+    });
+    // Stuck handler: the POSTs wait (or, wrongly, all finish at once).
+    let early = tokio::time::timeout(HELD, &mut posts).await;
+    release.send(()).unwrap();
+    let statuses = match early {
+        Ok(done) => done.unwrap(),
+        Err(_) => posts.await.unwrap(),
+    };
+    assert_eq!(statuses, vec![200; 30]);
+    let mut got = Vec::new();
+    while got.len() < 30 {
+        let (status, body) = http(addr, "GET", &path, "").await;
+        assert_eq!(status, 200);
+        got.extend(
+            body.split('\x1e')
+                .filter(|p| p.starts_with("4m"))
+                .map(str::to_owned),
+        );
+    }
+    let want: Vec<String> = (0..30).map(|i| format!("4m{i}")).collect();
+    assert_eq!(got, want);
 }
 
 #[tokio::test]

@@ -102,6 +102,7 @@ impl<H: EngineHandler> Engine<H> {
         });
         let entry = Entry {
             post_busy: Arc::default(),
+            post_permit: Arc::new(tokio::sync::Semaphore::new(1)),
             shared: shared.clone(),
         };
         if !self.registry.insert(shared.sid.clone(), entry) {
@@ -119,6 +120,7 @@ impl<H: EngineHandler> Engine<H> {
             write_timeout: self.config.session.ping_timeout,
             timer: driver::Timer::default(),
             staged: false,
+            ws_generation: 0,
         };
         tokio::spawn(driver.run());
         Ok(shared)

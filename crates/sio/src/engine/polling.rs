@@ -118,6 +118,13 @@ where
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
+    // A session on WebSocket takes no POST; refused, not closed (Node:
+    // "unexpected transport without upgrade").
+    if entry.shared.initial == TransportKind::WebSocket
+        || entry.shared.upgraded.load(Ordering::Acquire)
+    {
+        return Err(RequestError::BadRequest.into());
+    }
     let Some(_guard) = entry.begin_post() else {
         entry.close(CloseReason::TransportError);
         return Err(RequestError::BadRequest.into());
@@ -151,9 +158,6 @@ where
             });
         }
     };
-    if entry.shared.upgraded.load(Ordering::Acquire) {
-        return Err(RequestError::BadRequest.into());
-    }
     let limits = PayloadLimits {
         max_packets: engine.config.session.max_packets_per_payload,
     };
@@ -161,7 +165,12 @@ where
         entry.close(CloseReason::ParseError);
         return Err(RequestError::BadRequest.into());
     };
-    entry.command(Command::Post(packets), false)?;
+    // The POST is answered before the task handles its packets, but not
+    // before the task took those of the previous one: a client posting
+    // faster than its handlers run waits, as it did when every POST waited
+    // for the task, instead of filling the outbox.
+    let permit = entry.post_permit().await?;
+    entry.command(Command::Post(packets, permit), false)?;
     let mut res = post_ok();
     events::apply(&engine.config, res.headers_mut(), parts, None);
     Ok(res)

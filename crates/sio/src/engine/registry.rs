@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
 use sio_engine::{CloseReason, RequestError, Sid};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 use super::driver::Command;
 use super::handler::SocketShared;
@@ -18,6 +18,9 @@ use super::handler::SocketShared;
 pub(crate) struct Entry {
     /// Set while a polling POST is being read and handled.
     pub(crate) post_busy: Arc<AtomicBool>,
+    /// One permit: held by the packets of a POST until the session's task
+    /// has taken them.
+    pub(crate) post_permit: Arc<Semaphore>,
     /// The state shared with the session's [`EngineSocket`](super::EngineSocket)s.
     pub(crate) shared: Arc<SocketShared>,
 }
@@ -44,6 +47,24 @@ impl Entry {
     pub(crate) fn begin_post(&self) -> Option<PostGuard> {
         let busy = self.post_busy.swap(true, Ordering::AcqRel);
         (!busy).then(|| PostGuard(self.post_busy.clone()))
+    }
+
+    /// Waits until the session's task has taken the packets of the
+    /// previous POST; the permit travels with this POST's packets.
+    ///
+    /// # Errors
+    /// `UnknownSid` when the semaphore was closed.
+    pub(crate) async fn post_permit(&self) -> Result<OwnedSemaphorePermit, RequestError> {
+        // A task that ends drops the commands it holds, and their permits.
+        match self.post_permit.clone().try_acquire_owned() {
+            Ok(permit) => Ok(permit),
+            Err(_) => self
+                .post_permit
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|_| RequestError::UnknownSid),
+        }
     }
 
     /// Asks the session's task to close with `reason`.

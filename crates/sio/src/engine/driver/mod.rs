@@ -14,7 +14,7 @@ use std::time::Duration;
 use sio_engine::{
     Event, Message, Packet, PollReply, RequestError, Session, Transmit, TransportKind,
 };
-use tokio::sync::oneshot;
+use tokio::sync::{OwnedSemaphorePermit, oneshot};
 
 use super::handler::{ConnHandler, SocketShared};
 use super::registry::Registry;
@@ -41,8 +41,9 @@ pub(crate) enum Command {
     /// A polling GET, answered when the session has something to send.
     Poll(oneshot::Sender<Result<PollReply, RequestError>>),
     /// The packets of a polling POST body, decoded by the request's task
-    /// (which has answered it already).
-    Post(Vec<Packet>),
+    /// (which has answered it already), with the permit that keeps the
+    /// next POST waiting until the task took these.
+    Post(Vec<Packet>, OwnedSemaphorePermit),
     /// A WebSocket request for this session: may it upgrade?
     Upgrade(oneshot::Sender<Result<(), RequestError>>),
     /// The WebSocket of an accepted upgrade.
@@ -75,6 +76,9 @@ pub(crate) struct Driver<C> {
     pub(crate) timer: Timer,
     /// Packets were set out in `shared.ready` for the next GET.
     pub(crate) staged: bool,
+    /// Counts the WebSockets handed to the task, to tell a frame of a
+    /// replaced one.
+    pub(crate) ws_generation: u32,
 }
 
 /// One timer per session, re-armed only when the session's deadline
@@ -203,7 +207,13 @@ impl<C: ConnHandler> Driver<C> {
                 // upgrade, say) may still wait in the outbox: its packets
                 // come first.
                 if self.session.transport() == TransportKind::Polling {
+                    let ws = self.ws_generation;
                     self.run_commands().await;
+                    if ws != self.ws_generation {
+                        // Those commands replaced the WebSocket the frame
+                        // came from (and closed it): the frame is void.
+                        return;
+                    }
                 }
                 self.on_ws(frame).await;
             }
@@ -280,7 +290,7 @@ impl<C: ConnHandler> Driver<C> {
                     let _ = reply.send(Err(e));
                 }
             },
-            Command::Post(packets) => {
+            Command::Post(packets, _permit) => {
                 if let Err(e) = self.session.handle_post_packets(now, packets) {
                     tracing::debug!(sid = %self.shared.sid, "POST body dropped: {e}");
                 }
@@ -293,6 +303,7 @@ impl<C: ConnHandler> Driver<C> {
                 // WebSocket linger, it is closed.
                 self.close_ws(false).await;
                 self.ws = Some(ws);
+                self.ws_generation = self.ws_generation.wrapping_add(1);
             }
             Command::WsFailed => self.session.handle_ws_closed(now, true),
         }
@@ -388,7 +399,7 @@ fn refuse(cmd: Command) {
         Command::Upgrade(reply) => {
             let _ = reply.send(Err(RequestError::UnknownSid));
         }
-        Command::Post(_) | Command::Ws(_) | Command::WsFailed => {}
+        Command::Post(..) | Command::Ws(_) | Command::WsFailed => {}
     }
 }
 
