@@ -36,7 +36,11 @@ impl Sid {
 
     /// True when [`Sid::new`] would accept `id`.
     pub fn is_valid(id: &str) -> bool {
-        !id.is_empty() && id.len() <= MAX_SID_LEN && id.bytes().all(|b| SID_BYTE[usize::from(b)])
+        !id.is_empty()
+            && id.len() <= MAX_SID_LEN
+            && id
+                .bytes()
+                .all(|b| SID_BYTE.get(usize::from(b)).copied().unwrap_or(false))
     }
 
     /// The id as text.
