@@ -58,3 +58,19 @@ async fn a_silent_session_is_forgotten() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert!(no_sessions_left(&layer).await);
 }
+
+/// A GET that comes once the ping timeout has passed finds the session
+/// closed, even when the session's task has not run its timer yet and a
+/// ping waits, set out for the next GET: that GET must not take it.
+#[tokio::test(start_paused = true)]
+async fn a_get_after_the_ping_timeout_finds_the_session_closed() {
+    let (_layer, svc) = app(config());
+    let sid = handshake(&svc).await;
+    let uri = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    // The ping is queued at 300 ms with no GET waiting for it.
+    tokio::time::sleep(Duration::from_millis(301)).await;
+    // Past the 200 ms ping timeout, without letting the task run first.
+    tokio::time::advance(Duration::from_millis(250)).await;
+    let late = call(&svc, get_req(&uri)).await;
+    assert_eq!(late.status, StatusCode::BAD_REQUEST, "{late:?}");
+}

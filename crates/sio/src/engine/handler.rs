@@ -49,6 +49,26 @@ pub trait ConnHandler: Send + 'static {
     }
 }
 
+/// Packets the parked session's task set out for the next polling GET,
+/// good until the session's next deadline: a GET that comes later goes to
+/// the task, which applies the deadline first (a ping due, or the session
+/// timed out and must answer 400).
+#[derive(Debug, Default)]
+pub(crate) struct Ready {
+    pub(crate) packets: Vec<Packet>,
+    pub(crate) until: Option<std::time::Instant>,
+}
+
+impl Ready {
+    /// Takes the packets when they are still good at `now`.
+    pub(crate) fn take(&mut self, now: std::time::Instant) -> Vec<Packet> {
+        if self.until.is_some_and(|until| now >= until) {
+            return Vec::new();
+        }
+        std::mem::take(&mut self.packets)
+    }
+}
+
 /// A cheap, cloneable handle on one session: who it is, how it connected,
 /// and a way to send to it and close it.
 #[derive(Debug, Clone)]
@@ -67,7 +87,7 @@ pub(crate) struct SocketShared {
     /// Packets the parked session's task set out for the next polling
     /// GET, which takes them without a round trip through the task (see
     /// [`Session::take_for_poll`](sio_engine::Session::take_for_poll)).
-    pub(crate) ready: Mutex<Vec<Packet>>,
+    pub(crate) ready: Mutex<Ready>,
     /// The session's [`supports_binary`](sio_engine::Session::supports_binary),
     /// to encode `ready` packets.
     pub(crate) supports_binary: bool,

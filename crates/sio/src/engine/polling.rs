@@ -55,7 +55,8 @@ pub(crate) async fn get<H: EngineHandler>(
     parts: &Parts,
 ) -> Result<Response<Full<Bytes>>, Reject> {
     let shared = &entry.shared;
-    let ready = std::mem::take(&mut *shared.ready.lock());
+    let now = tokio::time::Instant::now().into_std();
+    let ready = shared.ready.lock().take(now);
     let reply = if ready.is_empty() {
         let (tx, rx) = oneshot::channel();
         entry.command(Command::Poll(tx), false)?;

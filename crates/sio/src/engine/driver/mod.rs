@@ -256,8 +256,9 @@ impl<C: ConnHandler> Driver<C> {
         }
         if let Some(packets) = self.session.take_for_poll() {
             let mut ready = self.shared.ready.lock();
-            debug_assert!(ready.is_empty(), "unstaged before staging again");
-            ready.extend(packets);
+            debug_assert!(ready.packets.is_empty(), "unstaged before staging again");
+            ready.packets.extend(packets);
+            ready.until = self.session.poll_timeout();
             self.staged = true;
         }
     }
@@ -266,7 +267,7 @@ impl<C: ConnHandler> Driver<C> {
     /// session handles anything.
     fn unstage(&mut self) {
         if std::mem::take(&mut self.staged) {
-            let packets = std::mem::take(&mut *self.shared.ready.lock());
+            let packets = std::mem::take(&mut self.shared.ready.lock().packets);
             if !packets.is_empty() {
                 self.session.restore_polled(packets);
             }
@@ -410,7 +411,7 @@ struct Deregister(Arc<Registry>, Arc<SocketShared>);
 impl Drop for Deregister {
     fn drop(&mut self) {
         self.1.outbox.shut();
-        drop(std::mem::take(&mut *self.1.ready.lock()));
+        drop(std::mem::take(&mut self.1.ready.lock().packets));
         self.0.remove(&self.1.sid);
     }
 }
