@@ -202,8 +202,8 @@ pub(crate) fn erase_message<H: MessageHandler<T>, T: Send + 'static>(
     if std::mem::size_of::<H>() != 0 {
         return Arc::new(Erased(h, PhantomData));
     }
-    static SHARED: LazyLock<RwLock<HashMap<TypeId, Arc<dyn ErasedMessage>>>> =
-        LazyLock::new(RwLock::default);
+    type Shared = HashMap<TypeId, Arc<dyn ErasedMessage>, foldhash::fast::RandomState>;
+    static SHARED: LazyLock<RwLock<Shared>> = LazyLock::new(RwLock::default);
     let key = TypeId::of::<Erased<H, T>>();
     if let Some(shared) = SHARED.read().get(&key) {
         return shared.clone();

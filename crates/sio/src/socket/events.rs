@@ -30,14 +30,14 @@ enum EventName {
 }
 
 impl EventName {
-    fn new(name: String) -> Self {
+    fn new(name: &str) -> Self {
         let mut bytes = [0u8; INLINE];
         match (bytes.get_mut(..name.len()), u8::try_from(name.len())) {
             (Some(dst), Ok(len)) => {
                 dst.copy_from_slice(name.as_bytes());
                 Self::Inline { len, bytes }
             }
-            _ => Self::Heap(name.into_boxed_str()),
+            _ => Self::Heap(Box::from(name)),
         }
     }
 
@@ -118,13 +118,13 @@ impl Handlers {
 
     fn add(
         &mut self,
-        event: String,
+        event: &str,
         handler: Arc<dyn ErasedMessage>,
         id: ListenerId,
         once: bool,
         front: bool,
     ) {
-        let range = self.range(&event);
+        let range = self.range(event);
         let at = if front { range.start } else { range.end };
         // Grows by 4 entries up to 32, then by a quarter, not twice over:
         // tables are small and built once, and a doubled one would leave
@@ -161,7 +161,7 @@ impl Handlers {
 impl SocketRef {
     fn add_event_listener<H, T>(
         &self,
-        event: impl Into<String>,
+        event: impl AsRef<str>,
         handler: H,
         once: bool,
         front: bool,
@@ -174,7 +174,7 @@ impl SocketRef {
         let handler = erase_message(handler);
         self.handlers
             .lock()
-            .add(event.into(), handler, id, once, front);
+            .add(event.as_ref(), handler, id, once, front);
         id
     }
 
@@ -189,7 +189,7 @@ impl SocketRef {
     /// their handlers in the order they arrived. Register handlers before
     /// the connection handler's first `.await`, so that no early event
     /// finds none.
-    pub fn on<H, T>(&self, event: impl Into<String>, handler: H)
+    pub fn on<H, T>(&self, event: impl AsRef<str>, handler: H)
     where
         H: MessageHandler<T>,
         T: Send + 'static,
@@ -199,7 +199,7 @@ impl SocketRef {
 
     /// As [`SocketRef::on`], returning an id that
     /// [`SocketRef::remove_listener`] takes (Node's `addListener`).
-    pub fn add_listener<H, T>(&self, event: impl Into<String>, handler: H) -> ListenerId
+    pub fn add_listener<H, T>(&self, event: impl AsRef<str>, handler: H) -> ListenerId
     where
         H: MessageHandler<T>,
         T: Send + 'static,
@@ -209,7 +209,7 @@ impl SocketRef {
 
     /// As [`SocketRef::add_listener`], the listener running before those
     /// added so far (Node's `prependListener`).
-    pub fn prepend_listener<H, T>(&self, event: impl Into<String>, handler: H) -> ListenerId
+    pub fn prepend_listener<H, T>(&self, event: impl AsRef<str>, handler: H) -> ListenerId
     where
         H: MessageHandler<T>,
         T: Send + 'static,
@@ -219,7 +219,7 @@ impl SocketRef {
 
     /// Adds a listener of `event` for its next occurrence only (Node's
     /// `once`).
-    pub fn once<H, T>(&self, event: impl Into<String>, handler: H) -> ListenerId
+    pub fn once<H, T>(&self, event: impl AsRef<str>, handler: H) -> ListenerId
     where
         H: MessageHandler<T>,
         T: Send + 'static,
@@ -269,16 +269,16 @@ mod tests {
 
     #[test]
     fn short_names_inline_long_ones_on_the_heap() {
-        let short = EventName::new("disconnect-sockets".to_owned());
+        let short = EventName::new("disconnect-sockets");
         assert!(matches!(short, EventName::Inline { .. }));
         assert_eq!(short.as_bytes(), b"disconnect-sockets");
-        let edge = EventName::new("x".repeat(INLINE));
+        let edge = EventName::new(&"x".repeat(INLINE));
         assert!(matches!(edge, EventName::Inline { .. }));
         assert_eq!(edge.as_bytes().len(), INLINE);
-        let long = EventName::new("y".repeat(INLINE + 1));
+        let long = EventName::new(&"y".repeat(INLINE + 1));
         assert!(matches!(long, EventName::Heap(_)));
         assert_eq!(long.to_string_lossy(), "y".repeat(INLINE + 1));
-        let empty = EventName::new(String::new());
+        let empty = EventName::new("");
         assert_eq!(empty.as_bytes(), b"");
     }
 
@@ -290,11 +290,11 @@ mod tests {
     fn listeners_of_one_event_stay_in_order_among_others() {
         let mut h = Handlers::default();
         let ids: Vec<ListenerId> = (0..5).map(ListenerId::for_test).collect();
-        h.add("b".into(), noop(), ids[0], false, false);
-        h.add("a".into(), noop(), ids[1], false, false);
-        h.add("b".into(), noop(), ids[2], true, false);
-        h.add("c".into(), noop(), ids[3], false, false);
-        h.add("b".into(), noop(), ids[4], false, true);
+        h.add("b", noop(), ids[0], false, false);
+        h.add("a", noop(), ids[1], false, false);
+        h.add("b", noop(), ids[2], true, false);
+        h.add("c", noop(), ids[3], false, false);
+        h.add("b", noop(), ids[4], false, true);
         let order: Vec<ListenerId> = h.listeners("b").iter().map(|l| l.id).collect();
         assert_eq!(order, [ids[4], ids[0], ids[2]]);
         assert_eq!(h.for_event("b").len(), 3);
