@@ -195,10 +195,12 @@ impl Packet {
     /// protocol 4, `b4…` in protocol 3. The OPEN packet omits `maxPayload`
     /// when its `max_payload` is `None` (protocol 3).
     pub fn encode_text(&self, protocol: Protocol) -> Str {
+        if let Self::Message(Message::Framed(frame)) = self {
+            return frame.as_frame().clone();
+        }
         // One allocation of the right size for the common case, a message.
         let hint = match self {
             Self::Message(Message::Text(text)) => text.len() + 1,
-            Self::Message(Message::Framed(frame)) => return frame.as_frame().clone(),
             Self::Message(Message::Binary(data)) => data.len().div_ceil(3) * 4 + 2,
             _ => 16,
         };

@@ -244,7 +244,7 @@ impl Session {
 
     /// True when [`Session::send`] would refuse a message as full.
     pub fn is_full(&self) -> bool {
-        !self.closed && self.outbox.len() >= self.config.max_buffered_packets
+        self.room() == 0
     }
 
     /// How many more messages [`Session::send`] takes before it refuses

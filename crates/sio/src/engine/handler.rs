@@ -60,9 +60,14 @@ pub(crate) struct Ready {
 }
 
 impl Ready {
-    /// Takes the packets when they are still good at `now`.
-    pub(crate) fn take(&mut self, now: std::time::Instant) -> Vec<Packet> {
-        if self.until.is_some_and(|until| now >= until) {
+    /// Takes the packets when they are still good now (tokio's clock, as
+    /// the session's task uses).
+    pub(crate) fn take(&mut self) -> Vec<Packet> {
+        if self.packets.is_empty()
+            || self
+                .until
+                .is_some_and(|until| tokio::time::Instant::now().into_std() >= until)
+        {
             return Vec::new();
         }
         std::mem::take(&mut self.packets)
@@ -91,6 +96,11 @@ pub(crate) struct SocketShared {
     /// The session's [`supports_binary`](sio_engine::Session::supports_binary),
     /// to encode `ready` packets.
     pub(crate) supports_binary: bool,
+    /// Set while a polling POST is being read and handled.
+    pub(crate) post_busy: AtomicBool,
+    /// One permit: held by the packets of a POST until the session's task
+    /// has taken them.
+    pub(crate) post_permit: Arc<tokio::sync::Semaphore>,
 }
 
 impl EngineSocket {

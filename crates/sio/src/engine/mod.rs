@@ -99,10 +99,10 @@ impl<H: EngineHandler> Engine<H> {
             outbox: outbox::Outbox::new(self.config.socket_buffer),
             ready: parking_lot::Mutex::default(),
             supports_binary: session.supports_binary(),
+            post_busy: AtomicBool::new(false),
+            post_permit: Arc::new(tokio::sync::Semaphore::new(1)),
         });
         let entry = Entry {
-            post_busy: Arc::default(),
-            post_permit: Arc::new(tokio::sync::Semaphore::new(1)),
             shared: shared.clone(),
         };
         if !self.registry.insert(shared.sid.clone(), entry) {

@@ -55,8 +55,7 @@ pub(crate) async fn get<H: EngineHandler>(
     parts: &Parts,
 ) -> Result<Response<Full<Bytes>>, Reject> {
     let shared = &entry.shared;
-    let now = tokio::time::Instant::now().into_std();
-    let ready = shared.ready.lock().take(now);
+    let ready = shared.ready.lock().take();
     let reply = if ready.is_empty() {
         let (tx, rx) = oneshot::channel();
         entry.command(Command::Poll(tx), false)?;

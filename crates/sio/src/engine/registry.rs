@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::Mutex;
 use sio_engine::{CloseReason, RequestError, Sid};
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit};
 
 use super::driver::Command;
 use super::handler::SocketShared;
@@ -16,11 +16,6 @@ use super::handler::SocketShared;
 /// What the HTTP side needs to reach one session.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    /// Set while a polling POST is being read and handled.
-    pub(crate) post_busy: Arc<AtomicBool>,
-    /// One permit: held by the packets of a POST until the session's task
-    /// has taken them.
-    pub(crate) post_permit: Arc<Semaphore>,
     /// The state shared with the session's [`EngineSocket`](super::EngineSocket)s.
     pub(crate) shared: Arc<SocketShared>,
 }
@@ -44,27 +39,25 @@ impl Entry {
 
     /// Marks a POST as in flight; `None` when one already is (the caller
     /// must then refuse this one). The flag is cleared when the guard drops.
-    pub(crate) fn begin_post(&self) -> Option<PostGuard> {
-        let busy = self.post_busy.swap(true, Ordering::AcqRel);
-        (!busy).then(|| PostGuard(self.post_busy.clone()))
+    pub(crate) fn begin_post(&self) -> Option<PostGuard<'_>> {
+        let busy = &self.shared.post_busy;
+        (!busy.swap(true, Ordering::AcqRel)).then_some(PostGuard(busy))
     }
 
     /// Waits until the session's task has taken the packets of the
     /// previous POST; the permit travels with this POST's packets.
     ///
+    /// A task that ends drops the commands it holds, and their permits.
+    ///
     /// # Errors
     /// `UnknownSid` when the semaphore was closed.
     pub(crate) async fn post_permit(&self) -> Result<OwnedSemaphorePermit, RequestError> {
-        // A task that ends drops the commands it holds, and their permits.
-        match self.post_permit.clone().try_acquire_owned() {
-            Ok(permit) => Ok(permit),
-            Err(_) => self
-                .post_permit
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|_| RequestError::UnknownSid),
-        }
+        self.shared
+            .post_permit
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| RequestError::UnknownSid)
     }
 
     /// Asks the session's task to close with `reason`.
@@ -75,9 +68,9 @@ impl Entry {
 
 /// Clears the "POST in flight" flag when dropped.
 #[derive(Debug)]
-pub(crate) struct PostGuard(Arc<AtomicBool>);
+pub(crate) struct PostGuard<'a>(&'a AtomicBool);
 
-impl Drop for PostGuard {
+impl Drop for PostGuard<'_> {
     fn drop(&mut self) {
         self.0.store(false, Ordering::Release);
     }
