@@ -6,6 +6,7 @@
 //! ```text
 //! cargo run --release --example e2e_server -- [--port 3000] [--host 127.0.0.1]
 //!     [--recovery] [--redis redis://127.0.0.1:6379/] [--node-name NAME]
+//!     [--deflate]
 //! ```
 
 #[path = "e2e_server_api.rs"]
@@ -23,7 +24,7 @@ use serde_json::json;
 use sio::{
     AckSender, Args, BroadcastOperators, CloseReason, ConnHandler, ConnectError,
     ConnectionStateRecovery, Data, EngineConfig, EngineHandler, EngineIoLayer, EngineSocket,
-    Message, Ns, SocketIo, SocketRef, State, Value,
+    Message, Ns, PerMessageDeflate, SocketIo, SocketRef, State, Value,
 };
 
 /// Command-line options.
@@ -37,6 +38,8 @@ struct Cli {
     redis: Option<String>,
     /// This server's name in a cluster (default `node-PORT`).
     node_name: Option<String>,
+    /// WebSocket per-message deflate on both endpoints.
+    deflate: bool,
 }
 
 fn parse_args() -> Result<Cli, String> {
@@ -51,6 +54,7 @@ fn parse_args() -> Result<Cli, String> {
         recovery: false,
         redis: None,
         node_name: None,
+        deflate: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -61,6 +65,7 @@ fn parse_args() -> Result<Cli, String> {
             "--recovery" => args.recovery = true,
             "--redis" => args.redis = Some(value()?),
             "--node-name" => args.node_name = Some(value()?),
+            "--deflate" => args.deflate = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -89,13 +94,15 @@ impl ConnHandler for EchoConn {
     fn on_close(&mut self, _reason: CloseReason) {}
 }
 
-/// Settings shared by both endpoints.
-fn engine_config() -> EngineConfig {
+/// Settings shared by both endpoints; `deflate`: per-message deflate on,
+/// with Node's threshold (1024 bytes).
+fn engine_config(deflate: bool) -> EngineConfig {
     EngineConfig::default()
         .ping_interval(Duration::from_millis(300))
         .ping_timeout(Duration::from_millis(200))
         .max_payload(1_000_000)
         .allow_eio3(true)
+        .per_message_deflate(deflate.then(PerMessageDeflate::default))
 }
 
 /// Waits at most this long for acknowledgements (`ask`, `emit-all-ack`,
@@ -105,7 +112,7 @@ const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
 /// The `/socket.io/` server of the contract.
 fn socket_io(
     node_name: String,
-    recovery: bool,
+    args: &Cli,
     redis: Option<sio_redis::RedisAdapterFactory>,
 ) -> SocketIo {
     let every = Ns::new(on_connect);
@@ -114,7 +121,7 @@ fn socket_io(
     if let Some(redis) = redis {
         builder = builder.adapter(redis);
     }
-    if recovery {
+    if args.recovery {
         builder = builder.connection_state_recovery(
             ConnectionStateRecovery::default()
                 .max_disconnection_duration(Duration::from_millis(2000)),
@@ -126,7 +133,7 @@ fn socket_io(
         builder = builder.namespace("/api", api::ns());
     }
     builder
-        .engine(engine_config().path("/socket.io/"))
+        .engine(engine_config(args.deflate).path("/socket.io/"))
         .max_buffer(1024)
         .connect_timeout(Duration::from_millis(1000))
         .on_server_side("whoami", move |_| {
@@ -386,9 +393,15 @@ async fn main() -> ExitCode {
         .node_name
         .clone()
         .unwrap_or_else(|| format!("node-{}", args.port));
-    tracing::info!(%node_name, recovery = args.recovery, redis = ?args.redis, "starting");
+    tracing::info!(
+        %node_name,
+        recovery = args.recovery,
+        deflate = args.deflate,
+        redis = ?args.redis,
+        "starting"
+    );
 
-    let engine = EngineIoLayer::new(engine_config(), Echo);
+    let engine = EngineIoLayer::new(engine_config(args.deflate), Echo);
     let redis = match &args.redis {
         Some(url) => match sio_redis::RedisAdapterFactory::connect(url).await {
             Ok(factory) => Some(factory),
@@ -399,7 +412,7 @@ async fn main() -> ExitCode {
         },
         None => None,
     };
-    let io = socket_io(node_name, args.recovery, redis);
+    let io = socket_io(node_name, &args, redis);
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))
         .layer(engine.clone())

@@ -1,5 +1,11 @@
 //! [`TextFrame`]: a text message written together with its Engine.IO type
-//! digit, so that one buffer is the WebSocket frame of every recipient.
+//! digit, so that one buffer is the WebSocket frame of every recipient;
+//! and [`DeflateCache`], where the first recipient that compresses it
+//! leaves the compressed bytes for the others.
+
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
 
 use crate::Str;
 
@@ -21,8 +27,23 @@ const MESSAGE_DIGIT: u8 = b'4';
 /// assert_eq!(frame.as_frame().as_str(), "42[\"hi\"]");
 /// assert_eq!(frame.text(), "2[\"hi\"]");
 /// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct TextFrame(Str);
+///
+/// A frame sent to many connections can carry a [`DeflateCache`]
+/// ([`TextFrame::share_compression`]), so that it is compressed once for
+/// all of them. Equality is by text.
+#[derive(Clone)]
+pub struct TextFrame {
+    frame: Str,
+    deflated: Option<DeflateCache>,
+}
+
+impl PartialEq for TextFrame {
+    fn eq(&self, other: &Self) -> bool {
+        self.frame == other.frame
+    }
+}
+
+impl Eq for TextFrame {}
 
 impl TextFrame {
     /// An empty buffer holding only the type digit, with room for
@@ -45,34 +66,93 @@ impl TextFrame {
     pub fn with_message(capacity: usize, write: impl FnOnce(&mut String)) -> Self {
         let mut buf = Self::buffer(capacity);
         write(&mut buf);
-        Self(Str::from(buf))
+        Self::plain(Str::from(buf))
+    }
+
+    fn plain(frame: Str) -> Self {
+        Self {
+            frame,
+            deflated: None,
+        }
     }
 
     /// The frame in `frame`, which must start with the type digit; `None`
     /// otherwise.
     pub fn new(frame: Str) -> Option<Self> {
-        (frame.as_bytes().first() == Some(&MESSAGE_DIGIT)).then_some(Self(frame))
+        (frame.as_bytes().first() == Some(&MESSAGE_DIGIT)).then(|| Self::plain(frame))
     }
 
     /// The whole frame, digit included.
     pub fn as_frame(&self) -> &Str {
-        &self.0
+        &self.frame
     }
 
     /// The message, without the digit.
     pub fn text(&self) -> &str {
-        self.0.as_str().get(1..).unwrap_or_default()
+        self.frame.as_str().get(1..).unwrap_or_default()
     }
 
     /// The message as a [`Str`] sharing the frame's buffer.
     pub fn message(&self) -> Str {
-        self.0.slice(1..self.0.len()).unwrap_or_default()
+        self.frame.slice(1..self.frame.len()).unwrap_or_default()
+    }
+
+    /// Gives the frame a [`DeflateCache`] (once), so that its clones,
+    /// sent to many WebSockets, are compressed once for all of them.
+    pub fn share_compression(&mut self) {
+        self.deflated.get_or_insert_with(DeflateCache::default);
+    }
+
+    /// The frame's compression cache, if it was given one.
+    pub fn deflate_cache(&self) -> Option<&DeflateCache> {
+        self.deflated.as_ref()
+    }
+}
+
+/// The compressed form of one frame, computed by the first WebSocket that
+/// sends it and reused by the others that compress with the same window.
+/// Clones share the slot; equality is identity.
+#[derive(Clone, Default)]
+pub struct DeflateCache(Arc<OnceLock<(u8, Option<Bytes>)>>);
+
+impl DeflateCache {
+    /// What was left for `window`: `Some(Some(bytes))` the compressed
+    /// frame, `Some(None)` "not worth compressing", `None` nothing yet (or
+    /// only for another window).
+    pub fn get(&self, window: u8) -> Option<Option<Bytes>> {
+        self.0
+            .get()
+            .filter(|(w, _)| *w == window)
+            .map(|(_, bytes)| bytes.clone())
+    }
+
+    /// Leaves the compressed frame (or `None`: not worth it) for `window`.
+    /// Only the first call counts.
+    pub fn set(&self, window: u8, compressed: Option<Bytes>) {
+        let _ = self.0.set((window, compressed));
+    }
+}
+
+impl PartialEq for DeflateCache {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for DeflateCache {}
+
+impl std::fmt::Debug for DeflateCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.0.get().map(|(w, b)| (w, b.as_ref().map(Bytes::len)));
+        f.debug_tuple("DeflateCache").field(&state).finish()
     }
 }
 
 impl std::fmt::Debug for TextFrame {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("TextFrame").field(&self.0.as_str()).finish()
+        f.debug_tuple("TextFrame")
+            .field(&self.frame.as_str())
+            .finish()
     }
 }
 
@@ -86,5 +166,21 @@ mod tests {
         assert!(TextFrame::new(Str::from("")).is_none());
         let frame = TextFrame::new(Str::from("4é")).unwrap();
         assert_eq!((frame.text(), frame.message().as_str()), ("é", "é"));
+    }
+
+    #[test]
+    fn clones_share_one_compression_cache() {
+        let mut frame = TextFrame::with_message(4, |s| s.push_str("abc"));
+        assert!(frame.deflate_cache().is_none());
+        frame.share_compression();
+        let copy = frame.clone();
+        let cache = frame.deflate_cache().unwrap();
+        assert_eq!(cache.get(15), None);
+        cache.set(15, Some(Bytes::from_static(b"z")));
+        cache.set(15, None);
+        let seen = copy.deflate_cache().unwrap();
+        assert_eq!(seen.get(15), Some(Some(Bytes::from_static(b"z"))));
+        assert_eq!(seen.get(10), None);
+        assert_eq!(seen, cache);
     }
 }

@@ -75,12 +75,13 @@ mod sid;
 mod str;
 
 pub use error::{DecodeError, RequestError};
-pub use frame::TextFrame;
+pub use frame::{DeflateCache, TextFrame};
 pub use handshake::{HandshakeQuery, Protocol, TransportKind};
 pub use packet::{Message, OpenPacket, Packet};
 pub use payload::{EncodedPayload, PayloadLimits};
 pub use session::{
-    CloseReason, Event, PollReply, SendError, Session, SessionConfig, Transmit, WsFrame,
+    CloseReason, Compression, Event, PollReply, SendError, Session, SessionConfig, Transmit,
+    WsFrame,
 };
 pub use sid::{MAX_SID_LEN, Sid};
 pub use str::Str;

@@ -79,6 +79,7 @@ pub use rooms::IntoRooms;
 pub use sio_adapter::{AckCollected, AckResponse, BroadcastReport, Room, SocketId, SocketInfo};
 pub use sio_engine::{CloseReason, Message, Protocol, SendError, Sid, Str, TransportKind};
 pub use sio_parser::{Parser, Value};
+pub use sio_ws::PerMessageDeflate;
 pub use socket::{Handshake, ListenerId, RequestHeaders, Socket, SocketEmitter, SocketRef};
 
 /// The README's Rust example, compiled by `cargo test` so that it cannot rot.

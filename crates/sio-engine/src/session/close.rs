@@ -47,8 +47,9 @@ impl Session {
                     self.poll_pending = false;
                     let reply = match farewell {
                         Farewell::Close => {
-                            self.outbox.push_back(Packet::Close);
-                            let packets: Vec<Packet> = self.outbox.drain(..).collect();
+                            self.outbox.push_back((Packet::Close, true));
+                            let packets: Vec<Packet> =
+                                self.outbox.drain(..).map(|(p, _)| p).collect();
                             PollReply::Payload(self.encode_payload(&packets))
                         }
                         Farewell::Noop => PollReply::Payload(self.encode_payload(&[Packet::Noop])),
@@ -59,10 +60,10 @@ impl Session {
             }
             TransportKind::WebSocket => match farewell {
                 Farewell::Close => {
-                    self.outbox.push_back(Packet::Close);
-                    while let Some(packet) = self.outbox.pop_front() {
-                        let frame = self.ws_frame(&packet);
-                        self.transmits.push_back(Transmit::Ws(frame));
+                    self.outbox.push_back((Packet::Close, true));
+                    while let Some((packet, compress)) = self.outbox.pop_front() {
+                        let transmit = self.ws_transmit(&packet, compress);
+                        self.transmits.push_back(transmit);
                     }
                     self.transmits.push_back(Transmit::CloseWs);
                 }

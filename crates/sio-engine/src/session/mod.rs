@@ -59,7 +59,9 @@ use bytes::Bytes;
 use crate::{DecodeError, Message, OpenPacket, Packet, Protocol, Sid, Str, TransportKind};
 use close::Farewell;
 use heartbeat::Heartbeat;
-pub use types::{CloseReason, Event, PollReply, SendError, SessionConfig, Transmit, WsFrame};
+pub use types::{
+    CloseReason, Compression, Event, PollReply, SendError, SessionConfig, Transmit, WsFrame,
+};
 use upgrade::Upgrade;
 
 /// How many control packets (pings, pongs) may wait beyond
@@ -79,8 +81,10 @@ pub struct Session {
     closed: bool,
     /// A polling GET waits for its answer.
     poll_pending: bool,
-    /// Packets waiting for the transport (bounded, see [`SendError::Full`]).
-    outbox: VecDeque<Packet>,
+    /// Packets waiting for the transport (bounded, see [`SendError::Full`]),
+    /// each with whether it may be compressed (false only for messages
+    /// sent with `compress(false)`).
+    outbox: VecDeque<(Packet, bool)>,
     /// Transmits decided already (probe answers, NOOPs, close sequences);
     /// they go out before anything taken from `outbox`.
     transmits: VecDeque<Transmit>,
@@ -128,7 +132,7 @@ impl Session {
             config,
             closed: false,
             poll_pending: transport == TransportKind::Polling,
-            outbox: VecDeque::from([Packet::Open(open)]),
+            outbox: VecDeque::from([(Packet::Open(open), true)]),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             heartbeat,
@@ -232,13 +236,22 @@ impl Session {
     /// [`SendError::Closed`] after close; [`SendError::Full`] when
     /// `max_buffered_packets` are already waiting.
     pub fn send(&mut self, msg: Message) -> Result<(), SendError> {
+        self.send_with(msg, true)
+    }
+
+    /// Queues a message, saying whether a WebSocket with permessage-deflate
+    /// may compress it (Node: the `compress` option of `send`).
+    ///
+    /// # Errors
+    /// As [`Session::send`].
+    pub fn send_with(&mut self, msg: Message, compress: bool) -> Result<(), SendError> {
         if self.closed {
             return Err(SendError::Closed);
         }
         if self.outbox.len() >= self.config.max_buffered_packets {
             return Err(SendError::Full);
         }
-        self.outbox.push_back(Packet::Message(msg));
+        self.outbox.push_back((Packet::Message(msg), compress));
         Ok(())
     }
 
@@ -292,8 +305,8 @@ impl Session {
         }
         match self.transport {
             TransportKind::WebSocket => {
-                let packet = self.outbox.pop_front()?;
-                Some(Transmit::Ws(self.ws_frame(&packet)))
+                let (packet, compress) = self.outbox.pop_front()?;
+                Some(self.ws_transmit(&packet, compress))
             }
             TransportKind::Polling => self.flush_poll(),
         }
@@ -337,12 +350,21 @@ impl Session {
                 .max_buffered_packets
                 .saturating_add(CONTROL_SLACK)
         {
-            self.outbox.push_back(packet);
+            self.outbox.push_back((packet, true));
         }
     }
 
-    fn ws_frame(&self, packet: &Packet) -> WsFrame {
-        packet.encode_ws(self.protocol, self.supports_binary)
+    /// The frame of `packet`, and what compression may do with it.
+    fn ws_transmit(&self, packet: &Packet, compress: bool) -> Transmit {
+        let frame = packet.encode_ws(self.protocol, self.supports_binary);
+        let compression = match packet {
+            Packet::Message(Message::Framed(text)) if compress => text
+                .deflate_cache()
+                .map_or(Compression::On, |cache| Compression::Shared(cache.clone())),
+            Packet::Message(_) if compress => Compression::On,
+            _ => Compression::Off,
+        };
+        Transmit::Ws(frame, compression)
     }
 }
 

@@ -128,17 +128,20 @@ impl Session {
             || self.upgrade != Upgrade::Idle
             || !self.transmits.is_empty()
             || self.outbox.is_empty()
+            // Packets staged lose their flag: keep the rare uncompressed
+            // ones for a GET the task answers (or a WebSocket).
+            || self.outbox.iter().any(|(_, compress)| !compress)
         {
             return None;
         }
-        Some(self.outbox.drain(..).collect())
+        Some(self.outbox.drain(..).map(|(p, _)| p).collect())
     }
 
     /// Puts back packets from [`Session::take_for_poll`] that no GET took,
     /// ahead of anything buffered since.
     pub fn restore_polled(&mut self, packets: Vec<Packet>) {
         for packet in packets.into_iter().rev() {
-            self.outbox.push_front(packet);
+            self.outbox.push_front((packet, true));
         }
     }
 
@@ -152,7 +155,7 @@ impl Session {
             return None;
         }
         self.poll_pending = false;
-        let packets: Vec<Packet> = self.outbox.drain(..).collect();
+        let packets: Vec<Packet> = self.outbox.drain(..).map(|(p, _)| p).collect();
         Some(Transmit::Poll(PollReply::Payload(
             self.encode_payload(&packets),
         )))

@@ -61,8 +61,15 @@ pub(super) fn text_poll(t: &Transmit) -> String {
     }
 }
 
+/// A text frame on the WebSocket: a message (`4…`, `b…`) may be
+/// compressed, a control packet may not.
 pub(super) fn ws_text(s: &str) -> Transmit {
-    Transmit::Ws(WsFrame::Text(Str::from(s.to_owned())))
+    let compression = if s.starts_with('4') || s.starts_with('b') {
+        Compression::On
+    } else {
+        Compression::Off
+    };
+    Transmit::Ws(WsFrame::Text(Str::from(s.to_owned())), compression)
 }
 
 pub(super) fn text(s: &str) -> Message {
@@ -159,7 +166,7 @@ fn messages_flow_both_ways_on_websocket() {
         drain(&mut s),
         [
             ws_text("4a"),
-            Transmit::Ws(WsFrame::Binary(Bytes::from_static(&[9])))
+            Transmit::Ws(WsFrame::Binary(Bytes::from_static(&[9])), Compression::On)
         ]
     );
 }
@@ -172,9 +179,10 @@ fn v3_binary_on_websocket_has_type_byte_or_base64() {
         .unwrap();
     assert_eq!(
         drain(&mut s),
-        [Transmit::Ws(WsFrame::Binary(Bytes::from_static(&[
-            4, 1, 2
-        ])))]
+        [Transmit::Ws(
+            WsFrame::Binary(Bytes::from_static(&[4, 1, 2])),
+            Compression::On
+        )]
     );
     s.handle_ws_binary(t0, Bytes::from_static(&[4, 7]));
     assert_eq!(
@@ -222,4 +230,46 @@ fn websocket_parse_error_closes() {
     s.handle_ws_text(t0, Str::from("abc"));
     assert_eq!(events(&mut s), [Event::Closed(CloseReason::ParseError)]);
     assert_eq!(drain(&mut s), [ws_text("1"), Transmit::CloseWs]);
+}
+
+#[test]
+fn each_frame_says_what_compression_may_do_with_it() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::WebSocket, t0);
+    drain(&mut s);
+    s.send_with(text("plain"), false).unwrap();
+    let mut shared = crate::TextFrame::with_message(8, |b| b.push_str("shared"));
+    shared.share_compression();
+    let cache = shared.deflate_cache().unwrap().clone();
+    s.send(Message::Framed(shared)).unwrap();
+    s.send(Message::Binary(Bytes::from_static(&[1]))).unwrap();
+    s.send_with(Message::Binary(Bytes::from_static(&[2])), false)
+        .unwrap();
+    assert_eq!(
+        drain(&mut s),
+        [
+            Transmit::Ws(WsFrame::Text(Str::from("4plain")), Compression::Off),
+            Transmit::Ws(
+                WsFrame::Text(Str::from("4shared")),
+                Compression::Shared(cache)
+            ),
+            Transmit::Ws(WsFrame::Binary(Bytes::from_static(&[1])), Compression::On),
+            Transmit::Ws(WsFrame::Binary(Bytes::from_static(&[2])), Compression::Off),
+        ]
+    );
+}
+
+#[test]
+fn an_uncompressed_message_keeps_its_flag_while_polling() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    drain(&mut s);
+    s.send(text("a")).unwrap();
+    assert!(s.take_for_poll().is_some_and(|p| p.len() == 1));
+    s.restore_polled(vec![Packet::Message(text("a"))]);
+    // Not set out for a GET of its own: the flag would be lost.
+    s.send_with(text("b"), false).unwrap();
+    assert_eq!(s.take_for_poll(), None);
+    s.handle_poll(t0).unwrap();
+    assert_eq!(text_poll(&drain(&mut s)[0]), "4a\u{1e}4b");
 }

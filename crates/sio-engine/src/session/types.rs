@@ -6,7 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::payload::EncodedPayload;
-use crate::{Message, Str};
+use crate::{DeflateCache, Message, Str};
 
 /// Settings of a session (with Node's option names).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,6 +92,20 @@ pub enum WsFrame {
     Binary(Bytes),
 }
 
+/// What permessage-deflate may do with a WebSocket frame. The I/O layer
+/// decides with what the connection agreed on and its threshold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Compression {
+    /// Send it uncompressed: a control packet, or a message sent with
+    /// `compress(false)`.
+    Off,
+    /// Compress it if it is large enough.
+    On,
+    /// As [`Compression::On`], sharing the compressed bytes with the other
+    /// recipients of the same frame.
+    Shared(DeflateCache),
+}
+
 /// How to answer the pending polling GET.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PollReply {
@@ -107,8 +121,9 @@ pub enum PollReply {
 pub enum Transmit {
     /// Answer the pending GET (there is one whenever this is returned).
     Poll(PollReply),
-    /// Send this frame on the WebSocket.
-    Ws(WsFrame),
+    /// Send this frame on the WebSocket, compressed or not as the
+    /// [`Compression`] allows.
+    Ws(WsFrame, Compression),
     /// Close the WebSocket (after the frames returned before it).
     CloseWs,
 }

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::{Event, PollReply, Session, Transmit, WsFrame};
+use super::{Compression, Event, PollReply, Session, Transmit, WsFrame};
 use crate::{Packet, RequestError, Str, TransportKind};
 
 /// Where an upgrade stands. Deadlines of `None` are beyond what
@@ -65,8 +65,10 @@ impl Session {
                 Some(Packet::Ping { probe: true }),
                 Upgrade::Requested { deadline } | Upgrade::Probed { deadline },
             ) => {
-                self.transmits
-                    .push_back(Transmit::Ws(WsFrame::Text(Str::from_static("3probe"))));
+                self.transmits.push_back(Transmit::Ws(
+                    WsFrame::Text(Str::from_static("3probe")),
+                    Compression::Off,
+                ));
                 self.upgrade = Upgrade::Probed { deadline };
                 self.end_poll_with_noop();
             }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use http::HeaderMap;
 use http::request::Parts;
 use sio_engine::SessionConfig;
+use sio_ws::{Deflate, PerMessageDeflate};
 
 use super::events::{ConnectionError, ErrorHook, HeadersHook};
 use super::hooks::{AllowRequest, IdGenerator};
@@ -38,6 +39,7 @@ pub struct EngineConfig {
     pub(crate) compression_threshold: Option<usize>,
     pub(crate) socket_buffer: usize,
     pub(crate) max_sessions: usize,
+    pub(crate) deflate: Option<Deflate>,
 }
 
 /// Default of [`EngineConfig::max_packets_per_payload`].
@@ -63,6 +65,7 @@ impl Default for EngineConfig {
             compression_threshold: Some(1024),
             socket_buffer: 128,
             max_sessions: 100_000,
+            deflate: None,
         }
     }
 }
@@ -226,6 +229,28 @@ impl EngineConfig {
     pub fn compression_threshold(mut self, bytes: Option<usize>) -> Self {
         self.compression_threshold = bytes;
         self
+    }
+
+    /// Node: `perMessageDeflate`. WebSocket per-message compression
+    /// (RFC 7692), offered by browsers and Node's `ws`: `None` (the
+    /// default, as in Node) leaves it off; `Some` accepts the client's
+    /// offer with these settings. Messages of at least the threshold are
+    /// compressed unless sent with `compress(false)`; a broadcast is
+    /// compressed once for all of its recipients.
+    ///
+    /// ```
+    /// use sio::{EngineConfig, PerMessageDeflate};
+    /// let config = EngineConfig::default().per_message_deflate(Some(PerMessageDeflate::default()));
+    /// assert!(config.deflate_threshold().is_some());
+    /// ```
+    pub fn per_message_deflate(mut self, deflate: Option<PerMessageDeflate>) -> Self {
+        self.deflate = deflate.map(Deflate::new);
+        self
+    }
+
+    /// The threshold of per-message deflate, when it is on.
+    pub fn deflate_threshold(&self) -> Option<usize> {
+        self.deflate.as_ref().map(|d| d.config().threshold_bytes())
     }
 
     /// Most packets one polling POST body may hold; more closes the session

@@ -23,6 +23,7 @@ mod request;
 mod response;
 mod service;
 mod websocket;
+mod wsconn;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -39,10 +40,11 @@ pub use handler::{ConnHandler, EngineHandler, EngineSocket};
 pub use layer::EngineIoLayer;
 pub use service::EngineIoService;
 
-use driver::{Driver, WsStream};
+use driver::Driver;
 use handler::SocketShared;
 use registry::{Entry, Registry};
 use response::Reject;
+use wsconn::WsConn;
 
 /// What every request of one endpoint shares.
 #[derive(Debug)]
@@ -82,7 +84,7 @@ impl<H: EngineHandler> Engine<H> {
         session: Session,
         parts: Parts,
         pending_get: Option<PollReplyTx>,
-        ws: Option<Box<WsStream>>,
+        ws: Option<Box<WsConn>>,
     ) -> Result<Arc<SocketShared>, Reject> {
         let parts = compact::compact(parts);
         let initial = if ws.is_some() {

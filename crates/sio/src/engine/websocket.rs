@@ -1,91 +1,85 @@
-//! WebSocket: checks the upgrade request ourselves, answers 101, and hands
-//! the upgraded connection (tokio-tungstenite over hyper's upgrade) to the
-//! session's task — a new session for a direct handshake, the existing one
+//! WebSocket: checks the upgrade request, negotiates permessage-deflate,
+//! answers 101, and hands the upgraded connection (sio-ws's codec over
+//! hyper's upgrade) to the session's task — a new session for a direct handshake, the existing one
 //! for an upgrade from polling (which the session must accept before the
 //! 101 is sent).
 
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{
-    CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE,
-};
+use http::header::{CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_EXTENSIONS, UPGRADE};
 use http::request::Parts;
-use http::{HeaderMap, HeaderValue, Method, Response, StatusCode};
+use http::{HeaderValue, Response, StatusCode};
 use http_body_util::Full;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 use sio_engine::{HandshakeQuery, RequestError, Session, Sid, TransportKind};
+use sio_ws::{Agreement, Deflate, Limits};
 use tokio::sync::oneshot;
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
-use super::driver::{Command, WsStream};
+use super::driver::Command;
 use super::registry::Entry;
 use super::response::Reject;
+use super::wsconn::WsConn;
 use super::{Engine, EngineHandler, events};
 
 /// Checks that `parts` is a WebSocket opening handshake (GET, `Upgrade:
-/// websocket`, `Connection: upgrade`, version 13, a key) and returns the
-/// `Sec-WebSocket-Accept` value.
+/// websocket`, `Connection: upgrade`, version 13, a key of 16 bytes in
+/// base64) and returns the `Sec-WebSocket-Accept` value.
 pub(crate) fn accept_key(parts: &Parts) -> Result<HeaderValue, RequestError> {
-    let h = &parts.headers;
-    let ok = parts.method == Method::GET
-        && has_token(h, UPGRADE, "websocket")
-        && has_token(h, CONNECTION, "upgrade")
-        && h.get(SEC_WEBSOCKET_VERSION).is_some_and(|v| v == "13");
-    let key = h
-        .get(SEC_WEBSOCKET_KEY)
-        .filter(|_| ok)
-        .ok_or(RequestError::BadRequest)?;
-    HeaderValue::from_str(&derive_accept_key(key.as_bytes())).map_err(|_| RequestError::BadRequest)
+    sio_ws::check_handshake(&parts.method, &parts.headers).map_err(|e| {
+        tracing::debug!("websocket handshake refused: {e}");
+        RequestError::BadRequest
+    })
 }
 
-/// True when the comma-separated header `name` holds `token` (any case).
-fn has_token(headers: &HeaderMap, name: http::HeaderName, token: &str) -> bool {
-    headers
-        .get_all(name)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case(token))
-}
-
-fn switching(accept: HeaderValue) -> Response<Full<Bytes>> {
+fn switching(accept: HeaderValue, extensions: Option<HeaderValue>) -> Response<Full<Bytes>> {
     let mut res = Response::new(Full::new(Bytes::new()));
     *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let h = res.headers_mut();
     h.insert(UPGRADE, HeaderValue::from_static("websocket"));
     h.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
     h.insert(SEC_WEBSOCKET_ACCEPT, accept);
+    if let Some(value) = extensions {
+        h.insert(SEC_WEBSOCKET_EXTENSIONS, value);
+    }
     res
 }
 
-/// Read buffer of each WebSocket, in bytes: the most one read takes from
-/// the socket. tungstenite zeroes that many bytes before every read (also
-/// a read that finds nothing), so the size is paid per message: 4 KiB was
-/// a fifth of the CPU of a small-message round trip, 1 KiB is a twentieth.
-/// Its default (128 KiB) also made an idle connection cost about 160 KB
-/// of RSS. Larger messages still arrive, in reads of this size.
-const WS_READ_BUFFER: usize = 1024;
-
-fn ws_config<H>(engine: &Engine<H>) -> WebSocketConfig {
-    let max = usize::try_from(engine.config.session.max_payload).unwrap_or(usize::MAX);
-    WebSocketConfig::default()
-        .read_buffer_size(WS_READ_BUFFER)
-        .max_message_size(Some(max))
-        .max_frame_size(Some(max))
+/// What a new WebSocket needs from the handshake: its limits and, when the
+/// client's offer was accepted, permessage-deflate.
+struct Setup {
+    limits: Limits,
+    deflate: Option<(Deflate, Agreement)>,
 }
 
-async fn accept_ws(
-    on_upgrade: Option<OnUpgrade>,
-    config: WebSocketConfig,
-) -> Option<Box<WsStream>> {
-    let upgraded = on_upgrade?.await.ok()?;
-    let ws =
-        WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-    Some(Box::new(ws))
+impl Setup {
+    /// Negotiates permessage-deflate (when the server has it on); the
+    /// value for the 101's `Sec-WebSocket-Extensions`, if accepted.
+    fn new<H>(engine: &Engine<H>, parts: &Parts) -> (Self, Option<HeaderValue>) {
+        let max = usize::try_from(engine.config.session.max_payload).unwrap_or(usize::MAX);
+        let limits = Limits {
+            max_message: max,
+            ..Limits::default()
+        };
+        let negotiated = engine.config.deflate.as_ref().and_then(|deflate| {
+            sio_ws::negotiate(deflate.config(), &parts.headers)
+                .map(|(agreement, answer)| ((deflate.clone(), agreement), answer))
+        });
+        let (deflate, answer) = negotiated.unzip();
+        (Self { limits, deflate }, answer)
+    }
+
+    /// The WebSocket, once the connection has switched protocols.
+    async fn accept(self, on_upgrade: Option<OnUpgrade>) -> Option<Box<WsConn>> {
+        let upgraded = on_upgrade?.await.ok()?;
+        let deflate = self.deflate.as_ref().map(|(d, a)| (d, *a));
+        Some(Box::new(WsConn::new(
+            TokioIo::new(upgraded),
+            self.limits,
+            deflate,
+        )))
+    }
 }
 
 /// A direct WebSocket handshake: a new session, opened once the connection
@@ -97,15 +91,15 @@ pub(crate) async fn handshake<H: EngineHandler>(
     mut parts: Parts,
     accept: HeaderValue,
 ) -> Result<Response<Full<Bytes>>, Reject> {
-    let mut res = switching(accept);
+    let (setup, extensions) = Setup::new(engine, &parts);
+    let mut res = switching(accept, extensions);
     events::apply(&engine.config, res.headers_mut(), &parts, Some(&sid));
     let on_upgrade = parts.extensions.remove::<OnUpgrade>();
-    let config = ws_config(engine);
     let (protocol, b64) = (query.protocol, query.b64);
     let task_engine = engine.clone();
     let task_sid = sid;
     tokio::spawn(async move {
-        let Some(ws) = accept_ws(on_upgrade, config).await else {
+        let Some(ws) = setup.accept(on_upgrade).await else {
             return;
         };
         let now = tokio::time::Instant::now().into_std();
@@ -139,12 +133,13 @@ pub(crate) async fn upgrade<H: EngineHandler>(
     entry.command(Command::Upgrade(tx), false)?;
     let accepted = rx.await.map_err(|_| RequestError::UnknownSid)?;
     let on_upgrade = parts.extensions.remove::<OnUpgrade>();
-    let config = ws_config(engine);
+    let (setup, extensions) = Setup::new(engine, parts);
     let shared = entry.shared.clone();
-    let mut res = switching(accept);
+    let write_timeout = engine.config.session.ping_timeout;
+    let mut res = switching(accept, extensions);
     events::apply(&engine.config, res.headers_mut(), parts, None);
     tokio::spawn(async move {
-        let ws = accept_ws(on_upgrade, config).await;
+        let ws = setup.accept(on_upgrade).await;
         match (accepted, ws) {
             (Ok(()), Some(ws)) => {
                 let _ = shared.outbox.push_command(Command::Ws(ws), true);
@@ -156,7 +151,8 @@ pub(crate) async fn upgrade<H: EngineHandler>(
             // the WebSocket handshake, then close it at once; the session
             // is untouched.
             (Err(_), Some(mut ws)) => {
-                let _ = WebSocketStream::close(&mut *ws, None).await;
+                ws.queue_close(None, "");
+                ws.finish(write_timeout);
             }
             (Err(_), None) => {}
         }

@@ -21,8 +21,8 @@ use super::registry::Registry;
 
 mod ws;
 
-pub(crate) use ws::WsStream;
-use ws::{WsRead, ws_next};
+use super::wsconn::{WsConn, WsRead};
+use ws::ws_next;
 
 /// Most messages taken from the outbox in one go, so that a busy
 /// sender cannot starve the other inputs.
@@ -47,7 +47,7 @@ pub(crate) enum Command {
     /// A WebSocket request for this session: may it upgrade?
     Upgrade(oneshot::Sender<Result<(), RequestError>>),
     /// The WebSocket of an accepted upgrade.
-    Ws(Box<WsStream>),
+    Ws(Box<WsConn>),
     /// The accepted upgrade never became a WebSocket.
     WsFailed,
 }
@@ -64,7 +64,7 @@ pub(crate) struct Driver<C> {
     pub(crate) shared: Arc<SocketShared>,
     pub(crate) registry: Arc<Registry>,
     pub(crate) pending_get: Option<oneshot::Sender<Result<PollReply, RequestError>>>,
-    pub(crate) ws: Option<Box<WsStream>>,
+    pub(crate) ws: Option<Box<WsConn>>,
     /// A message the session refused as full, retried before any other:
     /// while it waits the outbox fills up and
     /// [`EngineSocket::send`](super::EngineSocket::send) reports `Full`.
@@ -162,7 +162,7 @@ impl<C: ConnHandler> Driver<C> {
             conn_active = !matches!(step, Step::ConnIdle);
             self.apply(step).await;
         }
-        self.close_ws(false).await;
+        self.close_ws();
         tracing::debug!(sid = %self.shared.sid, "session task ended");
     }
 
@@ -302,7 +302,7 @@ impl<C: ConnHandler> Driver<C> {
             Command::Ws(ws) => {
                 // The session accepts one upgrade at a time; should an older
                 // WebSocket linger, it is closed.
-                self.close_ws(false).await;
+                self.close_ws();
                 self.ws = Some(ws);
                 self.ws_generation = self.ws_generation.wrapping_add(1);
             }
@@ -378,9 +378,12 @@ impl<C: ConnHandler> Driver<C> {
                         let _ = tx.send(Ok(reply));
                     }
                 }
-                Transmit::Ws(frame) => dirty = self.feed_ws(frame).await || dirty,
+                Transmit::Ws(frame, compression) => {
+                    dirty = self.feed_ws(frame, compression).await || dirty;
+                }
                 Transmit::CloseWs => {
-                    self.close_ws(dirty).await;
+                    // What was queued goes out first.
+                    self.close_ws();
                     dirty = false;
                 }
             }

@@ -1,149 +1,107 @@
-//! The WebSocket side of the session task: reading frames into the
-//! session, writing its frames with a time limit, closing.
+//! The WebSocket side of the session task: frames read handed to the
+//! session, its frames written with a time limit, the closing handshake
+//! (RFC 6455 §7: a close frame with the right code, then the connection
+//! shut with a bound on how long the client may take).
 
 use std::future::{Future, pending};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use futures_util::{SinkExt as _, StreamExt as _};
-use hyper::upgrade::Upgraded;
-use hyper_util::rt::TokioIo;
-use sio_engine::{Str, WsFrame};
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::Frame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
-use tokio_tungstenite::tungstenite::{self, Utf8Bytes};
+use sio_engine::{Compression, Str, WsFrame};
+use sio_ws::{CloseCode, Incoming};
 
 use super::{Driver, now};
 use crate::engine::handler::ConnHandler;
+use crate::engine::wsconn::{WsConn, WsRead};
 
-/// The WebSocket of a session, over a hyper upgrade.
-pub(crate) type WsStream = WebSocketStream<TokioIo<Upgraded>>;
-
-/// What reading the WebSocket gave.
-pub(super) type WsRead = Option<Result<tungstenite::Message, tungstenite::Error>>;
+/// Frames queued past this many bytes are written before more are queued,
+/// so that a burst to a slow reader does not pile up in memory.
+const FLUSH_AT: usize = 64 * 1024;
 
 impl<C: ConnHandler> Driver<C> {
     /// Hands what the WebSocket read to the session.
-    pub(super) async fn on_ws(&mut self, frame: WsRead) {
+    pub(super) async fn on_ws(&mut self, read: WsRead) {
         let now = now();
-        match frame {
-            Some(Ok(tungstenite::Message::Text(text))) => match Str::from_utf8(Bytes::from(text)) {
+        match read {
+            WsRead::Frame(Incoming::Text(text)) => match Str::from_utf8(text) {
                 Ok(text) => self.session.handle_ws_text(now, text),
-                Err(_) => self.drop_ws(now, true).await,
+                // The decoder checked it already.
+                Err(_) => self.end_ws(now, Some((CloseCode::INVALID_DATA, "not UTF-8"))),
             },
-            Some(Ok(tungstenite::Message::Binary(data))) => {
-                self.session.handle_ws_binary(now, data)
-            }
-            Some(Ok(tungstenite::Message::Close(_))) => {
+            WsRead::Frame(Incoming::Binary(data)) => self.session.handle_ws_binary(now, data),
+            WsRead::Frame(Incoming::Ping(payload)) => {
                 if let Some(ws) = self.ws.as_mut() {
-                    // Sends tungstenite's queued reply to the close frame.
-                    let _ = within(self.write_timeout, ws.flush()).await;
+                    ws.queue_pong(&payload);
                 }
-                self.drop_ws(now, false).await;
+                self.flush_ws().await;
             }
-            Some(Ok(_)) => {
-                // Ping: tungstenite queued the pong; send it now.
+            WsRead::Frame(Incoming::Pong(_)) => {}
+            WsRead::Frame(Incoming::Close(frame)) => {
+                // Answered with the client's code (RFC 6455 §5.5.1): the
+                // client closed, a "transport close".
                 if let Some(ws) = self.ws.as_mut() {
-                    if !within(self.write_timeout, ws.flush()).await {
-                        self.drop_ws(now, true).await;
-                    }
+                    ws.queue_close(frame.map(|f| f.code), "");
                 }
+                self.end_ws(now, None);
             }
-            Some(Err(tungstenite::Error::Capacity(e))) => {
-                tracing::debug!(sid = %self.shared.sid, "websocket message too big: {e}");
-                if let Some(ws) = self.ws.as_mut() {
-                    let frame = CloseFrame {
-                        code: CloseCode::Size,
-                        reason: Utf8Bytes::from_static(""),
-                    };
-                    let _ = within(
-                        self.write_timeout,
-                        WebSocketStream::close(&mut **ws, Some(frame)),
-                    )
-                    .await;
-                }
-                self.drop_ws(now, true).await;
+            WsRead::Failed(e) => {
+                tracing::debug!(sid = %self.shared.sid, "websocket failed: {e}");
+                self.end_ws(now, Some((e.code, e.reason)));
             }
-            // A connection that ends without a close frame is a close, as
-            // Node's `ws` reports it ("transport close"); a frame that
-            // breaks the protocol is an error ("transport error").
-            Some(Err(e)) => self.drop_ws(now, !is_abrupt_close(&e)).await,
-            None => self.drop_ws(now, false).await,
+            WsRead::Ended { error } => self.drop_ws(now, error),
         }
     }
 
-    /// Forgets the WebSocket and tells the session (`error`: it failed).
-    pub(super) async fn drop_ws(&mut self, now: Instant, error: bool) {
+    /// Closes the WebSocket after a close frame read or a protocol error
+    /// (`failed`: the code and reason to send, a "transport error").
+    fn end_ws(&mut self, now: Instant, failed: Option<(CloseCode, &str)>) {
+        if let Some(mut ws) = self.ws.take() {
+            if let Some((code, reason)) = failed {
+                ws.queue_close(Some(code), reason);
+            }
+            ws.finish(self.write_timeout);
+            self.session.handle_ws_closed(now, failed.is_some());
+        }
+    }
+
+    /// Forgets a WebSocket that ended or failed, and tells the session
+    /// (`error`: it failed).
+    pub(super) fn drop_ws(&mut self, now: Instant, error: bool) {
         if self.ws.take().is_some() {
             self.session.handle_ws_closed(now, error);
         }
     }
 
-    /// Queues one frame; true when it is waiting for a flush. A WebSocket
-    /// that fails (or stays full past the write timeout) is dropped.
-    pub(super) async fn feed_ws(&mut self, frame: WsFrame) -> bool {
+    /// Queues one frame; true when it waits for a flush. A WebSocket that
+    /// cannot take a full buffer within the write timeout is dropped.
+    pub(super) async fn feed_ws(&mut self, frame: WsFrame, compression: Compression) -> bool {
         let Some(ws) = self.ws.as_mut() else {
             return false;
         };
-        let msg = match frame {
-            // A `Str` is valid UTF-8 already: handed over as a text frame,
-            // its bytes (shared by every recipient of a broadcast) are not
-            // checked again, as `Message::Text` would.
-            WsFrame::Text(text) => tungstenite::Message::Frame(Frame::message(
-                text.into_bytes(),
-                OpCode::Data(Data::Text),
-                true,
-            )),
-            WsFrame::Binary(data) => tungstenite::Message::Binary(data),
-        };
-        if within(self.write_timeout, ws.feed(msg)).await {
-            true
-        } else {
-            self.drop_ws(now(), true).await;
-            false
+        ws.queue(frame, compression);
+        if ws.buffered() >= FLUSH_AT {
+            self.flush_ws().await;
+            return false;
         }
+        true
     }
 
-    /// Sends what was queued.
+    /// Writes what was queued.
     pub(super) async fn flush_ws(&mut self) {
         if let Some(ws) = self.ws.as_mut()
             && !within(self.write_timeout, ws.flush()).await
         {
-            self.drop_ws(now(), true).await;
+            self.drop_ws(now(), true);
         }
     }
 
-    /// Closes the WebSocket after sending what was queued (`dirty`).
-    pub(super) async fn close_ws(&mut self, dirty: bool) {
-        if dirty && let Some(ws) = self.ws.as_mut() {
-            let _ = within(self.write_timeout, ws.flush()).await;
-        }
+    /// Closes the WebSocket when the session closes it: what was queued,
+    /// then an empty close frame (the client sees 1005, as from Node).
+    pub(super) fn close_ws(&mut self) {
         if let Some(mut ws) = self.ws.take() {
-            let _ = within(self.write_timeout, WebSocketStream::close(&mut *ws, None)).await;
+            ws.queue_close(None, "");
+            ws.finish(self.write_timeout);
         }
-    }
-}
-
-/// True for a read error that only means the peer went away (reset, end of
-/// stream without a close frame).
-fn is_abrupt_close(e: &tungstenite::Error) -> bool {
-    use std::io::ErrorKind;
-    use tungstenite::error::ProtocolError;
-    match e {
-        tungstenite::Error::ConnectionClosed
-        | tungstenite::Error::AlreadyClosed
-        | tungstenite::Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => true,
-        tungstenite::Error::Io(io) => matches!(
-            io.kind(),
-            ErrorKind::ConnectionReset
-                | ErrorKind::ConnectionAborted
-                | ErrorKind::BrokenPipe
-                | ErrorKind::UnexpectedEof
-        ),
-        _ => false,
     }
 }
 
@@ -151,7 +109,7 @@ fn is_abrupt_close(e: &tungstenite::Error) -> bool {
 /// writes complete at once: only one that has to wait pays for a timer.
 pub(super) async fn within<F>(limit: Duration, write: F) -> bool
 where
-    F: Future<Output = Result<(), tungstenite::Error>>,
+    F: Future<Output = std::io::Result<()>>,
 {
     let mut write = std::pin::pin!(write);
     match std::future::poll_fn(|cx| Poll::Ready(write.as_mut().poll(cx))).await {
@@ -161,9 +119,9 @@ where
 }
 
 /// The next frame, or never when there is no WebSocket.
-pub(super) async fn ws_next(ws: &mut Option<Box<WsStream>>) -> WsRead {
+pub(super) async fn ws_next(ws: &mut Option<Box<WsConn>>) -> WsRead {
     match ws {
-        Some(ws) => ws.next().await,
+        Some(ws) => ws.read().await,
         None => pending().await,
     }
 }
