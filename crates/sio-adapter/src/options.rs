@@ -5,17 +5,28 @@ use std::time::Duration;
 use crate::{Room, SocketId};
 
 /// Flags of a broadcast (Node's `BroadcastFlags`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BroadcastFlags {
     /// Only this server's sockets, even with a cluster adapter.
     pub local: bool,
     /// May be dropped for a socket that cannot take it now.
     pub volatile: bool,
-    /// Compress if the transport can (per-message deflate). Default false
-    /// here; the server's emit API sets it to true as Node does.
+    /// Compress if the transport can (per-message deflate). Default true,
+    /// as in Node; `compress(false)` clears it.
     pub compress: bool,
     /// For a broadcast with acks: how long to wait for them.
     pub timeout: Option<Duration>,
+}
+
+impl Default for BroadcastFlags {
+    fn default() -> Self {
+        Self {
+            local: false,
+            volatile: false,
+            compress: true,
+            timeout: None,
+        }
+    }
 }
 
 /// The target of a broadcast or an operation: every socket of the

@@ -42,6 +42,32 @@ impl Encoded {
         }
     }
 
+    /// Gives the text message a cache shared by the clones of this packet,
+    /// so that a broadcast is compressed once for all of its recipients
+    /// (see [`sio_engine::TextFrame::share_compression`]); binary messages
+    /// are compressed by each recipient.
+    #[must_use]
+    pub fn with_shared_compression(mut self) -> Self {
+        if let Self::Text { frame, .. } = &mut self {
+            frame.share_compression();
+        }
+        self
+    }
+
+    /// Length of the first message (the text, or the msgpack packet), in
+    /// bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Text { frame, .. } => frame.text().len(),
+            Self::Binary(data) => data.len(),
+        }
+    }
+
+    /// True when the first message is empty (never, for an encoded packet).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// The text message (default parser) as a string.
     pub fn text(&self) -> Option<&str> {
         match self {

@@ -11,6 +11,7 @@
 //! inflate), as in Node.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::{Bytes, BytesMut};
 use parking_lot::Mutex;
@@ -154,6 +155,7 @@ pub struct Deflate(Arc<Shared>);
 
 struct Shared {
     config: PerMessageDeflate,
+    stats: Counters,
     /// Idle compressors, with their window.
     deflaters: Mutex<Vec<(u8, zlib_rs::Deflate)>>,
     inflaters: Mutex<Vec<Inflate>>,
@@ -174,6 +176,7 @@ impl Deflate {
     pub fn new(config: PerMessageDeflate) -> Self {
         Self(Arc::new(Shared {
             config,
+            stats: Counters::default(),
             deflaters: Mutex::new(Vec::new()),
             inflaters: Mutex::new(Vec::new()),
         }))
@@ -182,6 +185,18 @@ impl Deflate {
     /// The settings.
     pub fn config(&self) -> &PerMessageDeflate {
         &self.0.config
+    }
+
+    /// What this server's connections compressed and inflated so far.
+    pub fn stats(&self) -> DeflateStats {
+        let c = &self.0.stats;
+        let get = |n: &AtomicU64| n.load(Ordering::Relaxed);
+        DeflateStats {
+            compressed: get(&c.compressed),
+            compressed_in: get(&c.compressed_in),
+            compressed_out: get(&c.compressed_out),
+            inflated: get(&c.inflated),
+        }
     }
 
     /// The compressing side of a connection that agreed on `agreement`.
@@ -249,6 +264,38 @@ impl Deflate {
     }
 }
 
+/// Counts of [`Deflate::stats`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DeflateStats {
+    /// Messages compressed (a broadcast compressed once counts once).
+    pub compressed: u64,
+    /// Bytes those messages had before.
+    pub compressed_in: u64,
+    /// Bytes they had after.
+    pub compressed_out: u64,
+    /// Messages inflated.
+    pub inflated: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    compressed: AtomicU64,
+    compressed_in: AtomicU64,
+    compressed_out: AtomicU64,
+    inflated: AtomicU64,
+}
+
+impl Counters {
+    fn compressed(&self, data: &[u8], out: Option<&Bytes>) {
+        let add = |n: &AtomicU64, v: usize| {
+            n.fetch_add(u64::try_from(v).unwrap_or(u64::MAX), Ordering::Relaxed);
+        };
+        add(&self.compressed, 1);
+        add(&self.compressed_in, data.len());
+        add(&self.compressed_out, out.map_or(data.len(), Bytes::len));
+    }
+}
+
 /// Compresses the messages of one connection.
 pub struct Compressor {
     deflate: Deflate,
@@ -288,6 +335,12 @@ impl Compressor {
     /// the connection's history then starts over, which is only valid if
     /// the message is not sent compressed).
     pub fn compress(&mut self, data: &[u8]) -> Option<Bytes> {
+        let out = self.run(data);
+        self.deflate.0.stats.compressed(data, out.as_ref());
+        out
+    }
+
+    fn run(&mut self, data: &[u8]) -> Option<Bytes> {
         if self.takeover {
             let deflate = &self.deflate;
             let window = self.window;
@@ -362,6 +415,11 @@ impl Decompressor {
     /// is not inflated); [`CloseCode::INVALID_DATA`] when `data` is not a
     /// deflate stream.
     pub fn inflate(&mut self, data: &[u8], max: usize) -> Result<BytesMut, CloseCode> {
+        self.deflate
+            .0
+            .stats
+            .inflated
+            .fetch_add(1, Ordering::Relaxed);
         if self.takeover {
             let state = self.kept.get_or_insert_with(|| Inflate::new(false, 15));
             let result = inflate_into(state, data, max);

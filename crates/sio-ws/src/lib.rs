@@ -42,7 +42,7 @@ mod negotiate;
 
 pub use close::{CloseCode, CloseFrame};
 pub use decoder::{Decoder, Incoming, Limits, ProtocolError};
-pub use deflate::{Agreement, Compressor, Decompressor, Deflate, PerMessageDeflate};
+pub use deflate::{Agreement, Compressor, Decompressor, Deflate, DeflateStats, PerMessageDeflate};
 pub use frame::{FrameHead, OpCode};
 pub use handshake::{HandshakeError, accept_key, check_handshake};
 pub use negotiate::negotiate;

@@ -44,6 +44,9 @@ pub(crate) struct Config {
     pub(crate) middlewares: Vec<Arc<dyn ErasedMiddleware>>,
     pub(crate) recovery: Option<crate::ConnectionStateRecovery>,
     pub(crate) client_files: Option<Arc<crate::serve_client::ClientFiles>>,
+    /// Per-message deflate's threshold, when it is on: broadcasts of at
+    /// least this size share one compression.
+    pub(crate) deflate_threshold: Option<usize>,
 }
 
 impl fmt::Debug for Config {
@@ -176,6 +179,13 @@ impl SocketIoBuilder {
     pub fn max_payload(mut self, bytes: u64) -> Self {
         self.engine = self.engine.max_payload(bytes);
         self.max_payload = bytes;
+        self
+    }
+
+    /// Shortcut for [`EngineConfig::per_message_deflate`]: WebSocket
+    /// compression, off by default (as in Node).
+    pub fn per_message_deflate(mut self, deflate: Option<crate::PerMessageDeflate>) -> Self {
+        self.engine = self.engine.per_message_deflate(deflate);
         self
     }
 
@@ -416,6 +426,7 @@ impl SocketIoBuilder {
             middlewares: self.middlewares,
             recovery: self.recovery,
             client_files,
+            deflate_threshold: engine.deflate_threshold(),
         });
         let factory = self
             .factory

@@ -123,6 +123,17 @@ impl SocketIo {
         self.main_ns().local()
     }
 
+    /// `/`, compressed or not (see [`BroadcastOperators::compress`]).
+    pub fn compress(&self, compress: bool) -> BroadcastOperators {
+        self.main_ns().compress(compress)
+    }
+
+    /// `/` whose full queues are skipped (see
+    /// [`BroadcastOperators::volatile`]).
+    pub fn volatile(&self) -> BroadcastOperators {
+        self.main_ns().volatile()
+    }
+
     /// `/` with a timeout for acks.
     pub fn timeout(&self, timeout: Duration) -> BroadcastOperators {
         self.main_ns().timeout(timeout)

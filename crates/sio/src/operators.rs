@@ -60,7 +60,10 @@ impl BroadcastOperators {
         self
     }
 
-    /// Asks for compression where the transport supports it (a hint).
+    /// Node: `compress(bool)`. With `false` the broadcast goes out
+    /// uncompressed on WebSockets with per-message deflate; with `true`,
+    /// the default, it is compressed when it reaches the threshold, once
+    /// for all of its recipients.
     pub fn compress(mut self, compress: bool) -> Self {
         self.opts.flags.compress = compress;
         self

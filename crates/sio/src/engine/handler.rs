@@ -142,7 +142,7 @@ impl EngineSocket {
     /// (see [`EngineConfig::socket_buffer`](crate::EngineConfig::socket_buffer));
     /// [`SendError::Closed`] once the session is gone.
     pub fn send(&self, msg: Message) -> Result<(), SendError> {
-        self.inner.outbox.push(std::iter::once(msg))
+        self.inner.outbox.push(std::iter::once(msg), true)
     }
 
     /// Queues several messages atomically: all of them or none (a packet
@@ -155,7 +155,21 @@ impl EngineSocket {
         I: IntoIterator<Item = Message>,
         I::IntoIter: ExactSizeIterator,
     {
-        self.inner.outbox.push(msgs.into_iter())
+        self.inner.outbox.push(msgs.into_iter(), true)
+    }
+
+    /// [`EngineSocket::send_many`], saying whether a WebSocket with
+    /// per-message deflate may compress the messages (Node: the `compress`
+    /// option of `send`; `false` sends them as they are).
+    ///
+    /// # Errors
+    /// As [`EngineSocket::send`]; nothing was queued.
+    pub fn send_many_with<I>(&self, msgs: I, compress: bool) -> Result<(), SendError>
+    where
+        I: IntoIterator<Item = Message>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        self.inner.outbox.push(msgs.into_iter(), compress)
     }
 
     /// Closes the session (reason `forced close`). Does nothing if it is

@@ -36,7 +36,8 @@ pub(crate) struct Outbox {
 
 #[derive(Debug, Default)]
 struct Inner {
-    queue: VecDeque<Message>,
+    /// Messages, each with whether it may be compressed.
+    queue: VecDeque<(Message, bool)>,
     commands: VecDeque<Command>,
     /// The parked task's waker; `None` while the task runs.
     waker: Option<Waker>,
@@ -58,8 +59,9 @@ impl Outbox {
     }
 
     /// Queues every message of `msgs` or, when they do not all fit, none
-    /// (a packet and its attachments are never split).
-    pub(crate) fn push<I>(&self, msgs: I) -> Result<(), SendError>
+    /// (a packet and its attachments are never split); `compress`: a
+    /// WebSocket with per-message deflate may compress them.
+    pub(crate) fn push<I>(&self, msgs: I, compress: bool) -> Result<(), SendError>
     where
         I: ExactSizeIterator<Item = Message>,
     {
@@ -71,7 +73,7 @@ impl Outbox {
             if inner.queue.len().saturating_add(msgs.len()) > self.capacity {
                 return Err(SendError::Full);
             }
-            inner.queue.extend(msgs);
+            inner.queue.extend(msgs.map(|msg| (msg, compress)));
             inner.waker.take()
         };
         if let Some(waker) = waker {
@@ -155,7 +157,7 @@ impl Outbox {
     }
 
     /// The next queued message.
-    pub(crate) fn pop(&self) -> Option<Message> {
+    pub(crate) fn pop(&self) -> Option<(Message, bool)> {
         let mut inner = self.inner.lock();
         let msg = inner.queue.pop_front();
         if msg.is_none() && inner.queue.capacity() > KEEP_CAPACITY {
@@ -167,11 +169,11 @@ impl Outbox {
     /// Hands up to `max` queued messages to `each`, in order, under one
     /// lock (keep `each` short: senders wait); returns how many. Fewer
     /// than `max` means the queue is empty now.
-    pub(crate) fn pop_into(&self, max: usize, mut each: impl FnMut(Message)) -> usize {
+    pub(crate) fn pop_into(&self, max: usize, mut each: impl FnMut(Message, bool)) -> usize {
         let mut inner = self.inner.lock();
         let n = max.min(inner.queue.len());
-        for msg in inner.queue.drain(..n) {
-            each(msg);
+        for (msg, compress) in inner.queue.drain(..n) {
+            each(msg, compress);
         }
         if inner.queue.is_empty() && inner.queue.capacity() > KEEP_CAPACITY {
             inner.queue = VecDeque::new();
@@ -228,27 +230,32 @@ mod tests {
         let waker = Waker::from(count.clone());
         let mut cx = Context::from_waker(&waker);
         assert!(outbox.poll_ready(&mut cx, true).is_pending());
-        outbox.push([text("a")].into_iter()).unwrap();
-        outbox.push([text("b")].into_iter()).unwrap();
+        outbox.push([text("a")].into_iter(), true).unwrap();
+        outbox.push([text("b")].into_iter(), true).unwrap();
         assert_eq!(count.0.load(Ordering::SeqCst), 1, "parked: woken once");
         assert!(outbox.poll_ready(&mut cx, true).is_ready());
         outbox.disarm();
-        outbox.push([text("c")].into_iter()).unwrap();
+        outbox.push([text("c")].into_iter(), false).unwrap();
         assert_eq!(count.0.load(Ordering::SeqCst), 1, "running: not woken");
         let drained: Vec<_> = std::iter::from_fn(|| outbox.pop()).collect();
-        assert_eq!(drained, [text("a"), text("b"), text("c")]);
+        assert_eq!(
+            drained,
+            [(text("a"), true), (text("b"), true), (text("c"), false)]
+        );
         assert!(outbox.poll_ready(&mut cx, true).is_pending());
     }
 
     #[test]
     fn all_or_nothing_within_capacity_then_closed() {
         let outbox = Outbox::new(3);
-        outbox.push([text("a"), text("b")].into_iter()).unwrap();
+        outbox
+            .push([text("a"), text("b")].into_iter(), true)
+            .unwrap();
         assert_eq!(
-            outbox.push([text("c"), text("d")].into_iter()),
+            outbox.push([text("c"), text("d")].into_iter(), true),
             Err(SendError::Full)
         );
-        outbox.push([text("c")].into_iter()).unwrap();
+        outbox.push([text("c")].into_iter(), true).unwrap();
         outbox.request_close(CloseReason::ForcedClose);
         outbox.request_close(CloseReason::ServerShuttingDown);
         assert_eq!(outbox.take_close(), Some(CloseReason::ForcedClose));
@@ -256,6 +263,9 @@ mod tests {
         outbox.shut();
         assert!(outbox.is_closed());
         assert_eq!(outbox.pop(), None);
-        assert_eq!(outbox.push([text("e")].into_iter()), Err(SendError::Closed));
+        assert_eq!(
+            outbox.push([text("e")].into_iter(), true),
+            Err(SendError::Closed)
+        );
     }
 }

@@ -155,33 +155,13 @@ impl WsConn {
             WsFrame::Text(text) => (OpCode::Text, text.into_bytes()),
             WsFrame::Binary(data) => (OpCode::Binary, data),
         };
-        match self.compress(&payload, compression) {
+        let packed = self
+            .compressor
+            .as_mut()
+            .and_then(|c| compressed(c, &payload, compression));
+        match packed {
             Some(packed) => self.push(opcode, true, &packed),
             None => self.push(opcode, false, &payload),
-        }
-    }
-
-    /// The compressed payload, if this frame is to be compressed.
-    fn compress(&mut self, payload: &Bytes, compression: Compression) -> Option<Bytes> {
-        let compressor = self.compressor.as_mut()?;
-        if payload.len() < compressor.threshold() {
-            return None;
-        }
-        match compression {
-            Compression::Off => None,
-            Compression::On => compressor.compress(payload),
-            Compression::Shared(cache) => match compressor.shareable_window() {
-                // With context takeover the bytes are this connection's own.
-                None => compressor.compress(payload),
-                Some(window) => match cache.get(window) {
-                    Some(done) => done,
-                    None => {
-                        let packed = compressor.compress(payload);
-                        cache.set(window, packed.clone());
-                        packed
-                    }
-                },
-            },
         }
     }
 
@@ -253,6 +233,36 @@ impl WsConn {
     }
 }
 
+/// The compressed payload, if this frame is to be compressed: over the
+/// threshold and allowed by `compression`; a shared frame is compressed by
+/// the first connection that sends it and reused by the others of the same
+/// window.
+fn compressed(
+    compressor: &mut Compressor,
+    payload: &Bytes,
+    compression: Compression,
+) -> Option<Bytes> {
+    if payload.len() < compressor.threshold() {
+        return None;
+    }
+    match compression {
+        Compression::Off => None,
+        Compression::On => compressor.compress(payload),
+        Compression::Shared(cache) => match compressor.shareable_window() {
+            // With context takeover the bytes are this connection's own.
+            None => compressor.compress(payload),
+            Some(window) => match cache.get(window) {
+                Some(done) => done,
+                None => {
+                    let packed = compressor.compress(payload);
+                    cache.set(window, packed.clone());
+                    packed
+                }
+            },
+        },
+    }
+}
+
 /// True for a read error that only means the peer went away.
 fn is_abrupt(e: &io::Error) -> bool {
     use io::ErrorKind;
@@ -263,4 +273,53 @@ fn is_abrupt(e: &io::Error) -> bool {
             | ErrorKind::BrokenPipe
             | ErrorKind::UnexpectedEof
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use sio_engine::DeflateCache;
+    use sio_ws::PerMessageDeflate;
+
+    use super::*;
+
+    fn agreement(window: u8, takeover: bool) -> Agreement {
+        Agreement {
+            server_max_window_bits: window,
+            client_max_window_bits: 15,
+            server_no_context_takeover: !takeover,
+            client_no_context_takeover: true,
+        }
+    }
+
+    #[test]
+    fn a_shared_frame_is_compressed_once_per_window() {
+        let deflate = Deflate::new(PerMessageDeflate::default());
+        let payload = Bytes::from("42[\"news\",\"".to_owned() + &"abc ".repeat(500) + "\"]");
+        let cache = DeflateCache::default();
+        let mut first = None;
+        for _ in 0..100 {
+            let mut c = deflate.compressor(&agreement(15, false));
+            let out = compressed(&mut c, &payload, Compression::Shared(cache.clone()));
+            assert!(out.is_some());
+            assert_eq!(*first.get_or_insert(out.clone()), out);
+        }
+        assert_eq!(deflate.stats().compressed, 1);
+        // Another window, or context takeover: compressed on their own.
+        let mut narrow = deflate.compressor(&agreement(10, false));
+        assert!(compressed(&mut narrow, &payload, Compression::Shared(cache.clone())).is_some());
+        let mut takeover = deflate.compressor(&agreement(15, true));
+        assert!(compressed(&mut takeover, &payload, Compression::Shared(cache)).is_some());
+        assert_eq!(deflate.stats().compressed, 3);
+    }
+
+    #[test]
+    fn off_and_small_frames_are_not_compressed() {
+        let deflate = Deflate::new(PerMessageDeflate::default().threshold(100));
+        let mut c = deflate.compressor(&agreement(15, false));
+        let big = Bytes::from("x".repeat(100));
+        assert_eq!(compressed(&mut c, &big, Compression::Off), None);
+        assert_eq!(compressed(&mut c, &big.slice(..99), Compression::On), None);
+        assert!(compressed(&mut c, &big, Compression::On).is_some());
+        assert_eq!(deflate.stats().compressed, 1);
+    }
 }

@@ -190,17 +190,19 @@ impl LocalNamespace for Namespace {
         &self,
         sid: &SocketId,
         packet: &Encoded,
-        _flags: &BroadcastFlags,
+        flags: &BroadcastFlags,
     ) -> Result<(), DeliveryError> {
         let socket = self.get(sid).ok_or(DeliveryError::Closed)?;
-        socket.send_encoded(packet, false).map_err(delivery)
+        socket
+            .send_encoded_with(packet, false, flags.compress)
+            .map_err(delivery)
     }
 
     fn send_many(
         &self,
         sids: &[SocketId],
         packet: &Encoded,
-        _flags: &BroadcastFlags,
+        flags: &BroadcastFlags,
     ) -> BroadcastReport {
         // One look at the table for all of them; the packets are queued
         // outside its lock (outgoing listeners are user code).
@@ -208,9 +210,18 @@ impl LocalNamespace for Namespace {
             let sockets = self.sockets.read();
             sids.iter().map(|sid| sockets.get(sid).cloned()).collect()
         };
+        // Compressed once for every recipient that compresses it.
+        let shared;
+        let packet = match self.config.deflate_threshold {
+            Some(threshold) if flags.compress && targets.len() > 1 && packet.len() >= threshold => {
+                shared = packet.clone().with_shared_compression();
+                &shared
+            }
+            _ => packet,
+        };
         let mut report = BroadcastReport::default();
         for socket in targets {
-            match socket.map(|s| s.send_encoded(packet, false)) {
+            match socket.map(|s| s.send_encoded_with(packet, false, flags.compress)) {
                 Some(Ok(())) => report.sent += 1,
                 _ => report.dropped += 1,
             }

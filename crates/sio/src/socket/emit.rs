@@ -21,6 +21,7 @@ use crate::operators::BroadcastOperators;
 pub struct SocketEmitter<'a> {
     socket: &'a Socket,
     volatile: bool,
+    compress: bool,
     timeout: Option<Duration>,
 }
 
@@ -31,12 +32,15 @@ impl SocketEmitter<'_> {
         self
     }
 
-    /// Asks for compression where the transport supports it. A hint:
-    /// polling responses are compressed by size (see
-    /// [`EngineConfig::compression_threshold`](crate::EngineConfig::compression_threshold)),
-    /// WebSocket frames are not compressed.
-    pub fn compress(self, compress: bool) -> Self {
-        let _ = compress;
+    /// Node: `socket.compress(bool)`. With `false` the event (and its
+    /// binary attachments) go out uncompressed on a WebSocket with
+    /// per-message deflate ([`EngineConfig::per_message_deflate`](crate::EngineConfig::per_message_deflate));
+    /// with `true`, the default, messages of at least the threshold are
+    /// compressed. Polling responses are compressed by size whatever this
+    /// says (see
+    /// [`EngineConfig::compression_threshold`](crate::EngineConfig::compression_threshold)).
+    pub fn compress(mut self, compress: bool) -> Self {
+        self.compress = compress;
         self
     }
 
@@ -64,7 +68,10 @@ impl SocketEmitter<'_> {
             crate::recovery::encode_event(&self.socket.ns, event, args, self.volatile, || {
                 Cow::Owned(BroadcastOptions::socket(&self.socket.id))
             })?;
-        match self.socket.send_encoded(&packet, self.volatile) {
+        match self
+            .socket
+            .send_encoded_with(&packet, self.volatile, self.compress)
+        {
             Err(EmitError::BufferFull) if self.volatile => Ok(()),
             other => other,
         }
@@ -140,7 +147,7 @@ impl SocketEmitter<'_> {
         if !socket.acks.lock().insert(ack_id, AckWaiter::One(tx)) {
             return Err(AckError::TooManyPending);
         }
-        if let Err(e) = socket.send_encoded(&packet, self.volatile) {
+        if let Err(e) = socket.send_encoded_with(&packet, self.volatile, self.compress) {
             socket.acks.lock().take(ack_id);
             return Err(e.into());
         }
@@ -153,6 +160,7 @@ impl Socket {
         SocketEmitter {
             socket: self,
             volatile: false,
+            compress: true,
             timeout: None,
         }
     }
@@ -205,6 +213,12 @@ impl Socket {
         self.emitter().volatile()
     }
 
+    /// An emit that is compressed or not (Node: `socket.compress(bool)`;
+    /// see [`SocketEmitter::compress`]).
+    pub fn compress(&self, compress: bool) -> SocketEmitter<'_> {
+        self.emitter().compress(compress)
+    }
+
     /// An emit whose acknowledgement is awaited at most `timeout`.
     pub fn timeout(&self, timeout: Duration) -> SocketEmitter<'_> {
         self.emitter().timeout(timeout)
@@ -213,11 +227,22 @@ impl Socket {
     /// Queues an encoded packet on the client's connection, all its
     /// messages or none.
     pub(crate) fn send_encoded(&self, packet: &Encoded, force: bool) -> Result<(), EmitError> {
+        self.send_encoded_with(packet, force, true)
+    }
+
+    /// [`Socket::send_encoded`]; `compress`: a WebSocket with per-message
+    /// deflate may compress the packet.
+    pub(crate) fn send_encoded_with(
+        &self,
+        packet: &Encoded,
+        force: bool,
+        compress: bool,
+    ) -> Result<(), EmitError> {
         if !force && !self.connected() {
             return Err(EmitError::Closed);
         }
         self.engine
-            .send_many(packet.messages())
+            .send_many_with(packet.messages(), compress)
             .map_err(EmitError::from)?;
         if self.listeners.is_active(Direction::Outgoing) {
             self.notify_outgoing(packet);

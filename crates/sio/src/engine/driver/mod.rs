@@ -68,7 +68,7 @@ pub(crate) struct Driver<C> {
     /// A message the session refused as full, retried before any other:
     /// while it waits the outbox fills up and
     /// [`EngineSocket::send`](super::EngineSocket::send) reports `Full`.
-    pub(crate) held: Option<Message>,
+    pub(crate) held: Option<(Message, bool)>,
     /// Longest wait for the WebSocket to take a frame (the ping timeout):
     /// a client that stops reading cannot stall its task for longer.
     pub(crate) write_timeout: Duration,
@@ -274,10 +274,10 @@ impl<C: ConnHandler> Driver<C> {
         }
     }
 
-    fn send(&mut self, msg: Message) {
+    fn send(&mut self, msg: Message, compress: bool) {
         if self.session.is_full() {
-            self.held = Some(msg);
-        } else if let Err(e) = self.session.send(msg) {
+            self.held = Some((msg, compress));
+        } else if let Err(e) = self.session.send_with(msg, compress) {
             tracing::debug!(sid = %self.shared.sid, "message dropped: {e}");
         }
     }
@@ -346,8 +346,8 @@ impl<C: ConnHandler> Driver<C> {
     /// at least one message moved.
     fn take_messages(&mut self) -> bool {
         let mut moved = false;
-        if let Some(msg) = self.held.take() {
-            self.send(msg);
+        if let Some((msg, compress)) = self.held.take() {
+            self.send(msg, compress);
             if self.held.is_some() {
                 return false;
             }
@@ -360,12 +360,15 @@ impl<C: ConnHandler> Driver<C> {
         }
         let session = &mut self.session;
         let sid = &self.shared.sid;
-        let taken = self.shared.outbox.pop_into(room.min(MSG_BATCH), |msg| {
-            // There is room: only a closed session refuses it.
-            if let Err(e) = session.send(msg) {
-                tracing::debug!(sid = %sid, "message dropped: {e}");
-            }
-        });
+        let taken = self
+            .shared
+            .outbox
+            .pop_into(room.min(MSG_BATCH), |msg, compress| {
+                // There is room: only a closed session refuses it.
+                if let Err(e) = session.send_with(msg, compress) {
+                    tracing::debug!(sid = %sid, "message dropped: {e}");
+                }
+            });
         moved || taken > 0
     }
 
