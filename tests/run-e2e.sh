@@ -12,14 +12,17 @@
 #               repo, under $CARGO_TARGET_DIR or target/). Any server that
 #               keeps the contract works, e.g. SERVER_CMD="node path/server.js".
 #   E2E_SUITES  suites to run, separated by spaces: engine socketio python
-#               recovery cluster (default: engine). `recovery` runs against a
-#               second server started with --recovery, stopped when it is
+#               recovery cluster deflate (default: engine). `recovery` runs
+#               against a second server started with --recovery, `deflate`
+#               against one started with --deflate, each stopped when it is
 #               done. `cluster` runs against a server started with --redis
 #               REDIS_URL --node-name rust-1 (stopped when it is done), next
 #               to a Node socket.io server on @socket.io/redis-adapter that
 #               the suite starts itself.
 #   REDIS_URL   the Redis of the cluster suite (default
 #               redis://127.0.0.1:6379/; .ci/run starts one)
+#   E2E_FLAGS   extra flags for every server this script starts, e.g.
+#               `--deflate` to run the whole battery with per-message deflate
 #   E2E_PORT    port for the server (default: a free one)
 #   PYTHON      python with the suite's requirements
 #               (default: tests/python/.venv/bin/python, else python3)
@@ -82,9 +85,9 @@ free_port() {
 start_server() {
   export SIO_E2E_API=1
   local port="${E2E_PORT:-$(free_port)}" out="$WORK/server.out"
-  log "starting: $SERVER_CMD --host 127.0.0.1 --port $port"
+  log "starting: $SERVER_CMD ${E2E_FLAGS:-} --host 127.0.0.1 --port $port"
   # eval: SERVER_CMD may hold quoted paths (node "/a b/server.js")
-  (eval "exec $SERVER_CMD --host 127.0.0.1 --port $port") >"$out" 2>"$WORK/server.err" </dev/null &
+  (eval "exec $SERVER_CMD ${E2E_FLAGS:-} --host 127.0.0.1 --port $port") >"$out" 2>"$WORK/server.err" </dev/null &
   SERVER_PID=$!
   local deadline=$((SECONDS + START_TIMEOUT_S))
   until grep -q '^listening on http://' "$out"; do
@@ -145,7 +148,7 @@ run_with_own_server() {
   local suite="$1" flags="$2" hint="${3:-}"
   local port out="$WORK/$suite.out" err="$WORK/$suite.err" status=0 url deadline rc=0
   port="$(free_port)"
-  (eval "exec $SERVER_CMD $flags --host 127.0.0.1 --port $port") >"$out" 2>"$err" </dev/null &
+  (eval "exec $SERVER_CMD ${E2E_FLAGS:-} $flags --host 127.0.0.1 --port $port") >"$out" 2>"$err" </dev/null &
   EXTRA_PID=$!
   deadline=$((SECONDS + START_TIMEOUT_S))
   until grep -q '^listening on http://' "$out"; do
@@ -180,6 +183,11 @@ run_recovery_suite() {
   run_with_own_server recovery "--recovery"
 }
 
+# tests/js/deflate, against a server started with --deflate.
+run_deflate_suite() {
+  run_with_own_server deflate "--deflate"
+}
+
 # tests/js/cluster, against a server started with --redis (the suite starts
 # the Node server of the cluster itself).
 run_cluster_suite() {
@@ -194,8 +202,9 @@ run_suite() {
     engine | socketio) run_node_suite "$1" ;;
     python) run_python_suite ;;
     recovery) run_recovery_suite ;;
+    deflate) run_deflate_suite ;;
     cluster) run_cluster_suite ;;
-    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster)" ;;
+    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, deflate)" ;;
   esac
 }
 

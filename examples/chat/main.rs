@@ -18,7 +18,7 @@ use axum::routing::get;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sio::{AckSender, Data, SocketIo, SocketRef};
+use sio::{AckSender, Data, PerMessageDeflate, SocketIo, SocketRef};
 
 /// Everyone starts in this room.
 const LOBBY: &str = "lobby";
@@ -180,6 +180,9 @@ async fn main() -> ExitCode {
 
     let io = SocketIo::builder()
         .serve_client(dist)
+        // WebSocket frames of 1 KB and more (images, long messages) travel
+        // compressed: browsers offer permessage-deflate.
+        .per_message_deflate(Some(PerMessageDeflate::default()))
         .ns("/", on_connect)
         .build();
     let app = Router::new()

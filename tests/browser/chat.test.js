@@ -132,6 +132,14 @@ test("two pages chat, type, use rooms and share an image", async () => {
   const alice = await openPage(errors);
   const bob = await openPage(errors);
 
+  // Both pages moved to WebSocket with per-message deflate (the image
+  // below then travels compressed both ways).
+  for (const page of [alice, bob]) {
+    await page.waitForFunction(() => socket.io.engine.transport.name === "websocket");
+    const extensions = await page.evaluate(() => socket.io.engine.transport.ws.extensions);
+    assert.match(extensions, /^permessage-deflate/);
+  }
+
   // Nicknames: each page's ack comes back, the other page hears of it.
   await alice.fill("#nick", "alice");
   await alice.click("#nick-form button");

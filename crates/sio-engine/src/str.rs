@@ -21,6 +21,11 @@ impl Str {
             .map_err(|_| bytes)
     }
 
+    /// A `Str` of a string already checked, without checking it again.
+    pub fn from_byte_string(s: ByteString) -> Self {
+        Self(s)
+    }
+
     /// A `Str` of a static string, without allocating.
     pub const fn from_static(s: &'static str) -> Self {
         Self(ByteString::from_static(s))

@@ -6,6 +6,7 @@
 //! payload is buffered.
 
 use bytes::{Buf as _, Bytes, BytesMut};
+use bytestring::ByteString;
 
 use crate::close::{CloseCode, CloseFrame};
 use crate::deflate::Decompressor;
@@ -34,8 +35,8 @@ impl Default for Limits {
 /// A message or control frame from the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Incoming {
-    /// A text message, valid UTF-8.
-    Text(Bytes),
+    /// A text message (checked: valid UTF-8).
+    Text(ByteString),
     /// A binary message.
     Binary(Bytes),
     /// A ping: answer with a pong carrying the same bytes.
@@ -302,13 +303,9 @@ impl Decoder {
         if !text {
             return Ok(Incoming::Binary(data.freeze()));
         }
-        if std::str::from_utf8(&data).is_err() {
-            return Err(ProtocolError::new(
-                CloseCode::INVALID_DATA,
-                "text that is not UTF-8",
-            ));
-        }
-        Ok(Incoming::Text(data.freeze()))
+        ByteString::try_from(data.freeze())
+            .map(Incoming::Text)
+            .map_err(|_| ProtocolError::new(CloseCode::INVALID_DATA, "text that is not UTF-8"))
     }
 }
 

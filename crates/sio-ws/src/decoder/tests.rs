@@ -53,7 +53,7 @@ fn decodes_each_kind_of_frame() {
     assert_eq!(
         items,
         [
-            Incoming::Text("héllo".as_bytes().into()),
+            Incoming::Text("héllo".into()),
             Incoming::Binary(Bytes::from_static(&[1, 2, 3])),
             Incoming::Ping(Bytes::from_static(b"p")),
             Incoming::Pong(Bytes::from_static(b"q")),
@@ -95,7 +95,7 @@ fn reassembles_fragments_around_control_frames() {
         items,
         [
             Incoming::Ping(Bytes::from_static(b"ping")),
-            Incoming::Text("abé!".as_bytes().into())
+            Incoming::Text("abé!".into())
         ]
     );
 }
@@ -202,7 +202,7 @@ fn inflates_compressed_messages_whole_or_fragmented() {
     let packed = compressor.compress(text.as_bytes()).unwrap();
     assert!(packed.len() < text.len() / 4);
     let items = decode_all(&mut decoder, &frame(0xC1, &packed)).unwrap();
-    assert_eq!(items, [Incoming::Text(text.clone().into_bytes().into())]);
+    assert_eq!(items, [Incoming::Text(text.clone().into())]);
 
     // The same in three fragments: RSV1 on the first only.
     let (a, rest) = packed.split_at(5);
@@ -210,7 +210,7 @@ fn inflates_compressed_messages_whole_or_fragmented() {
     let bytes = [frame(0x41, a), frame(0x00, b), frame(0x80, c)].concat();
     assert_eq!(
         decode_all(&mut decoder, &bytes).unwrap(),
-        [Incoming::Text(text.into_bytes().into())]
+        [Incoming::Text(text.into())]
     );
     // An uncompressed message between compressed ones.
     assert_eq!(

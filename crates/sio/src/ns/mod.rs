@@ -204,27 +204,38 @@ impl LocalNamespace for Namespace {
         packet: &Encoded,
         flags: &BroadcastFlags,
     ) -> BroadcastReport {
-        // One look at the table for all of them; the packets are queued
-        // outside its lock (outgoing listeners are user code).
-        let targets: Vec<Option<SocketRef>> = {
-            let sockets = self.sockets.read();
-            sids.iter().map(|sid| sockets.get(sid).cloned()).collect()
-        };
         // Compressed once for every recipient that compresses it.
         let shared;
         let packet = match self.config.deflate_threshold {
-            Some(threshold) if flags.compress && targets.len() > 1 && packet.len() >= threshold => {
+            Some(threshold) if flags.compress && sids.len() > 1 && packet.len() >= threshold => {
                 shared = packet.clone().with_shared_compression();
                 &shared
             }
             _ => packet,
         };
         let mut report = BroadcastReport::default();
-        for socket in targets {
-            match socket.map(|s| s.send_encoded_with(packet, false, flags.compress)) {
-                Some(Ok(())) => report.sent += 1,
-                _ => report.dropped += 1,
+        // Queued under one read of the table (queueing never blocks); the
+        // few sockets with outgoing listeners (user code) are shown the
+        // packet after the lock is released.
+        let mut listened = Vec::new();
+        {
+            let sockets = self.sockets.read();
+            for sid in sids {
+                match sockets
+                    .get(sid)
+                    .map(|s| s.queue_encoded(packet, false, flags.compress))
+                {
+                    Some(Ok(true)) => {
+                        report.sent += 1;
+                        listened.extend(sockets.get(sid).cloned());
+                    }
+                    Some(Ok(false)) => report.sent += 1,
+                    _ => report.dropped += 1,
+                }
             }
+        }
+        for socket in listened {
+            socket.notify_outgoing(packet);
         }
         report
     }

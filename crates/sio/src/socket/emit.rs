@@ -238,21 +238,33 @@ impl Socket {
         force: bool,
         compress: bool,
     ) -> Result<(), EmitError> {
+        if self.queue_encoded(packet, force, compress)? {
+            self.notify_outgoing(packet);
+        }
+        Ok(())
+    }
+
+    /// Queues the packet without running any user code; true when the
+    /// socket has outgoing listeners to show it to
+    /// ([`Socket::notify_outgoing`]).
+    pub(crate) fn queue_encoded(
+        &self,
+        packet: &Encoded,
+        force: bool,
+        compress: bool,
+    ) -> Result<bool, EmitError> {
         if !force && !self.connected() {
             return Err(EmitError::Closed);
         }
         self.engine
             .send_many_with(packet.messages(), compress)
             .map_err(EmitError::from)?;
-        if self.listeners.is_active(Direction::Outgoing) {
-            self.notify_outgoing(packet);
-        }
-        Ok(())
+        Ok(self.listeners.is_active(Direction::Outgoing))
     }
 
     /// Shows a queued event to the outgoing catch-all listeners (decoded
     /// back: this runs only when some are registered).
-    fn notify_outgoing(&self, packet: &Encoded) {
+    pub(crate) fn notify_outgoing(&self, packet: &Encoded) {
         let config = &self.ns.config;
         let mut decoder = sio_parser::Decoder::new(
             config.parser,

@@ -23,11 +23,11 @@ impl<C: ConnHandler> Driver<C> {
     pub(super) async fn on_ws(&mut self, read: WsRead) {
         let now = now();
         match read {
-            WsRead::Frame(Incoming::Text(text)) => match Str::from_utf8(text) {
-                Ok(text) => self.session.handle_ws_text(now, text),
-                // The decoder checked it already.
-                Err(_) => self.end_ws(now, Some((CloseCode::INVALID_DATA, "not UTF-8"))),
-            },
+            WsRead::Frame(Incoming::Text(text)) => {
+                // Checked once, by the decoder.
+                self.session
+                    .handle_ws_text(now, Str::from_byte_string(text));
+            }
             WsRead::Frame(Incoming::Binary(data)) => self.session.handle_ws_binary(now, data),
             WsRead::Frame(Incoming::Ping(payload)) => {
                 if let Some(ws) = self.ws.as_mut() {
