@@ -77,7 +77,7 @@ pub(crate) async fn run(mut stream: TcpStream, id: u64, state: Arc<State>) {
             }
         };
         match item {
-            Incoming::Text(text) => on_text(text, id, &tx, &state, &mut joined),
+            Incoming::Text(text) => on_text(text.into_bytes(), id, &tx, &state, &mut joined),
             Incoming::Binary(data) => {
                 let _ = tx.send(Out::Binary(data));
             }
