@@ -53,8 +53,8 @@ async fn on_connect(socket: SocketRef) {
 /// Starts the server on 127.0.0.1 (a free port).
 pub(crate) async fn start() -> std::io::Result<(SocketIo, SocketAddr)> {
     let io = SocketIo::builder()
-        .ping_interval(Duration::from_millis(1000))
-        .ping_timeout(Duration::from_millis(1000))
+        .ping_interval(Duration::from_secs(5))
+        .ping_timeout(Duration::from_secs(5))
         .ns("/", on_connect)
         .build();
     let app = axum::Router::new().layer(io.layer());
