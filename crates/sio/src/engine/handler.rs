@@ -172,6 +172,14 @@ impl EngineSocket {
         self.inner.outbox.push(msgs.into_iter(), compress)
     }
 
+    /// Bytes of messages queued for this session and not yet handed to its
+    /// transport (bounded by
+    /// [`EngineConfig::max_buffered_bytes`](crate::EngineConfig::max_buffered_bytes));
+    /// 0 once it is gone. Counts message bytes, not their encoding.
+    pub fn buffered_bytes(&self) -> usize {
+        self.inner.outbox.buffered_bytes()
+    }
+
     /// Closes the session (reason `forced close`). Does nothing if it is
     /// already closing.
     pub fn close(&self) {
