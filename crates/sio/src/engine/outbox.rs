@@ -159,6 +159,18 @@ impl Outbox {
         }
     }
 
+    /// True when `msgs` messages of `bytes` bytes in all would be taken
+    /// now by [`Outbox::push`].
+    pub(crate) fn has_room(&self, msgs: usize, bytes: usize) -> bool {
+        let inner = self.inner.lock();
+        let buffered = inner
+            .bytes
+            .saturating_add(self.task_bytes.load(Ordering::Relaxed));
+        !inner.closed
+            && inner.queue.len().saturating_add(msgs) <= self.capacity
+            && (buffered == 0 || buffered.saturating_add(bytes) <= self.max_bytes)
+    }
+
     /// Bytes this connection buffers: queued here and held by the task.
     pub(crate) fn buffered_bytes(&self) -> usize {
         let queued = self.inner.lock().bytes;
