@@ -213,9 +213,9 @@ pub(crate) async fn restore(socket: SocketRef) -> (SocketRef, bool) {
     // one that the connection's buffers cannot take gives a fresh session
     // rather than a recovery with packets missing.
     let (msgs, bytes) = restored.missed.iter().fold((1usize, 0usize), |(n, b), p| {
-        let (pn, pb) = p
-            .messages()
-            .fold((0usize, 0usize), |(n, b), m| (n + 1, b.saturating_add(m.len())));
+        let (pn, pb) = p.messages().fold((0usize, 0usize), |(n, b), m| {
+            (n + 1, b.saturating_add(m.len()))
+        });
         (n.saturating_add(pn), b.saturating_add(pb))
     });
     if !socket.engine.has_room(msgs, bytes) {

@@ -93,7 +93,10 @@ async fn a_websocket_that_stops_reading_costs_at_most_the_bound() {
     assert!(most <= BOUND, "{most} bytes buffered, bound {BOUND}");
 
     drop(stalled);
-    assert!(connections_left(&io, 1).await, "the stalled connection ended");
+    assert!(
+        connections_left(&io, 1).await,
+        "the stalled connection ended"
+    );
     assert!(target.engine().is_closed());
     assert_eq!(target.engine().buffered_bytes(), 0, "memory given back");
 }
@@ -109,7 +112,8 @@ impl Polling {
     async fn connect(addr: SocketAddr) -> Self {
         let (status, open) = http(addr, "GET", "/socket.io/?EIO=4&transport=polling", "").await;
         assert_eq!(status, 200, "{open}");
-        let open: serde_json::Value = serde_json::from_str(open.strip_prefix('0').unwrap()).unwrap();
+        let open: serde_json::Value =
+            serde_json::from_str(open.strip_prefix('0').unwrap()).unwrap();
         let sid = open["sid"].as_str().unwrap().to_owned();
         let client = Self { addr, sid };
         assert_eq!(client.post("40").await, 200);

@@ -355,7 +355,9 @@ mod tests {
     #[test]
     fn bounded_in_bytes_with_what_the_task_holds() {
         let outbox = Outbox::new(100, 10);
-        outbox.push([text("aaaaaaaaaaaa")].into_iter(), true).unwrap();
+        outbox
+            .push([text("aaaaaaaaaaaa")].into_iter(), true)
+            .unwrap();
         assert_eq!(outbox.buffered_bytes(), 12, "alone, larger than the bound");
         assert_eq!(
             outbox.push([text("b")].into_iter(), true),
@@ -364,7 +366,9 @@ mod tests {
         assert!(outbox.pop().is_some());
         assert_eq!(outbox.buffered_bytes(), 12, "moved to the task");
         outbox.set_task_bytes(0);
-        outbox.push([text("aaaa"), text("bbbb")].into_iter(), true).unwrap();
+        outbox
+            .push([text("aaaa"), text("bbbb")].into_iter(), true)
+            .unwrap();
         assert_eq!(
             outbox.push([text("cc"), text("d")].into_iter(), true),
             Err(SendError::Full),

@@ -193,7 +193,8 @@ fn buffered_bytes_count_messages_until_they_leave() {
     let mut s = open(Protocol::V4, TransportKind::Polling, t0);
     assert_eq!(s.buffered_bytes(), 0);
     s.send(text("abc")).unwrap();
-    s.send(Message::Binary(Bytes::from_static(&[1, 2]))).unwrap();
+    s.send(Message::Binary(Bytes::from_static(&[1, 2])))
+        .unwrap();
     assert_eq!(s.buffered_bytes(), 5);
     let staged = s.take_for_poll().unwrap();
     assert_eq!(s.buffered_bytes(), 0, "staged packets are the driver's");
