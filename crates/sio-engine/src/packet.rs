@@ -119,6 +119,15 @@ pub enum Packet {
 }
 
 impl Packet {
+    /// The bytes this packet counts for in a send buffer: a message's
+    /// length ([`Message::len`]), 0 for a control packet.
+    pub fn message_len(&self) -> usize {
+        match self {
+            Self::Message(msg) => msg.len(),
+            _ => 0,
+        }
+    }
+
     /// Decodes a packet in text form (a WebSocket text frame, or one record
     /// of a polling payload). A text form starting with `b` is a base64
     /// binary message (`b…` in protocol 4, `b4…` in protocol 3).

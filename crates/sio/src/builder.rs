@@ -67,6 +67,7 @@ impl fmt::Debug for Config {
 /// | [`connect_timeout`](Self::connect_timeout) | 45 s |
 /// | [`ack_timeout`](Self::ack_timeout) | 5 s |
 /// | [`max_buffer`](Self::max_buffer) | 1024 packets per connection |
+/// | [`max_buffered_bytes`](Self::max_buffered_bytes) | 4 MiB per connection |
 /// | [`max_pending_acks`](Self::max_pending_acks) | 1024 per socket |
 /// | [`max_dynamic_children`](Self::max_dynamic_children) | 10 000 per family |
 /// | [`max_ns_name_len`](Self::max_ns_name_len) | 256 bytes |
@@ -241,6 +242,23 @@ impl SocketIoBuilder {
     /// emits and broadcasts skip it. Default 1024.
     pub fn max_buffer(mut self, packets: usize) -> Self {
         self.engine = self.engine.socket_buffer(packets);
+        self
+    }
+
+    /// Most bytes of outgoing messages buffered for one connection (all
+    /// its sockets), counted until they are handed to the transport: the
+    /// queue, what waits for a polling GET (or the end of an upgrade) and
+    /// the WebSocket's write buffer. Same policy as [`Self::max_buffer`]:
+    /// past it emits fail with
+    /// [`EmitError::BufferFull`](crate::EmitError::BufferFull), volatile
+    /// emits and broadcasts skip the connection (broadcasts count it as
+    /// dropped). A packet larger than the bound is still sent when nothing
+    /// else is buffered. With connection-state recovery, a backlog that
+    /// does not fit gives a fresh session. Read a connection's count with
+    /// [`EngineSocket::buffered_bytes`](crate::EngineSocket::buffered_bytes).
+    /// Default 4 MiB.
+    pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.engine = self.engine.max_buffered_bytes(bytes);
         self
     }
 

@@ -15,7 +15,7 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 use sio_adapter::SocketId;
 use sio_engine::{CloseReason, Message, Protocol};
-use sio_parser::{Data, Decoder, Encoder, Packet, PacketKind, Value, Version};
+use sio_parser::{Data, Decoder, Encoded, Encoder, Packet, PacketKind, Value, Version};
 use tokio::time::Sleep;
 
 use crate::engine::{ConnHandler, EngineSocket};
@@ -295,12 +295,28 @@ impl Client {
         // In the namespace (and its own room) before the client hears of it.
         socket.set_connected();
         socket.rejoin();
-        if let Err(e) = self.engine.send_many(packet.messages()) {
+        // A recovered socket's missed packets go with the reply, all or
+        // none: it is never told `recovered` with packets missing.
+        let missed = socket.take_missed();
+        let sent = if missed.is_empty() {
+            self.engine.send_many(packet.messages())
+        } else {
+            let msgs: Vec<_> = packet
+                .messages()
+                .chain(missed.iter().flat_map(Encoded::messages))
+                .collect();
+            self.engine.send_many(msgs)
+        };
+        if let Err(e) = sent {
             tracing::debug!(sid = %self.engine.sid(), "CONNECT not sent: {e}");
             drop(socket.leave_namespace(DisconnectReason::TransportError, false));
+            if !missed.is_empty() {
+                // Its buffer filled up since the check: the client comes
+                // back (its session was kept again) and tries once more.
+                self.engine.close();
+            }
             return;
         }
-        socket.replay();
         self.remove_socket(&name, |_| true);
         self.sockets.push(socket);
         self.timer = None;

@@ -10,7 +10,10 @@
 //! kept too. A client that comes back within the window with its `pid` and
 //! last `offset` in its CONNECT auth gets the same socket id, rooms and
 //! data, [`Socket::recovered`](crate::Socket::recovered) true, and every
-//! packet it missed, in order. Anything else gets a fresh session.
+//! packet it missed, in order, queued with the CONNECT reply all at once.
+//! Anything else gets a fresh session, and so does a client whose missed
+//! packets do not fit in its connection's buffer (`max_buffer` packets,
+//! `max_buffered_bytes`): a recovery never leaves packets out.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -204,6 +207,25 @@ pub(crate) async fn restore(socket: SocketRef) -> (SocketRef, bool) {
     };
     // A socket with this id still in the namespace: never share it.
     if socket.ns.get(&restored.session.sid).is_some() {
+        return (socket, false);
+    }
+    // The backlog goes out with the CONNECT reply, all of it or nothing:
+    // one that the connection's buffers cannot take gives a fresh session
+    // rather than a recovery with packets missing.
+    let (msgs, bytes) = restored.missed.iter().fold((1usize, 0usize), |(n, b), p| {
+        let (pn, pb) = p.messages().fold((0usize, 0usize), |(n, b), m| {
+            (n + 1, b.saturating_add(m.len()))
+        });
+        (n.saturating_add(pn), b.saturating_add(pb))
+    });
+    if !socket.engine.has_room(msgs, bytes) {
+        tracing::debug!(
+            id = %restored.session.sid,
+            ns = %socket.ns.name,
+            packets = restored.missed.len(),
+            bytes,
+            "connection state not recovered: the missed packets do not fit in the connection's buffer"
+        );
         return (socket, false);
     }
     tracing::debug!(id = %restored.session.sid, ns = %socket.ns.name, "connection state recovered");

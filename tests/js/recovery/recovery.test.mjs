@@ -154,3 +154,50 @@ describe("connection-state recovery refuses what is not the client's", () => {
     assert.notEqual(a.id, id);
   });
 });
+
+// The server replays a backlog with the CONNECT reply, all of it or none:
+// never `recovered` with packets missing. e2e_server buffers at most 1024
+// packets per connection (`max_buffer`), so 5,000 missed packets cannot be
+// replayed (a fresh session) while 500 are, whole and in order.
+for (const mode of ["websocket", "polling"]) {
+  describe(`connection-state recovery of a long backlog (${mode})`, () => {
+    /** Drops a's transport, has b send `missed` events to a's room, reconnects a. */
+    async function missPackets(missed) {
+      const nsp = freshNamespace("rec");
+      const a = clientV4(nsp, { mode });
+      const b = clientV4(nsp, { mode: "websocket" });
+      await connect(a, { mode });
+      await connect(b, { mode: "websocket" });
+      await ask(a, "join", "r");
+      const id = a.id;
+      await dropTransport(a);
+      for (let i = 0; i < missed; i++) b.emit("to", "r", "n", i);
+      await ask(b, "rooms"); // the server handled b's events in order
+      const seen = record(a);
+      await reconnect(a);
+      return { a, id, seen };
+    }
+
+    /** The `n` events `a` got, after a round trip (which follows any replay). */
+    async function numbers(a, seen) {
+      await ask(a, "rooms");
+      return seen.filter((e) => e.event === "n").map((e) => e.args[0]);
+    }
+
+    test("5,000 missed packets: a fresh session, none replayed", { timeout: 30000 }, async () => {
+      const { a, id, seen } = await missPackets(5000);
+      assert.equal(a.recovered, false, "not recovered with packets missing");
+      assert.notEqual(a.id, id);
+      assert.deepEqual((await ask(a, "rooms"))[0], [a.id]);
+      assert.deepEqual(await numbers(a, seen), []);
+    });
+
+    test("500 missed packets: recovered, all of them in order", { timeout: 30000 }, async () => {
+      const { a, id, seen } = await missPackets(500);
+      assert.equal(a.recovered, true);
+      assert.equal(a.id, id);
+      const got = await numbers(a, seen);
+      assert.deepEqual(got, Array.from({ length: 500 }, (_, i) => i));
+    });
+  });
+}

@@ -72,6 +72,7 @@ impl Session {
             },
         }
         self.outbox.clear();
+        self.outbox_bytes = 0;
         self.heartbeat = Heartbeat::Stopped;
         self.events.push_back(Event::Closed(reason));
     }

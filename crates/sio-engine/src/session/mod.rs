@@ -85,6 +85,8 @@ pub struct Session {
     /// each with whether it may be compressed (false only for messages
     /// sent with `compress(false)`).
     outbox: VecDeque<(Packet, bool)>,
+    /// Bytes of the messages in `outbox` ([`Packet::message_len`]).
+    outbox_bytes: usize,
     /// Transmits decided already (probe answers, NOOPs, close sequences);
     /// they go out before anything taken from `outbox`.
     transmits: VecDeque<Transmit>,
@@ -133,6 +135,7 @@ impl Session {
             closed: false,
             poll_pending: transport == TransportKind::Polling,
             outbox: VecDeque::from([(Packet::Open(open), true)]),
+            outbox_bytes: 0,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             heartbeat,
@@ -185,6 +188,13 @@ impl Session {
     /// How many packets wait for the transport.
     pub fn buffered(&self) -> usize {
         self.outbox.len()
+    }
+
+    /// How many bytes of messages wait for the transport (control packets
+    /// count for nothing): what a driver adds to its own buffers to bound
+    /// a connection's memory in bytes.
+    pub fn buffered_bytes(&self) -> usize {
+        self.outbox_bytes
     }
 
     /// A text frame arrived on the WebSocket (the transport or the probe).
@@ -251,6 +261,7 @@ impl Session {
         if self.outbox.len() >= self.config.max_buffered_packets {
             return Err(SendError::Full);
         }
+        self.outbox_bytes = self.outbox_bytes.saturating_add(msg.len());
         self.outbox.push_back((Packet::Message(msg), compress));
         Ok(())
     }
@@ -306,6 +317,7 @@ impl Session {
         match self.transport {
             TransportKind::WebSocket => {
                 let (packet, compress) = self.outbox.pop_front()?;
+                self.outbox_bytes = self.outbox_bytes.saturating_sub(packet.message_len());
                 Some(self.ws_transmit(&packet, compress))
             }
             TransportKind::Polling => self.flush_poll(),

@@ -134,6 +134,7 @@ impl Session {
         {
             return None;
         }
+        self.outbox_bytes = 0;
         Some(self.outbox.drain(..).map(|(p, _)| p).collect())
     }
 
@@ -141,6 +142,7 @@ impl Session {
     /// ahead of anything buffered since.
     pub fn restore_polled(&mut self, packets: Vec<Packet>) {
         for packet in packets.into_iter().rev() {
+            self.outbox_bytes = self.outbox_bytes.saturating_add(packet.message_len());
             self.outbox.push_front((packet, true));
         }
     }
@@ -155,6 +157,7 @@ impl Session {
             return None;
         }
         self.poll_pending = false;
+        self.outbox_bytes = 0;
         let packets: Vec<Packet> = self.outbox.drain(..).map(|(p, _)| p).collect();
         Some(Transmit::Poll(PollReply::Payload(
             self.encode_payload(&packets),

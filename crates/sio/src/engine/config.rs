@@ -38,12 +38,16 @@ pub struct EngineConfig {
     pub(crate) connection_error: Option<ErrorHook>,
     pub(crate) compression_threshold: Option<usize>,
     pub(crate) socket_buffer: usize,
+    pub(crate) max_buffered_bytes: usize,
     pub(crate) max_sessions: usize,
     pub(crate) deflate: Option<Deflate>,
 }
 
 /// Default of [`EngineConfig::max_packets_per_payload`].
 const DEFAULT_MAX_PACKETS: usize = 10_000;
+
+/// Default of [`EngineConfig::max_buffered_bytes`]: 4 MiB.
+pub(crate) const DEFAULT_MAX_BUFFERED_BYTES: usize = 4 * 1024 * 1024;
 
 impl Default for EngineConfig {
     fn default() -> Self {
@@ -64,6 +68,7 @@ impl Default for EngineConfig {
             connection_error: None,
             compression_threshold: Some(1024),
             socket_buffer: 128,
+            max_buffered_bytes: DEFAULT_MAX_BUFFERED_BYTES,
             max_sessions: 100_000,
             deflate: None,
         }
@@ -277,6 +282,19 @@ impl EngineConfig {
     /// fails with `Full` when it is full. Default 128.
     pub fn socket_buffer(mut self, n: usize) -> Self {
         self.socket_buffer = n.max(1);
+        self
+    }
+
+    /// Most bytes of outgoing messages one session buffers, wherever they
+    /// wait: in the queue from its [`EngineSocket`](crate::EngineSocket)s,
+    /// in the session (no pending poll, mid-upgrade), set out for the next
+    /// poll, or in the WebSocket's write buffer. A send that would go past
+    /// it fails with `Full`, as when [`Self::socket_buffer`] is full. A
+    /// message larger than the bound is still taken when nothing else is
+    /// buffered. Bounds what a client that stops reading (or a polling
+    /// client that never GETs) costs the server. Default 4 MiB.
+    pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.max_buffered_bytes = bytes;
         self
     }
 

@@ -172,6 +172,21 @@ impl EngineSocket {
         self.inner.outbox.push(msgs.into_iter(), compress)
     }
 
+    /// Bytes of messages queued for this session and not yet handed to its
+    /// transport (bounded by
+    /// [`EngineConfig::max_buffered_bytes`](crate::EngineConfig::max_buffered_bytes));
+    /// 0 once it is gone. Counts message bytes, not their encoding.
+    pub fn buffered_bytes(&self) -> usize {
+        self.inner.outbox.buffered_bytes()
+    }
+
+    /// True when `msgs` messages of `bytes` bytes in all fit in the
+    /// session's queue now (a [`EngineSocket::send_many`] of them would
+    /// not fail as full, unless others send meanwhile).
+    pub(crate) fn has_room(&self, msgs: usize, bytes: usize) -> bool {
+        self.inner.outbox.has_room(msgs, bytes)
+    }
+
     /// Closes the session (reason `forced close`). Does nothing if it is
     /// already closing.
     pub fn close(&self) {

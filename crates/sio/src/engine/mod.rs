@@ -98,7 +98,7 @@ impl<H: EngineHandler> Engine<H> {
             parts,
             upgraded: AtomicBool::new(false),
             initial,
-            outbox: outbox::Outbox::new(self.config.socket_buffer),
+            outbox: outbox::Outbox::new(self.config.socket_buffer, self.config.max_buffered_bytes),
             ready: parking_lot::Mutex::default(),
             supports_binary: session.supports_binary(),
             post_busy: AtomicBool::new(false),

@@ -10,8 +10,16 @@
 //! parks ([`Outbox::poll_ready`], under the same lock as the senders), so
 //! only a sender from elsewhere, while the task is parked, wakes it. An
 //! idle outbox holds no buffer.
+//!
+//! It also keeps the connection's byte count: the bytes of the messages
+//! queued here plus those the task still holds (in the session, staged
+//! for a poll, in the WebSocket's write buffer), which the task publishes
+//! ([`Outbox::set_task_bytes`]). A push that would take the total past
+//! `max_bytes` is refused as full, so that a client that does not read
+//! costs at most that much.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::Mutex;
@@ -31,6 +39,10 @@ const MAX_COMMANDS: usize = 16;
 #[derive(Debug)]
 pub(crate) struct Outbox {
     capacity: usize,
+    max_bytes: usize,
+    /// Bytes of messages the task took from here and has not handed to a
+    /// transport yet (see the module docs).
+    task_bytes: AtomicUsize,
     inner: Mutex<Inner>,
 }
 
@@ -38,6 +50,8 @@ pub(crate) struct Outbox {
 struct Inner {
     /// Messages, each with whether it may be compressed.
     queue: VecDeque<(Message, bool)>,
+    /// Bytes of the messages in `queue`.
+    bytes: usize,
     commands: VecDeque<Command>,
     /// The parked task's waker; `None` while the task runs.
     waker: Option<Waker>,
@@ -50,10 +64,13 @@ struct Inner {
 }
 
 impl Outbox {
-    /// An outbox holding at most `capacity` messages.
-    pub(crate) fn new(capacity: usize) -> Self {
+    /// An outbox holding at most `capacity` messages, and taking no more
+    /// while the connection buffers `max_bytes` bytes or more.
+    pub(crate) fn new(capacity: usize, max_bytes: usize) -> Self {
         Self {
             capacity,
+            max_bytes,
+            task_bytes: AtomicUsize::new(0),
             inner: Mutex::new(Inner::default()),
         }
     }
@@ -61,6 +78,11 @@ impl Outbox {
     /// Queues every message of `msgs` or, when they do not all fit, none
     /// (a packet and its attachments are never split); `compress`: a
     /// WebSocket with per-message deflate may compress them.
+    ///
+    /// They fit when the queue has room for as many messages and the
+    /// connection's bytes stay within `max_bytes` with them; when nothing
+    /// at all is buffered they are taken whatever their size, so that a
+    /// packet larger than the bound can still be sent.
     pub(crate) fn push<I>(&self, msgs: I, compress: bool) -> Result<(), SendError>
     where
         I: ExactSizeIterator<Item = Message>,
@@ -73,7 +95,22 @@ impl Outbox {
             if inner.queue.len().saturating_add(msgs.len()) > self.capacity {
                 return Err(SendError::Full);
             }
-            inner.queue.extend(msgs.map(|msg| (msg, compress)));
+            // Queued first (the iterator is read once), taken back when
+            // over the byte bound.
+            let before = inner.queue.len();
+            let mut added = 0usize;
+            for msg in msgs {
+                added = added.saturating_add(msg.len());
+                inner.queue.push_back((msg, compress));
+            }
+            let buffered = inner
+                .bytes
+                .saturating_add(self.task_bytes.load(Ordering::Relaxed));
+            if buffered > 0 && buffered.saturating_add(added) > self.max_bytes {
+                inner.queue.truncate(before);
+                return Err(SendError::Full);
+            }
+            inner.bytes = inner.bytes.saturating_add(added);
             inner.waker.take()
         };
         if let Some(waker) = waker {
@@ -122,6 +159,41 @@ impl Outbox {
         }
     }
 
+    /// True when `msgs` messages of `bytes` bytes in all would be taken
+    /// now by [`Outbox::push`].
+    pub(crate) fn has_room(&self, msgs: usize, bytes: usize) -> bool {
+        let inner = self.inner.lock();
+        let buffered = inner
+            .bytes
+            .saturating_add(self.task_bytes.load(Ordering::Relaxed));
+        !inner.closed
+            && inner.queue.len().saturating_add(msgs) <= self.capacity
+            && (buffered == 0 || buffered.saturating_add(bytes) <= self.max_bytes)
+    }
+
+    /// Bytes this connection buffers: queued here and held by the task.
+    pub(crate) fn buffered_bytes(&self) -> usize {
+        let queued = self.inner.lock().bytes;
+        queued.saturating_add(self.task_bytes.load(Ordering::Relaxed))
+    }
+
+    /// The task publishes how many bytes it holds (after it moved or
+    /// sent messages, before it parks).
+    pub(crate) fn set_task_bytes(&self, bytes: usize) {
+        self.task_bytes.store(bytes, Ordering::Relaxed);
+    }
+
+    /// A GET took `bytes` of the messages the task staged for it.
+    pub(crate) fn release_task_bytes(&self, bytes: usize) {
+        // Only while the task is parked (it staged them), so nothing
+        // races with its own stores.
+        let _ = self
+            .task_bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
+                Some(b.saturating_sub(bytes))
+            });
+    }
+
     /// True once the session's task has ended.
     pub(crate) fn is_closed(&self) -> bool {
         self.inner.lock().closed
@@ -160,6 +232,11 @@ impl Outbox {
     pub(crate) fn pop(&self) -> Option<(Message, bool)> {
         let mut inner = self.inner.lock();
         let msg = inner.queue.pop_front();
+        if let Some((msg, _)) = &msg {
+            inner.bytes = inner.bytes.saturating_sub(msg.len());
+            // The task holds it now (until it publishes its exact count).
+            self.task_bytes.fetch_add(msg.len(), Ordering::Relaxed);
+        }
         if msg.is_none() && inner.queue.capacity() > KEEP_CAPACITY {
             inner.queue = VecDeque::new();
         }
@@ -172,9 +249,13 @@ impl Outbox {
     pub(crate) fn pop_into(&self, max: usize, mut each: impl FnMut(Message, bool)) -> usize {
         let mut inner = self.inner.lock();
         let n = max.min(inner.queue.len());
+        let mut taken = 0usize;
         for (msg, compress) in inner.queue.drain(..n) {
+            taken = taken.saturating_add(msg.len());
             each(msg, compress);
         }
+        inner.bytes = inner.bytes.saturating_sub(taken);
+        self.task_bytes.fetch_add(taken, Ordering::Relaxed);
         if inner.queue.is_empty() && inner.queue.capacity() > KEEP_CAPACITY {
             inner.queue = VecDeque::new();
         }
@@ -194,6 +275,8 @@ impl Outbox {
             let mut inner = self.inner.lock();
             inner.closed = true;
             inner.waker = None;
+            inner.bytes = 0;
+            self.task_bytes.store(0, Ordering::Relaxed);
             (
                 std::mem::take(&mut inner.queue),
                 std::mem::take(&mut inner.commands),
@@ -225,7 +308,7 @@ mod tests {
 
     #[test]
     fn wakes_a_parked_task_once_and_a_running_one_never() {
-        let outbox = Outbox::new(4);
+        let outbox = Outbox::new(4, usize::MAX);
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let waker = Waker::from(count.clone());
         let mut cx = Context::from_waker(&waker);
@@ -247,7 +330,7 @@ mod tests {
 
     #[test]
     fn all_or_nothing_within_capacity_then_closed() {
-        let outbox = Outbox::new(3);
+        let outbox = Outbox::new(3, usize::MAX);
         outbox
             .push([text("a"), text("b")].into_iter(), true)
             .unwrap();
@@ -267,5 +350,41 @@ mod tests {
             outbox.push([text("e")].into_iter(), true),
             Err(SendError::Closed)
         );
+    }
+
+    #[test]
+    fn bounded_in_bytes_with_what_the_task_holds() {
+        let outbox = Outbox::new(100, 10);
+        outbox
+            .push([text("aaaaaaaaaaaa")].into_iter(), true)
+            .unwrap();
+        assert_eq!(outbox.buffered_bytes(), 12, "alone, larger than the bound");
+        assert_eq!(
+            outbox.push([text("b")].into_iter(), true),
+            Err(SendError::Full)
+        );
+        assert!(outbox.pop().is_some());
+        assert_eq!(outbox.buffered_bytes(), 12, "moved to the task");
+        outbox.set_task_bytes(0);
+        outbox
+            .push([text("aaaa"), text("bbbb")].into_iter(), true)
+            .unwrap();
+        assert_eq!(
+            outbox.push([text("cc"), text("d")].into_iter(), true),
+            Err(SendError::Full),
+            "all or nothing"
+        );
+        assert_eq!(outbox.pop_into(10, |_, _| {}), 2);
+        assert_eq!(outbox.buffered_bytes(), 8, "the task holds them now");
+        outbox.set_task_bytes(8);
+        assert_eq!(
+            outbox.push([text("ccc")].into_iter(), true),
+            Err(SendError::Full)
+        );
+        outbox.push([text("cc")].into_iter(), true).unwrap();
+        outbox.release_task_bytes(8);
+        assert_eq!(outbox.buffered_bytes(), 2);
+        outbox.shut();
+        assert_eq!(outbox.buffered_bytes(), 0, "given back at the end");
     }
 }

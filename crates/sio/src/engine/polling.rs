@@ -12,8 +12,8 @@ use http::{HeaderValue, Response};
 use http_body::Body;
 use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
 use sio_engine::{
-    CloseReason, HandshakeQuery, PayloadLimits, PollReply, Protocol, RequestError, Session, Sid,
-    TransportKind, payload,
+    CloseReason, HandshakeQuery, Packet, PayloadLimits, PollReply, Protocol, RequestError, Session,
+    Sid, TransportKind, payload,
 };
 use tokio::sync::oneshot;
 
@@ -55,7 +55,14 @@ pub(crate) async fn get<H: EngineHandler>(
     parts: &Parts,
 ) -> Result<Response<Full<Bytes>>, Reject> {
     let shared = &entry.shared;
-    let ready = shared.ready.lock().take();
+    let ready = {
+        let mut ready = shared.ready.lock();
+        let packets = ready.take();
+        // Under the lock the task stages with: they are the GET's now.
+        let bytes = packets.iter().map(Packet::message_len).sum();
+        shared.outbox.release_task_bytes(bytes);
+        packets
+    };
     let reply = if ready.is_empty() {
         let (tx, rx) = oneshot::channel();
         entry.command(Command::Poll(tx), false)?;

@@ -86,18 +86,15 @@ impl SocketRef {
         }
     }
 
-    /// Sends a recovered socket the packets it missed, in order (call it
-    /// after the CONNECT reply).
-    pub(crate) fn replay(&self) {
-        let Some(pending) = self.session.pending.lock().take() else {
-            return;
-        };
-        for packet in &pending.missed {
-            if self.send_encoded(packet, false).is_err() {
-                tracing::debug!(id = %self.id, "missed packets not all replayed");
-                break;
-            }
-        }
+    /// The packets a recovered socket missed, in order, to send right
+    /// after its CONNECT reply and in the same push (empty for others).
+    pub(crate) fn take_missed(&self) -> Vec<Encoded> {
+        self.session
+            .pending
+            .lock()
+            .take()
+            .map(|pending| pending.missed)
+            .unwrap_or_default()
     }
 
     /// Hands the session to the adapter when the socket leaves for a

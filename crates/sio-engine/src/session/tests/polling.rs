@@ -186,3 +186,37 @@ fn a_get_before_anything_is_sent_gets_the_next_ping() {
     post(&mut s, t0 + INTERVAL + ms(5), "3").unwrap();
     assert_eq!(s.poll_timeout(), Some(t0 + INTERVAL + ms(5) + INTERVAL));
 }
+
+#[test]
+fn buffered_bytes_count_messages_until_they_leave() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    assert_eq!(s.buffered_bytes(), 0);
+    s.send(text("abc")).unwrap();
+    s.send(Message::Binary(Bytes::from_static(&[1, 2])))
+        .unwrap();
+    assert_eq!(s.buffered_bytes(), 5);
+    let staged = s.take_for_poll().unwrap();
+    assert_eq!(s.buffered_bytes(), 0, "staged packets are the driver's");
+    s.restore_polled(staged);
+    assert_eq!(s.buffered_bytes(), 5, "given back");
+    s.handle_poll(t0).unwrap();
+    assert!(s.poll_transmit().is_some());
+    assert_eq!(s.buffered_bytes(), 0, "sent");
+    s.send(text("xy")).unwrap();
+    s.close(t0, CloseReason::ForcedClose);
+    assert_eq!(s.buffered_bytes(), 0, "dropped at close");
+}
+
+#[test]
+fn buffered_bytes_on_websocket_drop_as_frames_go_out() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::WebSocket, t0);
+    s.send(text("abcd")).unwrap();
+    s.send(text("ef")).unwrap();
+    assert_eq!(s.buffered_bytes(), 6);
+    assert!(s.poll_transmit().is_some());
+    assert_eq!(s.buffered_bytes(), 2);
+    assert!(s.poll_transmit().is_some());
+    assert_eq!(s.buffered_bytes(), 0);
+}

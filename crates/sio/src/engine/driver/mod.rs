@@ -311,8 +311,30 @@ impl<C: ConnHandler> Driver<C> {
     }
 
     /// Takes queued messages, then drains transmits and events until the
-    /// session has nothing more to say.
+    /// session has nothing more to say; then tells the outbox how many
+    /// bytes the task holds.
     async fn settle(&mut self) {
+        self.settle_rounds().await;
+        self.publish_bytes();
+    }
+
+    /// Tells the outbox how many bytes of messages the task holds (the
+    /// held one, the session's, the WebSocket's write buffer), which count
+    /// towards the connection's byte bound. Not while packets are staged:
+    /// they are counted already and a GET may take them.
+    pub(super) fn publish_bytes(&self) {
+        if self.staged {
+            return;
+        }
+        let held = self.held.as_ref().map_or(0, |(msg, _)| msg.len());
+        let ws = self.ws.as_ref().map_or(0, |ws| ws.buffered());
+        let bytes = held
+            .saturating_add(self.session.buffered_bytes())
+            .saturating_add(ws);
+        self.shared.outbox.set_task_bytes(bytes);
+    }
+
+    async fn settle_rounds(&mut self) {
         // Bounded, so that a producer faster than the transport cannot keep
         // the task here: what is left is picked up by the select.
         for _ in 0..SETTLE_ROUNDS {

@@ -88,6 +88,8 @@ impl<C: ConnHandler> Driver<C> {
 
     /// Writes what was queued.
     pub(super) async fn flush_ws(&mut self) {
+        // A slow reader keeps the task here: what waits counts meanwhile.
+        self.publish_bytes();
         if let Some(ws) = self.ws.as_mut()
             && !within(self.write_timeout, ws.flush()).await
         {
