@@ -155,7 +155,9 @@ impl Conn {
     async fn close(mut self) -> Res<()> {
         self.send("41").await?;
         match self {
-            Self::Ws(mut ws) => ws.close(None).await.map_err(|e| e.to_string()),
+            Self::Ws(mut ws) => futures_util::SinkExt::close(&mut ws)
+                .await
+                .map_err(|e| e.to_string()),
             Self::Polling { addr, sid, .. } => {
                 let path = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
                 http(addr, "POST", &path, "1").await.map(drop)
