@@ -155,7 +155,7 @@ impl Conn {
     async fn close(mut self) -> Res<()> {
         self.send("41").await?;
         match self {
-            Self::Ws(mut ws) => futures_util::SinkExt::close(&mut ws)
+            Self::Ws(mut ws) => futures_util::SinkExt::close(&mut *ws)
                 .await
                 .map_err(|e| e.to_string()),
             Self::Polling { addr, sid, .. } => {
