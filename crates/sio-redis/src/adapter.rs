@@ -34,6 +34,9 @@ pub struct RedisAdapter {
     pub(crate) echoes: Mutex<Echoes>,
     /// Answers to other servers' acked requests being relayed at once.
     pub(crate) relays: Arc<Semaphore>,
+    /// `true` once closed: `init` and `close` take it in turn, so an `init`
+    /// that comes after `close` subscribes to nothing.
+    closed: tokio::sync::Mutex<bool>,
 }
 
 impl std::fmt::Debug for RedisAdapter {
@@ -110,6 +113,7 @@ impl RedisAdapter {
             pending: Mutex::new(pending),
             echoes: Mutex::new(Echoes::default()),
             relays,
+            closed: tokio::sync::Mutex::new(false),
         })
     }
 
@@ -288,13 +292,24 @@ impl RedisAdapter {
 }
 
 impl Adapter for RedisAdapter {
+    /// Subscribes to this namespace's channels (a no-op once closed).
     fn init(&self) -> BoxFuture<'_, Result<(), AdapterError>> {
-        Box::pin(self.driver.subscribe(self.me.clone(), &self.channels))
+        Box::pin(async move {
+            let closed = self.closed.lock().await;
+            if *closed {
+                return Ok(());
+            }
+            self.driver.subscribe(&self.me, &self.channels).await
+        })
     }
 
+    /// Unsubscribes (after an `init` in progress has finished).
     fn close(&self) -> BoxFuture<'_, Result<(), AdapterError>> {
         Box::pin(async move {
-            self.driver.unsubscribe(&self.channels).await;
+            let mut closed = self.closed.lock().await;
+            *closed = true;
+            self.driver.unsubscribe(&self.me, &self.channels).await;
+            drop(closed);
             self.pending.lock().clear();
             self.inner.close().await
         })

@@ -1,12 +1,14 @@
 //! The channel names of one namespace, built as Node's adapter builds them.
 
 /// The channels of one namespace's adapter (`key`, namespace and uid are
-/// concatenated verbatim, as in Node).
+/// concatenated verbatim, as in Node; in the pattern, glob characters are
+/// escaped, so that a namespace named `/*` catches only its own traffic).
 #[derive(Debug, Clone)]
 pub(crate) struct Channels {
     /// `{key}#{nsp}#`: broadcasts to every socket, to no room or several.
     pub(crate) broadcast: String,
-    /// `{key}#{nsp}#*`: the pattern that catches every broadcast.
+    /// `{key}#{nsp}#*`: the pattern that catches every broadcast (with
+    /// `*`, `?`, `[`, `]` and `\` of the key and name escaped).
     pub(crate) pattern: String,
     /// `{key}-request#{nsp}#`: requests to every server.
     pub(crate) request: String,
@@ -20,7 +22,7 @@ impl Channels {
     pub(crate) fn new(key: &str, nsp: &str, uid: &str) -> Self {
         let broadcast = format!("{key}#{nsp}#");
         Self {
-            pattern: format!("{broadcast}*"),
+            pattern: format!("{}*", glob_escape(&broadcast)),
             broadcast,
             request: format!("{key}-request#{nsp}#"),
             response: format!("{key}-response#{nsp}#"),
@@ -52,9 +54,29 @@ impl Channels {
     }
 }
 
+/// `text` as a Redis glob pattern that matches only itself.
+fn glob_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::Channels;
+
+    #[test]
+    fn glob_characters_are_escaped_in_the_pattern_only() {
+        let c = Channels::new("k", "/a*?[b]\\", "u");
+        assert_eq!(c.pattern, "k#/a\\*\\?\\[b\\]\\\\#*");
+        assert_eq!(c.broadcast, "k#/a*?[b]\\#");
+        assert_eq!(c.request, "k-request#/a*?[b]\\#");
+    }
 
     #[test]
     fn names_match_the_node_adapter() {

@@ -10,7 +10,7 @@ use std::time::Duration;
 /// | option | default | meaning |
 /// |---|---|---|
 /// | [`key`](Self::key) | `socket.io` | prefix of every channel (Node's `key`) |
-/// | [`requests_timeout`](Self::requests_timeout) | 5 s | how long a cluster request waits for the other servers (Node's `requestsTimeout`) |
+/// | [`requests_timeout`](Self::requests_timeout) | 5 s | how long a cluster request waits for the other servers (Node's `requestsTimeout`); also the deadline of each SUBSCRIBE and UNSUBSCRIBE reply |
 /// | [`publish_on_specific_response_channel`](Self::publish_on_specific_response_channel) | `false` | answer on the requester's own response channel instead of the shared one (Node's option of that name) |
 /// | [`max_message_size`](Self::max_message_size) | 8 MiB | a message from Redis larger than this is dropped unread |
 /// | [`max_pending_requests`](Self::max_pending_requests) | 1024 | requests of one namespace waiting for answers at once (past it a new request fails), and answers to other servers' requests in flight (past it a request is left unanswered) |

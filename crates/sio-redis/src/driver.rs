@@ -1,18 +1,21 @@
 //! The two Redis connections a server's adapters share: one for PUBLISH and
 //! PUBSUB NUMSUB (a `ConnectionManager`, which reconnects by itself), and
-//! one for subscriptions, owned by a task that reads every message, hands
-//! it to the adapter of its channel, and reconnects and subscribes again
-//! after a failure.
+//! one for subscriptions, owned by the subscriber task (`subscriber.rs`).
+//!
+//! Adapters never send subscription commands themselves: they change the
+//! routing table ([`Routes`]), which marks the names that changed, and wake
+//! the subscriber, which subscribes or unsubscribes exactly those names.
+//! Its queue of work is that set of changed names: at most one entry per
+//! channel, however many adapters come and go.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use futures_util::StreamExt as _;
 use parking_lot::Mutex;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sio_adapter::AdapterError;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, oneshot, watch};
 
 use crate::RedisAdapterConfig;
 use crate::adapter::RedisAdapter;
@@ -29,27 +32,83 @@ pub(crate) enum Route {
     Response,
 }
 
+/// Which adapter each channel and pattern goes to, and what changed since
+/// the subscriber last looked.
 #[derive(Default)]
-struct Routes {
-    channels: HashMap<String, (Weak<RedisAdapter>, Route)>,
-    patterns: HashMap<String, Weak<RedisAdapter>>,
+pub(crate) struct Routes {
+    pub(crate) channels: HashMap<String, (Weak<RedisAdapter>, Route)>,
+    pub(crate) patterns: HashMap<String, Weak<RedisAdapter>>,
+    /// Channels whose wanted state changed (added or removed).
+    pub(crate) dirty_channels: HashSet<String>,
+    /// Patterns whose wanted state changed.
+    pub(crate) dirty_patterns: HashSet<String>,
+    /// Counts changes; [`Progress`] says how far they are applied.
+    pub(crate) generation: u64,
 }
 
-enum Command {
-    /// Subscribe to what the routes hold now; the result goes to `done`.
-    Sync(oneshot::Sender<Result<(), String>>),
-    Unsubscribe {
-        channels: Vec<String>,
-        pattern: String,
-        done: oneshot::Sender<()>,
-    },
+impl Routes {
+    fn add_channel(&mut self, name: &str, adapter: &Weak<RedisAdapter>, route: Route) {
+        self.channels
+            .insert(name.to_owned(), (adapter.clone(), route));
+        self.dirty_channels.insert(name.to_owned());
+    }
+
+    /// Removes `name` if it still routes to `adapter` (a newer adapter of
+    /// the same namespace may have taken it over).
+    fn remove_channel(&mut self, name: &str, adapter: &Weak<RedisAdapter>) {
+        if self
+            .channels
+            .get(name)
+            .is_some_and(|(a, _)| Weak::ptr_eq(a, adapter))
+        {
+            self.channels.remove(name);
+            self.dirty_channels.insert(name.to_owned());
+        }
+    }
+
+    fn bump(&mut self) -> u64 {
+        self.generation += 1;
+        self.generation
+    }
+}
+
+/// How far the subscriber has applied the changes of [`Routes`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Progress {
+    /// Every change up to this generation is done in Redis.
+    pub(crate) applied: u64,
+    /// Changes up to this generation failed (connection down, lost, or a
+    /// reply past its deadline); they are made again on reconnection.
+    pub(crate) failed: u64,
+    /// Why they failed.
+    pub(crate) error: String,
+}
+
+/// What the driver and its subscriber task share.
+pub(crate) struct Shared {
+    pub(crate) routes: Mutex<Routes>,
+    /// Wakes the subscriber when the routes changed.
+    pub(crate) wake: Notify,
+    pub(crate) progress: watch::Sender<Progress>,
+}
+
+impl Shared {
+    /// Marks every change made so far as failed with `error`.
+    pub(crate) fn fail_all(&self, error: &str) {
+        let generation = self.routes.lock().generation;
+        self.progress.send_modify(|p| {
+            p.failed = p.failed.max(generation);
+            error.clone_into(&mut p.error);
+        });
+    }
 }
 
 /// The connections and the routing table of one server.
 pub(crate) struct Driver {
     publisher: ConnectionManager,
-    routes: Arc<Mutex<Routes>>,
-    commands: mpsc::UnboundedSender<Command>,
+    shared: Arc<Shared>,
+    /// Dropped with the driver: the subscriber task ends.
+    _stop: oneshot::Sender<()>,
     pub(crate) config: RedisAdapterConfig,
 }
 
@@ -61,7 +120,7 @@ impl std::fmt::Debug for Driver {
     }
 }
 
-fn transport(e: impl std::fmt::Display) -> AdapterError {
+pub(crate) fn transport(e: impl std::fmt::Display) -> AdapterError {
     AdapterError::Transport(e.to_string())
 }
 
@@ -81,19 +140,29 @@ impl Driver {
             .get_connection_manager_with_config(manager)
             .await
             .map_err(transport)?;
-        let routes = Arc::new(Mutex::new(Routes::default()));
-        let (commands, rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            routes: Mutex::new(Routes::default()),
+            wake: Notify::new(),
+            progress: watch::Sender::new(Progress::default()),
+        });
         let (ready, started) = oneshot::channel();
-        let max = config.max_message_size;
-        tokio::spawn(subscriber(client, routes.clone(), rx, ready, max));
+        let (stop, stopped) = oneshot::channel();
+        tokio::spawn(crate::subscriber::run(crate::subscriber::Subscriber {
+            client,
+            shared: shared.clone(),
+            stop: stopped,
+            max_message_size: config.max_message_size,
+            deadline: config.requests_timeout,
+            ready: Some(ready),
+        }));
         started
             .await
             .map_err(|_| AdapterError::Closed)?
             .map_err(AdapterError::Transport)?;
         Ok(Self {
             publisher,
-            routes,
-            commands,
+            shared,
+            _stop: stop,
             config,
         })
     }
@@ -131,182 +200,74 @@ impl Driver {
         }
     }
 
-    /// Routes the channels of one namespace to `adapter` and subscribes.
+    /// Routes the channels of one namespace to `adapter` and subscribes to
+    /// them (and only them).
     pub(crate) async fn subscribe(
         &self,
-        adapter: Weak<RedisAdapter>,
+        adapter: &Weak<RedisAdapter>,
         channels: &Channels,
     ) -> Result<(), AdapterError> {
-        {
-            let mut routes = self.routes.lock();
+        let generation = {
+            let mut routes = self.shared.routes.lock();
             routes
                 .patterns
                 .insert(channels.pattern.clone(), adapter.clone());
-            for (name, route) in [
-                (&channels.request, Route::Request),
-                (&channels.response, Route::Response),
-                (&channels.own_response, Route::Response),
-            ] {
-                routes
-                    .channels
-                    .insert(name.clone(), (adapter.clone(), route));
-            }
-        }
-        let (done, result) = oneshot::channel();
-        self.commands
-            .send(Command::Sync(done))
-            .map_err(|_| AdapterError::Closed)?;
-        result
-            .await
-            .map_err(|_| AdapterError::Closed)?
-            .map_err(AdapterError::Transport)
-    }
-
-    /// Forgets the channels of one namespace and unsubscribes (resolves once
-    /// Redis confirmed, or at once when the connection is down).
-    pub(crate) async fn unsubscribe(&self, channels: &Channels) {
-        let names = vec![
-            channels.request.clone(),
-            channels.response.clone(),
-            channels.own_response.clone(),
-        ];
-        {
-            let mut routes = self.routes.lock();
-            routes.patterns.remove(&channels.pattern);
-            for name in &names {
-                routes.channels.remove(name);
-            }
-        }
-        let (done, finished) = oneshot::channel();
-        let command = Command::Unsubscribe {
-            channels: names,
-            pattern: channels.pattern.clone(),
-            done,
+            routes.dirty_patterns.insert(channels.pattern.clone());
+            routes.add_channel(&channels.request, adapter, Route::Request);
+            routes.add_channel(&channels.response, adapter, Route::Response);
+            routes.add_channel(&channels.own_response, adapter, Route::Response);
+            routes.bump()
         };
-        if self.commands.send(command).is_ok() {
-            let _ = finished.await;
-        }
+        self.shared.wake.notify_one();
+        self.applied(generation).await
     }
-}
 
-/// Subscribes the pub/sub connection to everything in `routes`.
-async fn sync(sink: &mut PubSubSink, routes: &Mutex<Routes>) -> redis::RedisResult<()> {
-    let (channels, patterns): (Vec<String>, Vec<String>) = {
-        let routes = routes.lock();
-        (
-            routes.channels.keys().cloned().collect(),
-            routes.patterns.keys().cloned().collect(),
-        )
-    };
-    if !patterns.is_empty() {
-        sink.psubscribe(patterns).await?;
-    }
-    if !channels.is_empty() {
-        sink.subscribe(channels).await?;
-    }
-    Ok(())
-}
-
-/// The subscriber task: connects, subscribes, reads, and starts again after
-/// a failure (waiting 100 ms, doubling up to 5 s). Ends when the driver is
-/// dropped.
-async fn subscriber(
-    client: redis::Client,
-    routes: Arc<Mutex<Routes>>,
-    mut commands: mpsc::UnboundedReceiver<Command>,
-    ready: oneshot::Sender<Result<(), String>>,
-    max_message_size: usize,
-) {
-    let mut ready = Some(ready);
-    let mut backoff = Duration::from_millis(100);
-    loop {
-        let (mut sink, mut stream) = match client.get_async_pubsub().await {
-            Ok(pubsub) => pubsub.split(),
-            Err(e) => {
-                if let Some(ready) = ready.take() {
-                    let _ = ready.send(Err(e.to_string()));
-                    return;
-                }
-                tracing::warn!("redis adapter: subscriber connection failed: {e}");
-                let pause = tokio::time::sleep(backoff);
-                tokio::pin!(pause);
-                loop {
-                    tokio::select! {
-                        () = &mut pause => break,
-                        command = commands.recv() => match command {
-                            None => return,
-                            Some(Command::Sync(done)) => {
-                                let _ = done.send(Err(format!("redis unavailable: {e}")));
-                            }
-                            Some(Command::Unsubscribe { .. }) => {}
-                        },
-                    }
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(5));
-                continue;
-            }
-        };
-        if let Err(e) = sync(&mut sink, &routes).await {
-            tracing::warn!("redis adapter: subscribing failed: {e}");
-            continue;
-        }
-        if let Some(ready) = ready.take() {
-            let _ = ready.send(Ok(()));
-        }
-        backoff = Duration::from_millis(100);
-        loop {
-            tokio::select! {
-                command = commands.recv() => match command {
-                    None => return,
-                    Some(Command::Sync(done)) => {
-                        let result = sync(&mut sink, &routes).await.map_err(|e| e.to_string());
-                        let failed = result.is_err();
-                        let _ = done.send(result);
-                        if failed {
-                            break;
-                        }
-                    }
-                    Some(Command::Unsubscribe { channels, pattern, done }) => {
-                        let _ = sink.punsubscribe(pattern).await;
-                        let _ = sink.unsubscribe(channels).await;
-                        let _ = done.send(());
-                    }
-                },
-                message = stream.next() => match message {
-                    Some(message) => dispatch(&routes, &message, max_message_size),
-                    None => break,
-                },
-            }
-        }
-        tracing::warn!("redis adapter: subscriber connection lost, reconnecting");
-    }
-}
-
-/// Hands one message to the adapter of its channel (or pattern).
-fn dispatch(routes: &Mutex<Routes>, message: &redis::Msg, max_message_size: usize) {
-    let channel = message.get_channel_name();
-    let payload = message.get_payload_bytes();
-    if payload.len() > max_message_size {
-        tracing::debug!(
-            channel,
-            len = payload.len(),
-            "redis adapter: message too large, dropped"
-        );
-        return;
-    }
-    let target = {
-        let routes = routes.lock();
-        match message.get_pattern::<Option<String>>() {
-            Ok(Some(pattern)) => routes
+    /// Forgets the channels of one namespace that still route to `adapter`
+    /// and unsubscribes from them; resolves once Redis confirmed, or failed
+    /// (the connection is down: a new one subscribes only to what is
+    /// routed).
+    pub(crate) async fn unsubscribe(&self, adapter: &Weak<RedisAdapter>, channels: &Channels) {
+        let generation = {
+            let mut routes = self.shared.routes.lock();
+            if routes
                 .patterns
-                .get(&pattern)
-                .map(|a| (a.clone(), Route::Broadcast)),
-            _ => routes.channels.get(channel).cloned(),
+                .get(&channels.pattern)
+                .is_some_and(|a| Weak::ptr_eq(a, adapter))
+            {
+                routes.patterns.remove(&channels.pattern);
+                routes.dirty_patterns.insert(channels.pattern.clone());
+            }
+            for name in [
+                &channels.request,
+                &channels.response,
+                &channels.own_response,
+            ] {
+                routes.remove_channel(name, adapter);
+            }
+            routes.bump()
+        };
+        self.shared.wake.notify_one();
+        let _ = self.applied(generation).await;
+    }
+
+    /// Waits until the subscriber has applied the changes up to
+    /// `generation` (or failed them).
+    async fn applied(&self, generation: u64) -> Result<(), AdapterError> {
+        let mut progress = self.shared.progress.subscribe();
+        let progress = progress
+            .wait_for(|p| p.applied >= generation || p.failed >= generation)
+            .await
+            .map_err(|_| AdapterError::Closed)?;
+        if progress.applied >= generation {
+            Ok(())
+        } else {
+            Err(AdapterError::Transport(progress.error.clone()))
         }
-    };
-    if let Some((adapter, route)) = target
-        && let Some(adapter) = adapter.upgrade()
-    {
-        adapter.on_message(route, channel, payload);
+    }
+
+    /// How many channels and patterns are routed to an adapter.
+    pub(crate) fn routes(&self) -> usize {
+        let routes = self.shared.routes.lock();
+        routes.channels.len() + routes.patterns.len()
     }
 }

@@ -41,6 +41,13 @@ impl RedisAdapterFactory {
         })
     }
 
+    /// How many channels and patterns this server is subscribed to (or
+    /// subscribing to) for its namespaces: four per namespace whose adapter
+    /// is live. For monitoring: it falls back as namespaces close.
+    pub fn subscriptions(&self) -> usize {
+        self.driver.routes()
+    }
+
     /// The options in force.
     pub fn config(&self) -> &RedisAdapterConfig {
         &self.driver.config

@@ -62,8 +62,22 @@
 //!   Redis is unreachable, after the local part is done.
 //! - The `compress` flag is not published (sio's default differs from
 //!   Node's): receivers keep their own default.
-//! - A namespace name is put in channel names verbatim: glob characters
-//!   (`*`, `?`, `[`) in it break the pattern subscription, as in Node.
+//! - A namespace name is put in channel names verbatim, as in Node; in the
+//!   pattern this server subscribes to, glob characters (`*`, `?`, `[`, `]`,
+//!   `\`) are escaped, so a namespace named `/*` receives only its own
+//!   broadcasts (a Node server subscribes to the raw name).
+//!
+//! # Subscriptions
+//!
+//! All namespaces of a server share one subscriber connection. A namespace
+//! subscribes to four names when its adapter starts (a dynamic child: when
+//! its first connection is accepted) and unsubscribes from them when it
+//! closes; only those four are sent to Redis, while messages keep being
+//! dispatched. Changes waiting to be sent are kept as a set of names (at most
+//! one entry per channel). Each SUBSCRIBE or UNSUBSCRIBE must be answered
+//! within [`requests_timeout`](RedisAdapterConfig::requests_timeout), else
+//! the connection is renewed and everything routed is subscribed again.
+//! [`RedisAdapterFactory::subscriptions`] counts what is routed.
 //!
 //! # Limits on what comes from Redis
 //!
@@ -87,6 +101,7 @@ mod factory;
 mod msgpack;
 mod pending;
 mod remote;
+mod subscriber;
 mod wire;
 
 #[cfg(test)]

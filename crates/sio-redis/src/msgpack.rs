@@ -9,6 +9,11 @@ use sio_parser::Value;
 /// How deep arrays and maps may nest in a message from Redis.
 pub(crate) const MAX_DEPTH: usize = 64;
 
+/// Most elements reserved from a declared length before they are read (as
+/// sio-parser's decoder): a length is only a claim, and nested claims must
+/// not multiply. Vectors grow with the elements actually read.
+const MAX_PREALLOC: usize = 64;
+
 /// Why bytes from Redis are not a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum MsgpackError {
@@ -142,7 +147,10 @@ fn int(i: i64, out: &mut Vec<u8>) {
 /// # Errors
 /// [`MsgpackError`] for anything but exactly one well-formed value.
 pub(crate) fn decode(bytes: &[u8]) -> Result<Value, MsgpackError> {
-    let mut reader = Reader { buf: bytes };
+    let mut reader = Reader {
+        buf: bytes,
+        reserved: 0,
+    };
     let value = reader.value(0)?;
     if reader.buf.is_empty() {
         Ok(value)
@@ -153,6 +161,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Value, MsgpackError> {
 
 struct Reader<'a> {
     buf: &'a [u8],
+    /// Elements reserved so far, all levels together (what the caps bound).
+    reserved: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -169,6 +179,15 @@ impl<'a> Reader<'a> {
         self.take(N)?
             .try_into()
             .map_err(|_| MsgpackError::Truncated)
+    }
+
+    /// Elements to reserve for a declared `n`: never more than
+    /// [`MAX_PREALLOC`], nor than the rest of the input could hold at
+    /// `min_size` bytes each.
+    fn reserve(&mut self, n: usize, min_size: usize) -> usize {
+        let n = n.min(self.buf.len() / min_size).min(MAX_PREALLOC);
+        self.reserved += n;
+        n
     }
 
     fn len(&mut self, width: usize) -> Result<usize, MsgpackError> {
@@ -235,10 +254,9 @@ impl<'a> Reader<'a> {
             .map_err(|_| MsgpackError::BadText)
     }
 
-    /// The declared count is only trusted as far as the input can hold it
-    /// (every element takes at least one byte).
+    /// The declared count is only a claim: see [`Reader::reserve`].
     fn seq(&mut self, n: usize, depth: usize) -> Result<Value, MsgpackError> {
-        let mut items = Vec::with_capacity(n.min(self.buf.len()));
+        let mut items = Vec::with_capacity(self.reserve(n, 1));
         for _ in 0..n {
             items.push(self.value(depth + 1)?);
         }
@@ -246,7 +264,7 @@ impl<'a> Reader<'a> {
     }
 
     fn map(&mut self, n: usize, depth: usize) -> Result<Value, MsgpackError> {
-        let mut entries = Vec::with_capacity(n.min(self.buf.len() / 2));
+        let mut entries = Vec::with_capacity(self.reserve(n, 2));
         for _ in 0..n {
             let key = match self.value(depth + 1)? {
                 Value::String(s) => s,
@@ -308,7 +326,33 @@ mod tests {
     use serde_json::Number;
     use sio_parser::Value;
 
-    use super::{decode, encode};
+    use super::{MAX_DEPTH, MAX_PREALLOC, Reader, decode, encode};
+
+    /// Arrays and maps nested `MAX_DEPTH` deep, each claiming 2^32 - 1
+    /// elements, over 256 KiB of padding: every level reserves at most
+    /// `MAX_PREALLOC`, so the claims do not multiply.
+    #[test]
+    fn nested_length_claims_reserve_little() {
+        let mut bytes = Vec::new();
+        for level in 0..MAX_DEPTH {
+            bytes.extend_from_slice(if level % 2 == 0 {
+                &[0xdd, 0xff, 0xff, 0xff, 0xff]
+            } else {
+                &[0xdf, 0xff, 0xff, 0xff, 0xff, 0xa1, b'k']
+            });
+        }
+        bytes.resize(bytes.len() + (256 << 10), 0xc0);
+        let mut reader = Reader {
+            buf: &bytes,
+            reserved: 0,
+        };
+        assert!(reader.value(0).is_err());
+        assert!(
+            reader.reserved <= MAX_DEPTH * MAX_PREALLOC,
+            "reserved {} elements",
+            reader.reserved
+        );
+    }
 
     /// Any value notepack can carry (floats non-integral, as JavaScript
     /// sends integral ones as integers).

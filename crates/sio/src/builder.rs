@@ -34,6 +34,7 @@ pub(crate) struct Config {
     pub(crate) max_pending_acks: usize,
     pub(crate) max_ns_children: usize,
     pub(crate) max_ns_name_len: usize,
+    pub(crate) max_ns_per_connection: usize,
     pub(crate) decoder: DecoderConfig,
     pub(crate) state: StateMap,
     pub(crate) error_hook: ErrorHook,
@@ -69,8 +70,9 @@ impl fmt::Debug for Config {
 /// | [`max_buffer`](Self::max_buffer) | 1024 packets per connection |
 /// | [`max_buffered_bytes`](Self::max_buffered_bytes) | 4 MiB per connection |
 /// | [`max_pending_acks`](Self::max_pending_acks) | 1024 per socket |
-/// | [`max_dynamic_children`](Self::max_dynamic_children) | 10 000 per family |
+/// | [`max_dynamic_children`](Self::max_dynamic_children) | 100 000 per family |
 /// | [`max_ns_name_len`](Self::max_ns_name_len) | 256 bytes |
+/// | [`max_ns_per_connection`](Self::max_ns_per_connection) | 256 namespaces |
 /// | [`max_attachments`](Self::max_attachments) | 10 per packet |
 /// | [`parser`](Self::parser) | [`Parser::Default`] |
 /// | [`adapter`](Self::adapter) | the in-memory adapter |
@@ -85,6 +87,7 @@ pub struct SocketIoBuilder {
     max_pending_acks: usize,
     max_ns_children: usize,
     max_ns_name_len: usize,
+    max_ns_per_connection: usize,
     max_attachments: usize,
     max_payload: u64,
     factory: Option<Arc<dyn AdapterFactory>>,
@@ -121,8 +124,9 @@ impl Default for SocketIoBuilder {
             ack_timeout: Duration::from_secs(5),
             parser: Parser::Default,
             max_pending_acks: 1024,
-            max_ns_children: 10_000,
+            max_ns_children: 100_000,
             max_ns_name_len: 256,
+            max_ns_per_connection: 256,
             max_attachments: 10,
             max_payload: 1_000_000,
             factory: None,
@@ -268,10 +272,25 @@ impl SocketIoBuilder {
         self
     }
 
-    /// Most children of one dynamic namespace family alive at once (a child
-    /// is removed as soon as it has no socket). Default 10 000.
+    /// Most children of one dynamic namespace family alive at once, the
+    /// server-wide ceiling (a child is removed as soon as it has no socket
+    /// and no connection in progress). Past it a CONNECT to a new child is
+    /// refused with "Invalid namespace". Default 100 000: above real use
+    /// (one child per user online); what one client can hold is bounded by
+    /// [`max_ns_per_connection`](Self::max_ns_per_connection), and an idle
+    /// child costs little (its table entry and its adapter; a dynamic
+    /// child's adapter is started, e.g. subscribed on Redis, only once a
+    /// connection to it is accepted).
     pub fn max_dynamic_children(mut self, n: usize) -> Self {
         self.max_ns_children = n;
+        self
+    }
+
+    /// Most namespaces one connection may have joined or be joining at
+    /// once; a CONNECT past it is refused with `connect_error` "Too many
+    /// namespaces" (the connection stays open). Default 256.
+    pub fn max_ns_per_connection(mut self, n: usize) -> Self {
+        self.max_ns_per_connection = n.max(1);
         self
     }
 
@@ -436,6 +455,7 @@ impl SocketIoBuilder {
             max_pending_acks: self.max_pending_acks,
             max_ns_children: self.max_ns_children,
             max_ns_name_len: self.max_ns_name_len,
+            max_ns_per_connection: self.max_ns_per_connection,
             decoder,
             state: self.state,
             error_hook: self.error_hook,

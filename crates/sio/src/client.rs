@@ -190,17 +190,13 @@ impl Client {
 
     /// Starts connecting to namespace `name`: its middlewares run first.
     fn connect(&mut self, name: &str, auth: serde_json::Value) {
+        if self.sockets.len() + self.connecting.len() >= self.server.config.max_ns_per_connection {
+            tracing::debug!(sid = %self.engine.sid(), ns = name, "too many namespaces on one connection: refused");
+            return self.refuse(name, "Too many namespaces");
+        }
         let handshake = Handshake::new(&self.engine, auth);
         let Some((ns, guard)) = self.server.table.get_or_create(name, &handshake) else {
-            let data = (self.encoder_version() == Version::V4)
-                .then(|| serde_json::json!({ "message": "Invalid namespace" }));
-            if let Ok(packet) = self
-                .encoder
-                .connect_error(name, "Invalid namespace", data.as_ref())
-            {
-                let _ = self.engine.send_many(packet.messages());
-            }
-            return;
+            return self.refuse(name, "Invalid namespace");
         };
         let socket = SocketRef::new(
             ns.clone(),
@@ -235,6 +231,15 @@ impl Client {
                 guard,
             }
         }));
+    }
+
+    /// Refuses a CONNECT to `name` with a `connect_error` saying `message`.
+    fn refuse(&mut self, name: &str, message: &str) {
+        let data = (self.encoder_version() == Version::V4)
+            .then(|| serde_json::json!({ "message": message }));
+        if let Ok(packet) = self.encoder.connect_error(name, message, data.as_ref()) {
+            let _ = self.engine.send_many(packet.messages());
+        }
     }
 
     fn encoder_version(&self) -> Version {
@@ -292,6 +297,8 @@ impl Client {
         else {
             return;
         };
+        // A dynamic child's adapter starts with its first accepted socket.
+        socket.ns.start();
         // In the namespace (and its own room) before the client hears of it.
         socket.set_connected();
         socket.rejoin();

@@ -3,6 +3,7 @@
 //! [`LocalNamespace`] its adapter delivers through.
 
 mod config;
+mod lifecycle;
 mod server_side;
 mod table;
 
@@ -44,6 +45,10 @@ pub(crate) struct Namespace {
     family: OnceLock<Weak<table::Children>>,
     /// Handlers of server-side events sent to this namespace.
     pub(crate) server_events: server_side::ServerEvents,
+    /// Whether its adapter is started, and its `init` task.
+    lifecycle: lifecycle::LifecycleCell,
+    /// The recovery linger of an emptied dynamic child.
+    linger: lifecycle::LingerCell,
 }
 
 impl std::fmt::Debug for Namespace {
@@ -55,14 +60,15 @@ impl std::fmt::Debug for Namespace {
 }
 
 impl Namespace {
-    /// A namespace and its adapter (which holds it weakly).
+    /// A namespace and its adapter (which holds it weakly); the adapter is
+    /// not started yet (see [`Namespace::start`]).
     pub(crate) fn new(
         name: String,
         handlers: Arc<NsHandlers>,
         config: Arc<Config>,
         factory: &dyn AdapterFactory,
     ) -> Arc<Self> {
-        let ns = Arc::new_cyclic(|weak: &std::sync::Weak<Namespace>| {
+        Arc::new_cyclic(|weak: &std::sync::Weak<Namespace>| {
             let local: std::sync::Weak<dyn LocalNamespace> = weak.clone();
             let adapter = factory.create(sio_engine::Str::from(name.clone()), local);
             if let Some(recovery) = &config.recovery {
@@ -78,18 +84,10 @@ impl Namespace {
                 pending_connects: AtomicUsize::new(0),
                 family: OnceLock::new(),
                 server_events: server_side::ServerEvents::default(),
+                lifecycle: lifecycle::LifecycleCell::default(),
+                linger: lifecycle::LingerCell::default(),
             }
-        });
-        if let Ok(handle) = tokio::runtime::Handle::try_current() {
-            let adapter = ns.adapter.clone();
-            let name = ns.name.clone();
-            handle.spawn(async move {
-                if let Err(e) = adapter.init().await {
-                    tracing::error!(ns = %name, "adapter init failed: {e}");
-                }
-            });
-        }
-        ns
+        })
     }
 
     /// The next ack id of this namespace (shared by sockets and broadcasts,
@@ -136,31 +134,21 @@ impl Namespace {
         let current = children
             .get(&self.name)
             .is_some_and(|ns| std::ptr::eq(Arc::as_ptr(ns), self));
-        if unused
-            && current
-            && keep_sessions
+        if !unused || !current {
+            return;
+        }
+        if keep_sessions
             && let Some(window) = self.config.recovery.as_ref().map(|r| r.duration())
-            && let Ok(handle) = tokio::runtime::Handle::try_current()
             && let Some(ns) = children.get(&self.name).cloned()
         {
             drop(children);
-            handle.spawn(async move {
-                tokio::time::sleep(window).await;
-                ns.retire_if_unused(false);
-            });
+            ns.linger(window);
             return;
         }
-        if unused
-            && current
-            && let Some(ns) = children.remove(&self.name)
-        {
+        if let Some(ns) = children.remove(&self.name) {
             drop(children);
             tracing::debug!(ns = %ns.name, "empty dynamic namespace removed");
-            if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                handle.spawn(async move {
-                    let _ = ns.adapter.close().await;
-                });
-            }
+            ns.stop();
         }
     }
 

@@ -66,6 +66,7 @@ impl NsTable {
             .into_iter()
             .map(|(name, handlers)| {
                 let ns = Namespace::new(name.clone(), handlers, config.clone(), &*factory);
+                ns.start();
                 (name, ns)
             })
             .collect();
@@ -74,7 +75,9 @@ impl NsTable {
             .entry("/".to_owned())
             .or_insert_with(|| {
                 let handlers = super::Ns::new(|| async {}).handlers;
-                Namespace::new("/".to_owned(), handlers, config.clone(), &*factory)
+                let ns = Namespace::new("/".to_owned(), handlers, config.clone(), &*factory);
+                ns.start();
+                ns
             })
             .clone();
         Self {
