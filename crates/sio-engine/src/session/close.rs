@@ -39,8 +39,17 @@ impl Session {
     /// [`Session::poll_timeout`] says when the wait ends, and
     /// [`Session::is_finished`] turns true once they went out or the wait
     /// ended. For any other reason nothing is kept: the client learns of
-    /// the close from its next request, which fails.
+    /// the close from its next request, which fails; such a close of a
+    /// session that keeps its last words drops them.
     pub fn close(&mut self, now: Instant, reason: CloseReason) {
+        if self.closed {
+            // A later close for another reason (the server shutting down)
+            // does not wait for the client's GET.
+            if reason != CloseReason::ForcedClose {
+                self.drop_last_words();
+            }
+            return;
+        }
         let farewell = if reason == CloseReason::ForcedClose {
             let window = self
                 .config

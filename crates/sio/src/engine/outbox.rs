@@ -120,11 +120,16 @@ impl Outbox {
     }
 
     /// Asks the task to close the session with `reason`; the first
-    /// request wins.
+    /// request wins, but a later [`CloseReason::ServerShuttingDown`] is
+    /// still handed to the task (see `Session::close`).
     pub(crate) fn request_close(&self, reason: CloseReason) {
         let waker = {
             let mut inner = self.inner.lock();
-            if inner.closed || inner.close_requested {
+            // A shutdown still reaches a session whose task took an earlier
+            // request: a closed session must not wait for its client any
+            // longer.
+            let late_shutdown = reason == CloseReason::ServerShuttingDown && inner.close.is_none();
+            if inner.closed || (inner.close_requested && !late_shutdown) {
                 return;
             }
             inner.close_requested = true;
@@ -274,6 +279,10 @@ mod tests {
         outbox.request_close(CloseReason::ServerShuttingDown);
         assert_eq!(outbox.take_close(), Some(CloseReason::ForcedClose));
         assert_eq!(outbox.take_close(), None);
+        outbox.request_close(CloseReason::ForcedClose);
+        assert_eq!(outbox.take_close(), None);
+        outbox.request_close(CloseReason::ServerShuttingDown);
+        assert_eq!(outbox.take_close(), Some(CloseReason::ServerShuttingDown));
         outbox.shut();
         assert!(outbox.is_closed());
         assert_eq!(outbox.pop(), None);

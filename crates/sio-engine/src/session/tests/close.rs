@@ -68,6 +68,19 @@ fn a_cancelled_get_drops_the_last_words() {
 }
 
 #[test]
+fn shutting_down_does_not_wait_for_the_last_words() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    s.close(t0, CloseReason::ForcedClose);
+    s.close(t0, CloseReason::ForcedClose);
+    assert!(!s.is_finished());
+    s.close(t0, CloseReason::ServerShuttingDown);
+    assert!(s.is_finished());
+    assert_eq!(s.poll_timeout(), None);
+    assert_eq!(events(&mut s), [Event::Closed(CloseReason::ForcedClose)]);
+}
+
+#[test]
 fn other_closes_on_polling_keep_nothing_for_a_later_get() {
     let t0 = Instant::now();
     for reason in [CloseReason::ServerShuttingDown, CloseReason::PingTimeout] {
