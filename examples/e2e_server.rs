@@ -14,6 +14,7 @@ mod api;
 
 use std::io::Write as _;
 use std::process::ExitCode;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -117,6 +118,7 @@ fn socket_io(
 ) -> SocketIo {
     let every = Ns::new(on_connect);
     let whoami = Value::from(node_name.as_str());
+    let main = MainIo::default();
     let mut builder = SocketIo::builder();
     if let Some(redis) = redis {
         builder = builder.adapter(redis);
@@ -132,7 +134,7 @@ fn socket_io(
     if std::env::var_os("SIO_E2E_API").is_some_and(|v| v == "1") {
         builder = builder.namespace("/api", api::ns());
     }
-    builder
+    let io = builder
         .engine(engine_config(args.deflate).path("/socket.io/"))
         .max_buffer(1024)
         .connect_timeout(Duration::from_millis(1000))
@@ -145,12 +147,20 @@ fn socket_io(
         .namespace("/admin", every.clone().with(admin_only))
         .dyn_namespace_pattern(r"^/dyn-[A-Za-z0-9_-]+$", every)
         .with_state(NodeName(node_name))
-        .build()
+        .with_state(main.clone())
+        .build();
+    let _ = main.0.set(io.clone());
+    io
 }
 
 /// This server's name in a cluster.
 #[derive(Debug, Clone)]
 struct NodeName(String);
+
+/// The server itself, for handlers that act on the main namespace (set
+/// once it is built; it lives as long as the process).
+#[derive(Debug, Clone, Default)]
+struct MainIo(Arc<OnceLock<SocketIo>>);
 
 /// `/admin` admits only `{"token": "secret"}`.
 async fn admin_only(Data(auth): Data<serde_json::Value>) -> Result<(), ConnectError> {
@@ -336,12 +346,15 @@ async fn on_connect(socket: SocketRef) {
     );
     socket.on(
         "servers",
-        |socket: SocketRef, State(NodeName(me)): State<NodeName>, ack: AckSender| async move {
+        |State(NodeName(me)): State<NodeName>, State(main): State<MainIo>, ack: AckSender| async move {
+            // On the main namespace whatever this socket's (Node's
+            // `io.serverSideEmitWithAck`): a Node server of the cluster
+            // answers there only.
             let whoami = vec![Value::from("whoami")];
-            let answers = socket
-                .within_ns()
-                .server_side_emit_with_ack(whoami, ACK_TIMEOUT)
-                .await;
+            let answers = match main.0.get() {
+                Some(io) => io.server_side_emit_with_ack(whoami, ACK_TIMEOUT).await.ok(),
+                None => None,
+            };
             let mut names: Vec<String> = answers
                 .map(|c| c.responses)
                 .unwrap_or_default()

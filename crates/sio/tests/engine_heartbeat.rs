@@ -74,3 +74,26 @@ async fn a_get_after_the_ping_timeout_finds_the_session_closed() {
     let late = call(&svc, get_req(&uri)).await;
     assert_eq!(late.status, StatusCode::BAD_REQUEST, "{late:?}");
 }
+
+/// A pong whose POST was answered `ok` just before the ping deadline
+/// counts, even when the session's task only gets to it after the
+/// deadline.
+#[tokio::test(start_paused = true)]
+async fn a_pong_accepted_just_before_the_deadline_counts() {
+    let (layer, svc) = app(config());
+    let start = Instant::now();
+    let sid = handshake(&svc).await;
+    let uri = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    assert_eq!(call(&svc, get_req(&uri)).await.text(), "2");
+    assert_eq!(start.elapsed(), Duration::from_millis(300));
+    // The pong must arrive by 500 ms: its POST is answered at 499 ms...
+    tokio::time::advance(Duration::from_millis(199)).await;
+    assert_eq!(call(&svc, post_req(&uri, "3")).await.status, StatusCode::OK);
+    // ...and the task runs past the deadline, before it took the pong.
+    tokio::time::advance(Duration::from_millis(2)).await;
+    // The session lives on: the next ping comes one interval after the pong.
+    let next = call(&svc, get_req(&uri)).await;
+    assert_eq!(next.text(), "2", "{next:?}");
+    assert_eq!(start.elapsed(), Duration::from_millis(799));
+    assert_eq!(layer.session_count(), 1);
+}

@@ -122,6 +122,48 @@ async fn close_ends_the_session_with_forced_close() {
     );
 }
 
+/// Over polling with no GET waiting, what was sent before the close and
+/// the CLOSE packet go out on the next GET (as Node does); then the
+/// session is gone.
+#[tokio::test]
+async fn a_close_without_a_waiting_get_is_said_on_the_next_one() {
+    let (svc, mut opened, mut closed) = spy(EngineConfig::default());
+    get(&svc, "/engine.io/?EIO=4&transport=polling").await;
+    let socket = opened.recv().await.unwrap();
+    socket.send(Message::Text("bye".to_owned().into())).unwrap();
+    socket.close();
+    assert_eq!(closed.recv().await, Some(CloseReason::ForcedClose));
+    let uri = format!("/engine.io/?EIO=4&transport=polling&sid={}", socket.sid());
+    assert_eq!(
+        get(&svc, &uri).await,
+        (StatusCode::OK, "4bye\x1e1".to_owned())
+    );
+    assert_eq!(get(&svc, &uri).await.0, StatusCode::BAD_REQUEST);
+    assert!(socket.is_closed());
+}
+
+/// A session closed that way does not hold up the server's shutdown while
+/// it waits for that GET.
+#[tokio::test(start_paused = true)]
+async fn shutdown_does_not_wait_for_a_closed_sessions_next_get() {
+    let (open_tx, mut opened) = mpsc::unbounded_channel();
+    let (close_tx, mut closed) = mpsc::unbounded_channel();
+    let layer = EngineIoLayer::new(EngineConfig::default(), Spy(open_tx, close_tx));
+    let svc = layer.layer(axum::Router::new());
+    get(&svc, "/engine.io/?EIO=4&transport=polling").await;
+    let socket = opened.recv().await.unwrap();
+    socket.close();
+    assert_eq!(closed.recv().await, Some(CloseReason::ForcedClose));
+    let start = tokio::time::Instant::now();
+    layer.shutdown().await;
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(layer.session_count(), 0);
+}
+
 /// Answers each message one second later, from a timer the handler drives
 /// itself through `ConnHandler::poll`.
 struct Delayed;

@@ -91,6 +91,12 @@ test("servers: each side's server-side emit with ack gets the other's name", asy
   assert.deepEqual(await ask(js, "servers"), [NODE_NAME, RUST_NAME].sort());
 });
 
+test("servers: asked on a child namespace, the whoami still goes on / and reaches Node", async () => {
+  // The Node server has no /custom: Node's serverSideEmit uses the main namespace.
+  const custom = await connect(`${BASE_URL}/custom`);
+  assert.deepEqual(await ask(custom, "servers"), [NODE_NAME, RUST_NAME].sort());
+});
+
 test("a broadcast from Rust reaches the Node client and back, binary intact", async () => {
   const [rust, js] = await pair();
   const heard = [waitFor(js, "hello"), waitFor(rust, "hello")];

@@ -1,5 +1,9 @@
 //! How a session ends: the last words on each transport, and the one
-//! [`Event::Closed`].
+//! [`Event::Closed`]. A session the application closes on polling while no
+//! GET is pending keeps its last words (what was buffered, then a CLOSE
+//! packet) for the client's next GET, as Node does, for at most one
+//! heartbeat window (`ping_interval + ping_timeout`): a live client polls
+//! again within it.
 
 use std::time::Instant;
 
@@ -10,8 +14,12 @@ use crate::{Packet, TransportKind};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Farewell {
     /// The server ends the session: flush what is buffered, then a CLOSE
-    /// packet, where a transport can take them.
+    /// packet, where a transport can take them now.
     Close,
+    /// As [`Farewell::Close`], but on polling without a pending GET the
+    /// buffered packets and the CLOSE wait for the next GET until this
+    /// time (`None`: no wait).
+    Linger(Option<Instant>),
     /// The client closed: end a pending GET with a NOOP (as Node does),
     /// close the WebSocket.
     Noop,
@@ -20,13 +28,51 @@ pub(super) enum Farewell {
 }
 
 impl Session {
-    /// Closes the session from the server side: a CLOSE packet is sent on
-    /// the transport when it can take it, then [`Event::Closed`] with
-    /// `reason`. On polling without a pending GET nothing can be sent: the
-    /// client learns of the close from its next request.
+    /// Closes the session from the server side: what is buffered and a
+    /// CLOSE packet are sent on the transport when it can take them, and
+    /// [`Event::Closed`] with `reason` is queued at once.
+    ///
+    /// On polling without a pending GET, for [`CloseReason::ForcedClose`]
+    /// (the application closes the session) those last words wait for the
+    /// client's next GET, at most `ping_interval + ping_timeout` after
+    /// `now`: [`Session::handle_poll`] still accepts that one GET,
+    /// [`Session::poll_timeout`] says when the wait ends, and
+    /// [`Session::is_finished`] turns true once they went out or the wait
+    /// ended. For any other reason nothing is kept: the client learns of
+    /// the close from its next request, which fails; such a close of a
+    /// session that keeps its last words drops them.
     pub fn close(&mut self, now: Instant, reason: CloseReason) {
-        let _ = now;
-        self.shutdown(reason, Farewell::Close);
+        if self.closed {
+            // A later close for another reason (the server shutting down)
+            // does not wait for the client's GET.
+            if reason != CloseReason::ForcedClose {
+                self.drop_last_words();
+            }
+            return;
+        }
+        let farewell = if reason == CloseReason::ForcedClose {
+            let window = self
+                .config
+                .ping_interval
+                .checked_add(self.config.ping_timeout);
+            Farewell::Linger(window.and_then(|w| now.checked_add(w)))
+        } else {
+            Farewell::Close
+        };
+        self.shutdown(reason, farewell);
+    }
+
+    /// True once the session is closed and has nothing left to hand to a
+    /// GET (see [`Session::close`]): the driver may forget it.
+    pub fn is_finished(&self) -> bool {
+        self.closed && self.last_words_until.is_none()
+    }
+
+    /// Drops the last words kept for a GET that never came.
+    pub(super) fn drop_last_words(&mut self) {
+        self.last_words_until = None;
+        self.outbox.clear();
+        self.outbox_bytes = 0;
     }
 
     /// Ends the session: says goodbye where possible, queues
@@ -46,7 +92,7 @@ impl Session {
                 if self.poll_pending {
                     self.poll_pending = false;
                     let reply = match farewell {
-                        Farewell::Close => {
+                        Farewell::Close | Farewell::Linger(_) => {
                             self.outbox.push_back((Packet::Close, true));
                             let packets: Vec<Packet> =
                                 self.outbox.drain(..).map(|(p, _)| p).collect();
@@ -56,10 +102,14 @@ impl Session {
                         Farewell::Silent => PollReply::Closed,
                     };
                     self.transmits.push_back(Transmit::Poll(reply));
+                } else if let Farewell::Linger(Some(until)) = farewell {
+                    // Kept for the next GET (see `Session::close`).
+                    self.outbox.push_back((Packet::Close, true));
+                    self.last_words_until = Some(until);
                 }
             }
             TransportKind::WebSocket => match farewell {
-                Farewell::Close => {
+                Farewell::Close | Farewell::Linger(_) => {
                     self.outbox.push_back((Packet::Close, true));
                     while let Some((packet, compress)) = self.outbox.pop_front() {
                         let transmit = self.ws_transmit(&packet, compress);
@@ -71,8 +121,10 @@ impl Session {
                 Farewell::Silent => {}
             },
         }
-        self.outbox.clear();
-        self.outbox_bytes = 0;
+        if self.last_words_until.is_none() {
+            self.outbox.clear();
+            self.outbox_bytes = 0;
+        }
         self.heartbeat = Heartbeat::Stopped;
         self.events.push_back(Event::Closed(reason));
     }

@@ -38,7 +38,11 @@
 //!   answer [`RequestError::BadRequest`](crate::RequestError::BadRequest)),
 //!   [`Session::send`] fails with [`SendError::Closed`],
 //!   [`Session::poll_transmit`] yields what was left to send, then `None`,
-//!   and [`Session::poll_timeout`] is `None`.
+//!   and [`Session::poll_timeout`] is `None`; except that a polling session
+//!   the application closed while no GET was pending keeps its last words
+//!   for one more GET ([`Session::handle_poll`] accepts it,
+//!   [`Session::poll_timeout`] bounds the wait) until
+//!   [`Session::is_finished`].
 //!
 //! Differences from Node, on purpose: unsolicited PONGs, and PINGs from a
 //! protocol-4 client, are ignored (Node closes on the latter, and lets the
@@ -91,6 +95,9 @@ pub struct Session {
     /// they go out before anything taken from `outbox`.
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
+    /// Closed on polling with last words kept in `outbox` for the next GET
+    /// until this time (see [`Session::close`]).
+    last_words_until: Option<Instant>,
     heartbeat: Heartbeat,
     upgrade: Upgrade,
 }
@@ -138,6 +145,7 @@ impl Session {
             outbox_bytes: 0,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
+            last_words_until: None,
             heartbeat,
             upgrade: Upgrade::Idle,
         }
@@ -287,6 +295,9 @@ impl Session {
     /// Runs the timers that are due at `now` (heartbeat, upgrade).
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.closed {
+            if self.last_words_until.is_some_and(|until| now >= until) {
+                self.drop_last_words();
+            }
             return;
         }
         self.upgrade_timeout(now);
@@ -296,7 +307,7 @@ impl Session {
     /// When [`Session::handle_timeout`] must next be called, if ever.
     pub fn poll_timeout(&self) -> Option<Instant> {
         if self.closed {
-            return None;
+            return self.last_words_until;
         }
         match (self.heartbeat.deadline(), self.upgrade.deadline()) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -312,7 +323,8 @@ impl Session {
             return Some(transmit);
         }
         if self.closed {
-            return None;
+            // Last words kept for a GET (see `Session::close`).
+            return self.flush_poll();
         }
         match self.transport {
             TransportKind::WebSocket => {

@@ -15,12 +15,18 @@ impl Session {
     /// While an upgrade is probed the GET is answered at once with a NOOP.
     ///
     /// # Errors
-    /// [`RequestError::BadRequest`] when the session is closed or on
+    /// [`RequestError::BadRequest`] when the session is closed (unless it
+    /// keeps its last words for this GET, see [`Session::close`]) or on
     /// WebSocket, or a GET is already pending (the session then closes with
     /// [`CloseReason::TransportError`] and the older GET is answered with a
     /// CLOSE packet). The I/O layer answers *this* request with the error.
     pub fn handle_poll(&mut self, now: Instant) -> Result<(), RequestError> {
         let _ = now;
+        if self.closed && self.last_words_until.is_some() && !self.poll_pending {
+            // The GET that takes the last words (see `Session::close`).
+            self.poll_pending = true;
+            return Ok(());
+        }
         if self.closed || self.transport == TransportKind::WebSocket {
             return Err(RequestError::BadRequest);
         }
@@ -40,7 +46,13 @@ impl Session {
     /// pending GET (it was answered already) this does nothing.
     pub fn handle_poll_cancelled(&mut self, now: Instant) {
         let _ = now;
-        if self.closed || !self.poll_pending {
+        if !self.poll_pending {
+            return;
+        }
+        if self.closed {
+            // It was to take the last words: nobody will.
+            self.poll_pending = false;
+            self.drop_last_words();
             return;
         }
         self.poll_pending = false;
@@ -158,6 +170,7 @@ impl Session {
         }
         self.poll_pending = false;
         self.outbox_bytes = 0;
+        self.last_words_until = None;
         let packets: Vec<Packet> = self.outbox.drain(..).map(|(p, _)| p).collect();
         Some(Transmit::Poll(PollReply::Payload(
             self.encode_payload(&packets),

@@ -21,6 +21,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
+use std::time::Instant;
 
 use parking_lot::Mutex;
 use sio_engine::{CloseReason, Message, SendError};
@@ -52,7 +53,8 @@ struct Inner {
     queue: VecDeque<(Message, bool)>,
     /// Bytes of the messages in `queue`.
     bytes: usize,
-    commands: VecDeque<Command>,
+    /// Requests, each with the time it was handed over.
+    commands: VecDeque<(Instant, Command)>,
     /// The parked task's waker; `None` while the task runs.
     waker: Option<Waker>,
     /// The first close request, until the task takes it.
@@ -119,16 +121,19 @@ impl Outbox {
         Ok(())
     }
 
-    /// Hands an HTTP request to the task. `force` admits it beyond the
-    /// limit (the WebSocket of an upgrade the session accepted must
-    /// arrive). Gives it back when the task is gone or too many wait.
+    /// Hands an HTTP request to the task, stamped with the current time
+    /// (tokio's clock), at which the task handles it. `force` admits it
+    /// beyond the limit (the WebSocket of an upgrade the session accepted
+    /// must arrive). Gives it back when the task is gone or too many wait.
     pub(crate) fn push_command(&self, cmd: Command, force: bool) -> Result<(), Command> {
         let waker = {
             let mut inner = self.inner.lock();
             if inner.closed || (!force && inner.commands.len() >= MAX_COMMANDS) {
                 return Err(cmd);
             }
-            inner.commands.push_back(cmd);
+            // Stamped under the lock, so that stamps follow queue order.
+            let at = tokio::time::Instant::now().into_std();
+            inner.commands.push_back((at, cmd));
             inner.waker.take()
         };
         if let Some(waker) = waker {
@@ -137,17 +142,31 @@ impl Outbox {
         Ok(())
     }
 
-    /// The next HTTP request.
-    pub(crate) fn pop_command(&self) -> Option<Command> {
+    /// The next HTTP request, with the time it was handed over.
+    pub(crate) fn pop_command(&self) -> Option<(Instant, Command)> {
         self.inner.lock().commands.pop_front()
     }
 
+    /// The next HTTP request if it was handed over before `deadline`.
+    pub(crate) fn pop_command_before(&self, deadline: Instant) -> Option<(Instant, Command)> {
+        let mut inner = self.inner.lock();
+        match inner.commands.front() {
+            Some((at, _)) if *at < deadline => inner.commands.pop_front(),
+            _ => None,
+        }
+    }
+
     /// Asks the task to close the session with `reason`; the first
-    /// request wins.
+    /// request wins, but a later [`CloseReason::ServerShuttingDown`] is
+    /// still handed to the task (see `Session::close`).
     pub(crate) fn request_close(&self, reason: CloseReason) {
         let waker = {
             let mut inner = self.inner.lock();
-            if inner.closed || inner.close_requested {
+            // A shutdown still reaches a session whose task took an earlier
+            // request: a closed session must not wait for its client any
+            // longer.
+            let late_shutdown = reason == CloseReason::ServerShuttingDown && inner.close.is_none();
+            if inner.closed || (inner.close_requested && !late_shutdown) {
                 return;
             }
             inner.close_requested = true;
@@ -343,6 +362,10 @@ mod tests {
         outbox.request_close(CloseReason::ServerShuttingDown);
         assert_eq!(outbox.take_close(), Some(CloseReason::ForcedClose));
         assert_eq!(outbox.take_close(), None);
+        outbox.request_close(CloseReason::ForcedClose);
+        assert_eq!(outbox.take_close(), None);
+        outbox.request_close(CloseReason::ServerShuttingDown);
+        assert_eq!(outbox.take_close(), Some(CloseReason::ServerShuttingDown));
         outbox.shut();
         assert!(outbox.is_closed());
         assert_eq!(outbox.pop(), None);

@@ -17,6 +17,84 @@ fn server_close_on_polling_flushes_then_close_packet() {
 }
 
 #[test]
+fn forced_close_on_polling_keeps_last_words_for_the_next_get() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    s.send(text("bye")).unwrap();
+    s.close(t0, CloseReason::ForcedClose);
+    // The application hears of the close at once; nothing can go out yet.
+    assert_eq!(events(&mut s), [Event::Closed(CloseReason::ForcedClose)]);
+    assert_eq!(drain(&mut s), []);
+    assert!(s.is_closed() && !s.is_finished());
+    assert_eq!(s.send(text("late")), Err(SendError::Closed));
+    assert_eq!(s.poll_timeout(), Some(t0 + INTERVAL + TIMEOUT));
+    // The next GET takes what was queued before the close, then CLOSE.
+    s.handle_poll(t0 + ms(10)).unwrap();
+    assert_eq!(
+        drain(&mut s).iter().map(text_poll).collect::<Vec<_>>(),
+        ["4bye\x1e1"]
+    );
+    assert!(s.is_finished());
+    assert_eq!(s.poll_timeout(), None);
+    assert_eq!(s.handle_poll(t0 + ms(20)), Err(RequestError::BadRequest));
+    assert_eq!(events(&mut s), []);
+}
+
+#[test]
+fn last_words_nobody_polls_for_are_dropped_after_a_heartbeat_window() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    s.close(t0, CloseReason::ForcedClose);
+    s.handle_timeout(t0 + INTERVAL + TIMEOUT - ms(1));
+    assert!(!s.is_finished());
+    s.handle_timeout(t0 + INTERVAL + TIMEOUT);
+    assert!(s.is_finished());
+    assert_eq!(s.poll_timeout(), None);
+    assert_eq!(s.handle_poll(t0 + ms(600)), Err(RequestError::BadRequest));
+    assert_eq!(drain(&mut s), []);
+}
+
+#[test]
+fn a_cancelled_get_drops_the_last_words() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V3, TransportKind::Polling, t0);
+    s.send(text("bye")).unwrap();
+    s.close(t0, CloseReason::ForcedClose);
+    // A GET pending but not yet answered (the driver drains after it).
+    s.handle_poll(t0).unwrap();
+    s.handle_poll_cancelled(t0);
+    assert!(s.is_finished());
+    assert_eq!(drain(&mut s), []);
+}
+
+#[test]
+fn shutting_down_does_not_wait_for_the_last_words() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    s.close(t0, CloseReason::ForcedClose);
+    s.close(t0, CloseReason::ForcedClose);
+    assert!(!s.is_finished());
+    s.close(t0, CloseReason::ServerShuttingDown);
+    assert!(s.is_finished());
+    assert_eq!(s.poll_timeout(), None);
+    assert_eq!(events(&mut s), [Event::Closed(CloseReason::ForcedClose)]);
+}
+
+#[test]
+fn other_closes_on_polling_keep_nothing_for_a_later_get() {
+    let t0 = Instant::now();
+    for reason in [CloseReason::ServerShuttingDown, CloseReason::PingTimeout] {
+        let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+        s.send(text("lost")).unwrap();
+        s.close(t0, reason);
+        assert!(s.is_finished(), "{reason:?}");
+        assert_eq!(s.poll_timeout(), None);
+        assert_eq!(s.handle_poll(t0), Err(RequestError::BadRequest));
+        assert_eq!(drain(&mut s), []);
+    }
+}
+
+#[test]
 fn server_close_on_websocket_sends_close_then_closes() {
     let t0 = Instant::now();
     let mut s = open(Protocol::V4, TransportKind::WebSocket, t0);
@@ -75,9 +153,12 @@ fn websocket_gone_closes_silently() {
 fn everything_after_close_is_a_no_op() {
     let t0 = Instant::now();
     let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    s.close(t0, CloseReason::ServerShuttingDown);
     s.close(t0, CloseReason::ForcedClose);
-    s.close(t0, CloseReason::PingTimeout);
-    assert_eq!(events(&mut s), [Event::Closed(CloseReason::ForcedClose)]);
+    assert_eq!(
+        events(&mut s),
+        [Event::Closed(CloseReason::ServerShuttingDown)]
+    );
     assert_eq!(s.send(text("x")), Err(SendError::Closed));
     assert_eq!(s.handle_poll(t0), Err(RequestError::BadRequest));
     assert_eq!(post(&mut s, t0, "4x"), Err(RequestError::BadRequest));

@@ -205,7 +205,15 @@ fn buffered_bytes_count_messages_until_they_leave() {
     assert_eq!(s.buffered_bytes(), 0, "sent");
     s.send(text("xy")).unwrap();
     s.close(t0, CloseReason::ForcedClose);
-    assert_eq!(s.buffered_bytes(), 0, "dropped at close");
+    assert_eq!(s.buffered_bytes(), 2, "kept for the last GET");
+    s.handle_poll(t0).unwrap();
+    assert!(s.poll_transmit().is_some());
+    assert_eq!(s.buffered_bytes(), 0, "taken by the last GET");
+    s.send(text("xy")).unwrap_err();
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    s.send(text("xy")).unwrap();
+    s.close(t0, CloseReason::ServerShuttingDown);
+    assert_eq!(s.buffered_bytes(), 0, "dropped at a close that keeps nothing");
 }
 
 #[test]

@@ -98,7 +98,7 @@ proptest! {
         prop_assert!(closed_events <= 1);
         prop_assert_eq!(closed_events == 1, s.is_closed());
         drain(&mut s);
-        if s.is_closed() {
+        if s.is_finished() {
             prop_assert_eq!(s.poll_transmit(), None);
             prop_assert_eq!(s.poll_timeout(), None);
         }

@@ -9,7 +9,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::task::Poll;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sio_engine::{
     Event, Message, Packet, PollReply, RequestError, Session, Transmit, TransportKind,
@@ -53,7 +53,7 @@ pub(crate) enum Command {
 }
 
 /// The current time, from tokio's clock so that paused-time tests work.
-fn now() -> std::time::Instant {
+fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
@@ -136,7 +136,7 @@ impl<C: ConnHandler> Driver<C> {
             // the task parks again, without waking it.
             self.shared.outbox.disarm();
             self.settle().await;
-            if self.session.is_closed() {
+            if self.session.is_finished() {
                 break;
             }
             // Give the handler's own futures a turn after every step, so that
@@ -186,17 +186,13 @@ impl<C: ConnHandler> Driver<C> {
     async fn apply(&mut self, step: Step) {
         let now = now();
         // A deadline that passed while the task was busy (or woke late) is
-        // honoured before any later input: a poll arriving after the ping
-        // timeout must find the session closed.
-        if !matches!(step, Step::Timeout) && self.session.poll_timeout().is_some_and(|at| at <= now)
-        {
-            self.session.handle_timeout(now);
+        // honoured before any later input.
+        if self.session.poll_timeout().is_some_and(|at| at <= now) {
+            self.catch_up(now).await;
             self.settle().await;
-            if self.session.is_closed() {
-                if matches!(step, Step::Outbox) {
-                    while let Some(cmd) = self.shared.outbox.pop_command() {
-                        refuse(cmd);
-                    }
+            if self.session.is_finished() {
+                while let Some((_, cmd)) = self.shared.outbox.pop_command() {
+                    refuse(cmd);
                 }
                 return;
             }
@@ -230,18 +226,37 @@ impl<C: ConnHandler> Driver<C> {
                 self.pending_get = None;
                 self.session.handle_poll_cancelled(now);
             }
-            Step::Timeout => self.session.handle_timeout(now),
-            Step::ConnIdle => {}
+            // Handled above.
+            Step::Timeout | Step::ConnIdle => {}
         }
     }
 
-    /// Handles every HTTP request waiting in the outbox.
+    /// Runs the session's timers that are due at `now`, but first the HTTP
+    /// requests handed over before the deadline, each at the time it was
+    /// handed over: a pong whose POST was answered `ok` before the ping
+    /// deadline counts, and a poll that came after the ping timeout finds
+    /// the session closed.
+    async fn catch_up(&mut self, now: Instant) {
+        while let Some(deadline) = self.session.poll_timeout().filter(|at| *at <= now) {
+            match self.shared.outbox.pop_command_before(deadline) {
+                Some((at, cmd)) => self.on_command(cmd, at).await,
+                None => {
+                    self.session.handle_timeout(now);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Handles every HTTP request waiting in the outbox. A closed session
+    /// still takes the GET that collects its last words.
     async fn run_commands(&mut self) {
-        while let Some(cmd) = self.shared.outbox.pop_command() {
-            if self.session.is_closed() {
+        while let Some((at, cmd)) = self.shared.outbox.pop_command() {
+            let poll = matches!(cmd, Command::Poll(_));
+            if self.session.is_finished() || (self.session.is_closed() && !poll) {
                 refuse(cmd);
             } else {
-                self.on_command(cmd).await;
+                self.on_command(cmd, at).await;
             }
         }
     }
@@ -282,8 +297,8 @@ impl<C: ConnHandler> Driver<C> {
         }
     }
 
-    async fn on_command(&mut self, cmd: Command) {
-        let now = now();
+    /// Handles one HTTP request, handed over at `now`.
+    async fn on_command(&mut self, cmd: Command, now: Instant) {
         match cmd {
             Command::Poll(reply) => match self.session.handle_poll(now) {
                 Ok(()) => self.pending_get = Some(reply),
