@@ -3,9 +3,11 @@
 //! GET is pending keeps its last words (what was buffered, then a CLOSE
 //! packet) for the client's next GET, as Node does, for at most one
 //! heartbeat window (`ping_interval + ping_timeout`): a live client polls
-//! again within it.
+//! again within it. A client that closes over polling often sends its
+//! CLOSE and a GET at once; when the GET arrives second, it still gets the
+//! NOOP Node answers it with, within [`CLIENT_CLOSE_GRACE`].
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{CloseReason, Event, Heartbeat, PollReply, Session, Transmit, Upgrade};
 use crate::{Packet, TransportKind};
@@ -21,11 +23,18 @@ pub(super) enum Farewell {
     /// time (`None`: no wait).
     Linger(Option<Instant>),
     /// The client closed: end a pending GET with a NOOP (as Node does),
-    /// close the WebSocket.
-    Noop,
+    /// close the WebSocket. On polling without a pending GET, a NOOP waits
+    /// until this time (`None`: no wait) for a GET the client sent together
+    /// with its CLOSE and that arrives just after it.
+    Noop(Option<Instant>),
     /// The transport is gone: nothing can be sent on it.
     Silent,
 }
+
+/// How long a session the client closed over polling (without a pending
+/// GET) waits for a GET sent together with the CLOSE, to answer it with a
+/// NOOP instead of an error (at most the ping timeout).
+pub const CLIENT_CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 impl Session {
     /// Closes the session from the server side: what is buffered and a
@@ -98,13 +107,21 @@ impl Session {
                                 self.outbox.drain(..).map(|(p, _)| p).collect();
                             PollReply::Payload(self.encode_payload(&packets))
                         }
-                        Farewell::Noop => PollReply::Payload(self.encode_payload(&[Packet::Noop])),
+                        Farewell::Noop(_) => {
+                            PollReply::Payload(self.encode_payload(&[Packet::Noop]))
+                        }
                         Farewell::Silent => PollReply::Closed,
                     };
                     self.transmits.push_back(Transmit::Poll(reply));
                 } else if let Farewell::Linger(Some(until)) = farewell {
                     // Kept for the next GET (see `Session::close`).
                     self.outbox.push_back((Packet::Close, true));
+                    self.last_words_until = Some(until);
+                } else if let Farewell::Noop(Some(until)) = farewell {
+                    // The GET racing the client's CLOSE gets its NOOP.
+                    self.outbox.clear();
+                    self.outbox_bytes = 0;
+                    self.outbox.push_back((Packet::Noop, true));
                     self.last_words_until = Some(until);
                 }
             }
@@ -117,7 +134,7 @@ impl Session {
                     }
                     self.transmits.push_back(Transmit::CloseWs);
                 }
-                Farewell::Noop => self.transmits.push_back(Transmit::CloseWs),
+                Farewell::Noop(_) => self.transmits.push_back(Transmit::CloseWs),
                 Farewell::Silent => {}
             },
         }

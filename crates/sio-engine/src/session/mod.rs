@@ -61,6 +61,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use crate::{DecodeError, Message, OpenPacket, Packet, Protocol, Sid, Str, TransportKind};
+pub use close::CLIENT_CLOSE_GRACE;
 use close::Farewell;
 use heartbeat::Heartbeat;
 pub use types::{
@@ -360,7 +361,11 @@ impl Session {
             Packet::Message(msg) => self.events.push_back(Event::Message(msg)),
             Packet::Ping { probe } => self.on_ping(now, probe),
             Packet::Pong { .. } => self.on_pong(now),
-            Packet::Close => self.shutdown(CloseReason::TransportClose, Farewell::Noop),
+            Packet::Close => {
+                let grace = CLIENT_CLOSE_GRACE.min(self.config.ping_timeout);
+                let farewell = Farewell::Noop(now.checked_add(grace));
+                self.shutdown(CloseReason::TransportClose, farewell);
+            }
             // Only meaningful on a probe; OPEN is never decoded from a client.
             Packet::Upgrade | Packet::Noop | Packet::Open(_) => {}
         }

@@ -173,3 +173,45 @@ fn everything_after_close_is_a_no_op() {
     assert_eq!(events(&mut s), []);
     assert!(s.is_closed());
 }
+
+#[test]
+fn a_get_racing_the_clients_close_gets_a_noop_then_the_session_is_gone() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    s.send(text("dropped")).unwrap();
+    // The client's CLOSE arrives first, its GET just after.
+    post(&mut s, t0 + ms(1), "1").unwrap();
+    assert!(matches!(
+        events(&mut s).as_slice(),
+        [Event::Closed(CloseReason::TransportClose)]
+    ));
+    assert!(!s.is_finished());
+    s.handle_poll(t0 + ms(2)).unwrap();
+    assert_eq!(text_poll(&s.poll_transmit().unwrap()), "6");
+    assert!(s.is_finished());
+    assert_eq!(s.handle_poll(t0 + ms(3)), Err(RequestError::BadRequest));
+}
+
+#[test]
+fn a_clients_close_waits_for_no_get_past_the_grace() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    post(&mut s, t0, "1").unwrap();
+    let grace = CLIENT_CLOSE_GRACE.min(config().ping_timeout);
+    assert_eq!(s.poll_timeout(), Some(t0 + grace));
+    s.handle_timeout(t0 + grace);
+    assert!(s.is_finished());
+    assert_eq!(s.poll_timeout(), None);
+    assert_eq!(s.handle_poll(t0 + grace), Err(RequestError::BadRequest));
+}
+
+#[test]
+fn a_clients_close_with_a_pending_get_answers_it_and_keeps_nothing() {
+    let t0 = Instant::now();
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    s.handle_poll(t0).unwrap();
+    post(&mut s, t0 + ms(1), "1").unwrap();
+    assert_eq!(text_poll(&s.poll_transmit().unwrap()), "6");
+    assert!(s.is_finished());
+    assert_eq!(s.handle_poll(t0 + ms(2)), Err(RequestError::BadRequest));
+}
