@@ -255,7 +255,9 @@ impl Client {
             // Freed: an idle client keeps nothing of its connections.
             self.connecting = Vec::new();
         }
-        if self.closed {
+        // Closed, or closing (a parse error or a kick came first): the
+        // connection is not made.
+        if self.closed || self.engine.is_closing() {
             return;
         }
         // The connection handler's extractors run before the client is

@@ -127,6 +127,13 @@ impl Outbox {
         self.inner.lock().closed
     }
 
+    /// True once a close was requested (or the task has ended): what the
+    /// client sends from then on is not handled.
+    pub(crate) fn is_closing(&self) -> bool {
+        let inner = self.inner.lock();
+        inner.close_requested || inner.closed
+    }
+
     /// The task is running: senders need not wake it, it will look at the
     /// queue before it parks.
     pub(crate) fn disarm(&self) {
