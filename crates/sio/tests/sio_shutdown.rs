@@ -53,7 +53,12 @@ async fn ws_session(addr: SocketAddr) {
 async fn close_returns_while_clients_keep_reconnecting() {
     let io = SocketIo::builder().ns("/", |_: SocketRef| async {}).build();
     let addr = serve_io(&io).await;
-    let (_client, _) = RawClient::connect(addr, "/", None).await;
+    // 100 live clients, plus clients that come back as soon as they are
+    // closed.
+    let mut live = Vec::new();
+    for _ in 0..100 {
+        live.push(RawClient::connect(addr, "/", None).await.0);
+    }
     let stop = Arc::new(AtomicBool::new(false));
     let mut loops = Vec::new();
     for i in 0..6 {
@@ -68,7 +73,7 @@ async fn close_returns_while_clients_keep_reconnecting() {
             }
         }));
     }
-    while io.connection_count() < 4 {
+    while io.connection_count() < 104 {
         tokio::task::yield_now().await;
     }
     let started = Instant::now();
@@ -89,4 +94,5 @@ async fn close_returns_while_clients_keep_reconnecting() {
     }
     assert_eq!(io.connection_count(), 0, "no session opened after close");
     assert!(io.sockets("/").is_empty());
+    drop(live);
 }

@@ -12,6 +12,7 @@
 //! idle outbox holds no buffer.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::Mutex;
@@ -32,6 +33,9 @@ const MAX_COMMANDS: usize = 16;
 pub(crate) struct Outbox {
     capacity: usize,
     inner: Mutex<Inner>,
+    /// Set with `close_requested` or `closed`: read for every incoming
+    /// message, without the lock.
+    closing: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -55,6 +59,7 @@ impl Outbox {
         Self {
             capacity,
             inner: Mutex::new(Inner::default()),
+            closing: AtomicBool::new(false),
         }
     }
 
@@ -115,6 +120,7 @@ impl Outbox {
             }
             inner.close_requested = true;
             inner.close = Some(reason);
+            self.closing.store(true, Ordering::Release);
             inner.waker.take()
         };
         if let Some(waker) = waker {
@@ -130,8 +136,7 @@ impl Outbox {
     /// True once a close was requested (or the task has ended): what the
     /// client sends from then on is not handled.
     pub(crate) fn is_closing(&self) -> bool {
-        let inner = self.inner.lock();
-        inner.close_requested || inner.closed
+        self.closing.load(Ordering::Acquire)
     }
 
     /// The task is running: senders need not wake it, it will look at the
@@ -200,6 +205,7 @@ impl Outbox {
         let queued = {
             let mut inner = self.inner.lock();
             inner.closed = true;
+            self.closing.store(true, Ordering::Release);
             inner.waker = None;
             (
                 std::mem::take(&mut inner.queue),
