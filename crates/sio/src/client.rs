@@ -21,7 +21,7 @@ use tokio::time::Sleep;
 use crate::engine::{ConnHandler, EngineSocket};
 use crate::error::{ConnectError, HandlerError};
 use crate::extract::{ConnectParts, MessageParts};
-use crate::handler::guarded;
+use crate::handler::{catch, catch_future, guarded};
 use crate::io::Server;
 use crate::mailbox::Mailbox;
 use crate::ns::ConnectGuard;
@@ -216,9 +216,13 @@ impl Client {
                     socket: &socket,
                     config: &config,
                 };
-                let outcome = match middleware.call(&parts) {
-                    Ok(fut) => fut.await,
-                    Err(e) => Err(ConnectError::new(e.to_string())),
+                // A middleware that panics refuses the connection.
+                let outcome = match catch("namespace middleware", || middleware.call(&parts)) {
+                    Some(Ok(fut)) => catch_future("namespace middleware", fut)
+                        .await
+                        .unwrap_or_else(|| Err(ConnectError::internal())),
+                    Some(Err(e)) => Err(ConnectError::new(e.to_string())),
+                    None => Err(ConnectError::internal()),
                 };
                 if outcome.is_err() {
                     result = outcome;
@@ -260,7 +264,9 @@ impl Client {
             // Freed: an idle client keeps nothing of its connections.
             self.connecting = Vec::new();
         }
-        if self.closed {
+        // Closed, or closing (a parse error or a kick came first): the
+        // connection is not made.
+        if self.closed || self.engine.is_closing() {
             return;
         }
         // The connection handler's extractors run before the client is
@@ -271,16 +277,21 @@ impl Client {
             config: &config,
         };
         let handler = result.and_then(|()| {
-            socket.ns.handlers.connect.call(&parts).map_err(|error| {
-                let message = error.to_string();
-                let err = HandlerError {
-                    ns: name.clone(),
-                    event: "connect".to_owned(),
-                    error,
-                };
-                (config.error_hook)(&socket, &err);
-                ConnectError::new(message)
-            })
+            let call = || socket.ns.handlers.connect.call(&parts);
+            match catch("connection handler", call) {
+                Some(Ok(handler)) => Ok(handler),
+                Some(Err(error)) => {
+                    let message = error.to_string();
+                    let err = HandlerError {
+                        ns: name.clone(),
+                        event: "connect".to_owned(),
+                        error,
+                    };
+                    catch("error hook", || (config.error_hook)(&socket, &err));
+                    Err(ConnectError::new(message))
+                }
+                None => Err(ConnectError::internal()),
+            }
         });
         let handler = match handler {
             Ok(handler) => handler,
@@ -340,7 +351,14 @@ impl Client {
             let event = packet.event_name().unwrap_or_default().to_owned();
             let args = packet.args::<Vec<Value>>().unwrap_or_default();
             for middleware in &middlewares {
-                if let Err(err) = middleware(event.clone(), args.clone()).await {
+                // A middleware that panics rejects the packet.
+                let verdict = match catch("packet middleware", || {
+                    middleware(event.clone(), args.clone())
+                }) {
+                    Some(fut) => catch_future("packet middleware", fut).await,
+                    None => None,
+                };
+                if let Err(err) = verdict.unwrap_or_else(|| Err(ConnectError::internal())) {
                     crate::socket::reject_packet(&socket, &packet, &err);
                     return Done::Nothing;
                 }
@@ -376,9 +394,10 @@ impl Client {
             answered: answered.as_ref(),
         };
         for handler in listeners {
-            match handler.call(&parts) {
-                Ok(fut) => self.fresh.push_back(task(fut)),
-                Err(error) => handler_refused(&parts, event, error),
+            match catch("event handler", || handler.call(&parts)) {
+                Some(Ok(fut)) => self.fresh.push_back(task(fut)),
+                Some(Err(error)) => handler_refused(&parts, event, error),
+                None => {}
             }
         }
     }
@@ -522,15 +541,23 @@ fn handler_refused(parts: &MessageParts<'_>, event: &str, error: crate::error::E
         event: event.to_owned(),
         error,
     };
-    (parts.config.error_hook)(socket, &err);
+    catch("error hook", || (parts.config.error_hook)(socket, &err));
 }
 
 impl Drop for Client {
-    /// A client dropped without closing (its task ended early) still runs
-    /// the `disconnect` handlers posted to it, and refuses later ones.
+    /// A client dropped without closing (its task ended early: the runtime
+    /// shut down, or a panic in sio itself) still runs the `disconnect`
+    /// handlers posted to it, refuses later ones, and takes its sockets out
+    /// of their namespaces and rooms (their `disconnect` handlers run on
+    /// their own task): no socket outlives its session.
     fn drop(&mut self) {
         for ClientCmd::Left { fut, .. } in self.mailbox.close() {
             spawn(fut);
+        }
+        for socket in std::mem::take(&mut self.sockets) {
+            if let Some(fut) = socket.leave_namespace(DisconnectReason::TransportError, false) {
+                spawn(fut);
+            }
         }
     }
 }

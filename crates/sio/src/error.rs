@@ -105,6 +105,12 @@ impl ConnectError {
     pub fn data(&self) -> Option<&serde_json::Value> {
         self.data.as_ref()
     }
+
+    /// The refusal standing for user code that panicked (a middleware, the
+    /// connection handler): no detail of the panic reaches the client.
+    pub(crate) fn internal() -> Self {
+        Self::new("Internal server error")
+    }
 }
 
 impl fmt::Display for ConnectError {

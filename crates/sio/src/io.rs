@@ -265,7 +265,9 @@ impl SocketIo {
 
     /// Disconnects every socket (reason `server shutting down`), closes
     /// every connection and the adapters, and resolves once all the
-    /// connections are gone.
+    /// connections are gone. New handshakes are refused from the call on
+    /// (see [`EngineIoLayer::shutdown`](crate::EngineIoLayer::shutdown)),
+    /// so clients reconnecting at once cannot keep it from resolving.
     pub async fn close(&self) {
         self.engine.shutdown().await;
         for ns in self.server.table.all() {

@@ -90,7 +90,8 @@ pub struct ConnectionError<'a> {
     /// Why, when the code alone does not say it: `"ID_GENERATION_ERROR"`
     /// (the id generator failed, code 3 as in Node, answered 500) or
     /// `"TOO_MANY_SESSIONS"` (sio's `max_sessions` cap, code 3, answered
-    /// 503). `None` otherwise.
+    /// 503) or `"SERVER_SHUTTING_DOWN"` (a handshake during a shutdown,
+    /// code 3, answered 503). `None` otherwise.
     pub context: Option<&'static str>,
     /// The HTTP status of the refusal.
     pub status: StatusCode,

@@ -197,4 +197,10 @@ impl EngineSocket {
     pub fn is_closed(&self) -> bool {
         self.inner.outbox.is_closed()
     }
+
+    /// True once the session was asked to close (or has closed): nothing
+    /// the client sends from then on is handled.
+    pub(crate) fn is_closing(&self) -> bool {
+        self.inner.outbox.is_closing()
+    }
 }

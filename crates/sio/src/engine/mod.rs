@@ -42,7 +42,7 @@ pub use service::EngineIoService;
 
 use driver::Driver;
 use handler::SocketShared;
-use registry::{Entry, Registry};
+use registry::{Entry, Refused, Registry};
 use response::Reject;
 use wsconn::WsConn;
 
@@ -78,13 +78,18 @@ impl<H: EngineHandler> Engine<H> {
     }
 
     /// Registers `session`, opens its handler and spawns its task; returns
-    /// what the session's handle shares (the request head among it).
+    /// what the session's handle shares (the request head among it). The
+    /// WebSocket, if any, is taken only when the session registered.
+    ///
+    /// # Errors
+    /// The registry refused the session: its id is taken (500),
+    /// `max_sessions` are live (503) or the endpoint is shutting down (503).
     pub(crate) fn start(
         &self,
         session: Session,
         parts: Parts,
         pending_get: Option<PollReplyTx>,
-        ws: Option<Box<WsConn>>,
+        ws: &mut Option<Box<WsConn>>,
     ) -> Result<Arc<SocketShared>, Reject> {
         let parts = compact::compact(parts);
         let initial = if ws.is_some() {
@@ -107,9 +112,14 @@ impl<H: EngineHandler> Engine<H> {
         let entry = Entry {
             shared: shared.clone(),
         };
-        if !self.registry.insert(shared.sid.clone(), entry) {
-            return Err(Reject::Internal);
-        }
+        let max = self.config.max_sessions;
+        self.registry
+            .insert(shared.sid.clone(), entry, max)
+            .map_err(|refused| match refused {
+                Refused::Taken => Reject::Internal,
+                Refused::Full => Reject::Overloaded,
+                Refused::Closing => Reject::ShuttingDown,
+            })?;
         let conn = self.handler.on_open(EngineSocket::new(shared.clone()));
         let driver = Driver {
             session,
@@ -117,7 +127,7 @@ impl<H: EngineHandler> Engine<H> {
             shared: shared.clone(),
             registry: self.registry.clone(),
             pending_get,
-            ws,
+            ws: ws.take(),
             held: None,
             write_timeout: self.config.session.ping_timeout,
             timer: driver::Timer::default(),

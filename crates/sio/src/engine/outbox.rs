@@ -19,7 +19,7 @@
 //! costs at most that much.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
@@ -45,6 +45,9 @@ pub(crate) struct Outbox {
     /// transport yet (see the module docs).
     task_bytes: AtomicUsize,
     inner: Mutex<Inner>,
+    /// Set with `close_requested` or `closed`: read for every incoming
+    /// message, without the lock.
+    closing: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -74,6 +77,7 @@ impl Outbox {
             max_bytes,
             task_bytes: AtomicUsize::new(0),
             inner: Mutex::new(Inner::default()),
+            closing: AtomicBool::new(false),
         }
     }
 
@@ -171,6 +175,7 @@ impl Outbox {
             }
             inner.close_requested = true;
             inner.close = Some(reason);
+            self.closing.store(true, Ordering::Release);
             inner.waker.take()
         };
         if let Some(waker) = waker {
@@ -216,6 +221,12 @@ impl Outbox {
     /// True once the session's task has ended.
     pub(crate) fn is_closed(&self) -> bool {
         self.inner.lock().closed
+    }
+
+    /// True once a close was requested (or the task has ended): what the
+    /// client sends from then on is not handled.
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
     }
 
     /// The task is running: senders need not wake it, it will look at the
@@ -293,6 +304,7 @@ impl Outbox {
         let queued = {
             let mut inner = self.inner.lock();
             inner.closed = true;
+            self.closing.store(true, Ordering::Release);
             inner.waker = None;
             inner.bytes = 0;
             self.task_bytes.store(0, Ordering::Relaxed);

@@ -41,7 +41,7 @@ pub(crate) async fn handshake<H: EngineHandler>(
         now,
     );
     let (tx, rx) = oneshot::channel();
-    let shared = engine.start(session, parts, Some(tx), None)?;
+    let shared = engine.start(session, parts, Some(tx), &mut None)?;
     let mut res = answer(engine, &shared.parts.headers, rx.await)?;
     events::apply(&engine.config, res.headers_mut(), &shared.parts, Some(&sid));
     Ok(res)

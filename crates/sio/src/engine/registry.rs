@@ -83,17 +83,45 @@ impl Drop for PostGuard<'_> {
 pub(crate) struct Registry {
     map: Mutex<HashMap<Sid, Entry, foldhash::fast::RandomState>>,
     emptied: Notify,
+    /// Set (under the map's lock) once the endpoint shuts down: no session
+    /// registers from then on, so the registry only shrinks.
+    closing: AtomicBool,
+}
+
+/// Why a session could not register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// Its id is in use.
+    Taken,
+    /// `max_sessions` sessions are live.
+    Full,
+    /// The endpoint is shutting down.
+    Closing,
 }
 
 impl Registry {
-    /// Adds a session; false (and nothing changed) when the id is taken.
-    pub(crate) fn insert(&self, sid: Sid, entry: Entry) -> bool {
+    /// Adds a session unless its id is taken, `max` sessions are live or
+    /// the endpoint is shutting down; checked under the lock, so that
+    /// concurrent handshakes (a WebSocket registers after its 101) cannot
+    /// overshoot `max` or slip in after a shutdown began.
+    pub(crate) fn insert(&self, sid: Sid, entry: Entry, max: usize) -> Result<(), Refused> {
         let mut map = self.map.lock();
+        if self.closing.load(Ordering::Acquire) {
+            return Err(Refused::Closing);
+        }
+        if map.len() >= max {
+            return Err(Refused::Full);
+        }
         if map.contains_key(&sid) {
-            return false;
+            return Err(Refused::Taken);
         }
         map.insert(sid, entry);
-        true
+        Ok(())
+    }
+
+    /// True once the endpoint is shutting down.
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
     }
 
     /// The session with this id, if it is live.
@@ -123,9 +151,14 @@ impl Registry {
         self.map.lock().len()
     }
 
-    /// Asks every session to close with `reason`.
+    /// Refuses every later session, then asks every live one to close
+    /// with `reason`.
     pub(crate) fn close_all(&self, reason: CloseReason) {
-        let entries: Vec<Entry> = self.map.lock().values().cloned().collect();
+        let entries: Vec<Entry> = {
+            let map = self.map.lock();
+            self.closing.store(true, Ordering::Release);
+            map.values().cloned().collect()
+        };
         for entry in entries {
             entry.close(reason);
         }

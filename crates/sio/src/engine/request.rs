@@ -123,6 +123,11 @@ async fn check<H: EngineHandler>(engine: &Engine<H>, parts: &Parts) -> Result<St
         None
     };
     check_origin(&parts.headers, config)?;
+    if engine.registry.is_closing() {
+        return Err(Reject::ShuttingDown);
+    }
+    // Checked again where the session registers (a WebSocket does so
+    // after its 101).
     if engine.registry.len() >= config.max_sessions {
         return Err(Reject::Overloaded);
     }
@@ -151,6 +156,11 @@ fn report(config: &EngineConfig, reject: &Reject, parts: &Parts) {
         ),
         Reject::Overloaded => ConnectionError::bad_request(
             "TOO_MANY_SESSIONS",
+            StatusCode::SERVICE_UNAVAILABLE,
+            parts,
+        ),
+        Reject::ShuttingDown => ConnectionError::bad_request(
+            "SERVER_SHUTTING_DOWN",
             StatusCode::SERVICE_UNAVAILABLE,
             parts,
         ),

@@ -1,6 +1,7 @@
 //! Every refusal of the engine becomes an HTTP response here, and only
 //! here: Engine.IO's `{"code":N,"message":"…"}` JSON bodies, 413 for an
-//! oversized POST, 500 for a failing id generator, 503 past `max_sessions`.
+//! oversized POST, 500 for a failing id generator, 503 past `max_sessions`
+//! or during a shutdown.
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
@@ -18,6 +19,9 @@ pub(crate) enum Reject {
     Internal,
     /// `max_sessions` are open: 503.
     Overloaded,
+    /// The endpoint is shutting down: 503 with an Engine.IO body (code 3,
+    /// the code Node gives a refused request when no other fits).
+    ShuttingDown,
 }
 
 impl From<RequestError> for Reject {
@@ -44,6 +48,27 @@ impl Reject {
             Self::PayloadTooLarge => status_only(StatusCode::PAYLOAD_TOO_LARGE),
             Self::Internal => status_only(StatusCode::INTERNAL_SERVER_ERROR),
             Self::Overloaded => status_only(StatusCode::SERVICE_UNAVAILABLE),
+            Self::ShuttingDown => {
+                let body = r#"{"code":3,"message":"Server shutting down"}"#;
+                let mut res = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+                *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                res.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                res
+            }
+        }
+    }
+
+    /// The close code for a WebSocket whose session was refused after its
+    /// 101: 1001 (going away) during a shutdown, 1013 (try again later)
+    /// past `max_sessions`, 1011 (internal error) otherwise.
+    pub(crate) fn ws_close_code(&self) -> sio_ws::CloseCode {
+        match self {
+            Self::ShuttingDown => sio_ws::CloseCode::GOING_AWAY,
+            Self::Overloaded => sio_ws::CloseCode(1013),
+            _ => sio_ws::CloseCode(1011),
         }
     }
 }

@@ -112,8 +112,15 @@ pub(crate) async fn handshake<H: EngineHandler>(
             session_config,
             now,
         );
-        if task_engine.start(session, parts, None, Some(ws)).is_err() {
-            tracing::warn!("websocket session could not be registered");
+        // Checked again here: the registry may have filled up, or the
+        // endpoint started shutting down, since the 101 was decided.
+        let mut ws = Some(ws);
+        if let Err(reject) = task_engine.start(session, parts, None, &mut ws) {
+            tracing::debug!(?reject, "websocket session not registered");
+            if let Some(mut ws) = ws {
+                ws.queue_close(Some(reject.ws_close_code()), "");
+                ws.finish(task_engine.config.session.ping_timeout);
+            }
         }
     });
     Ok(res)

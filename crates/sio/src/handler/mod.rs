@@ -237,6 +237,31 @@ pub(crate) fn guarded(fut: BoxFuture<'static, ()>) -> BoxFuture<'static, ()> {
     }))
 }
 
+/// Runs synchronous user code (`what` names it in the log): `None` when it
+/// panicked. Every call into user code outside a handler's future goes
+/// through here or [`catch_future`], so that a panic never takes down the
+/// session's task with its sockets still in their namespaces.
+pub(crate) fn catch<R>(what: &'static str, f: impl FnOnce() -> R) -> Option<R> {
+    match std::panic::catch_unwind(AssertUnwindSafe(f)) {
+        Ok(r) => Some(r),
+        Err(_) => {
+            tracing::error!("a socket.io {what} panicked");
+            None
+        }
+    }
+}
+
+/// Awaits user code's future: `None` when it panicked.
+pub(crate) async fn catch_future<F: Future>(what: &'static str, fut: F) -> Option<F::Output> {
+    match AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(r) => Some(r),
+        Err(_) => {
+            tracing::error!("a socket.io {what} panicked");
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ use sio_parser::Value;
 
 use super::SocketRef;
 use crate::error::ConnectError;
+use crate::handler::catch;
 
 /// A catch-all listener: the event name and its arguments.
 pub(crate) type AnyFn = Arc<dyn Fn(&str, &[Value]) + Send + Sync>;
@@ -156,7 +157,7 @@ impl Listeners {
             })
             .unwrap_or_default();
         for f in list {
-            f(event, args);
+            catch("catch-all listener", || f(event, args));
         }
     }
 
@@ -174,7 +175,9 @@ impl Listeners {
     pub(crate) fn error(&self, socket: &SocketRef, err: &ConnectError) {
         let listener = self.read(|r| r.error.clone()).flatten();
         match listener {
-            Some(f) => f(socket, err),
+            Some(f) => {
+                catch("error listener", || f(socket, err));
+            }
             None => {
                 tracing::debug!(id = %socket.id(), "packet rejected by a middleware: {}", err.message());
             }
@@ -185,7 +188,7 @@ impl Listeners {
     pub(crate) fn upgraded(&self, socket: &SocketRef) {
         let list = self.read(|r| r.upgrade.clone()).unwrap_or_default();
         for f in list {
-            f(socket);
+            catch("upgrade listener", || f(socket));
         }
     }
 

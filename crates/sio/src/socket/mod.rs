@@ -23,6 +23,7 @@ use sio_adapter::{Room, SocketId};
 
 use crate::client::ClientCmd;
 use crate::engine::EngineSocket;
+use crate::handler::catch;
 use crate::mailbox::Mailbox;
 use crate::ns::Namespace;
 use crate::reason::DisconnectReason;
@@ -186,7 +187,8 @@ impl SocketRef {
             (handlers.disconnecting.take(), handlers.disconnect.take())
         };
         if let Some(f) = disconnecting {
-            f(self, reason);
+            // A panic here must not keep the socket in its namespace.
+            catch("disconnecting listener", || f(self, reason));
         }
         if notify && let Ok(packet) = self.ns.config.encoder.disconnect(&self.ns.name) {
             let _ = self.send_encoded(&packet, true);
@@ -197,10 +199,8 @@ impl SocketRef {
         self.ns.remove(&self.id);
         self.acks.lock().clear();
         tracing::debug!(id = %self.id, ns = %self.ns.name, %reason, "socket disconnected");
-        Some(match disconnect {
-            Some(f) => f(self.clone(), reason),
-            None => Box::pin(std::future::ready(())),
-        })
+        let fut = disconnect.and_then(|f| catch("disconnect handler", || f(self.clone(), reason)));
+        Some(fut.unwrap_or_else(|| Box::pin(std::future::ready(()))))
     }
 }
 
@@ -274,10 +274,10 @@ impl Socket {
     }
 }
 
-/// Drives a future outside any session (its session is gone).
+/// Drives a handler's future outside any session (its session is gone).
 pub(crate) fn spawn(fut: BoxFuture<'static, ()>) {
     if let Ok(handle) = tokio::runtime::Handle::try_current() {
-        handle.spawn(fut);
+        handle.spawn(crate::handler::guarded(fut));
     }
 }
 

@@ -363,6 +363,10 @@ impl<C: ConnHandler> Driver<C> {
             while let Some(event) = self.session.poll_event() {
                 heard = true;
                 match event {
+                    // A forced close (a parse error, a kick) stops the
+                    // handling of what came with it, as in Node: the rest
+                    // of a POST, or frames read in the same go.
+                    Event::Message(_) if self.shared.outbox.is_closing() => {}
                     Event::Message(msg) => self.conn.on_message(msg),
                     Event::Upgraded => {
                         self.shared.upgraded.store(true, Ordering::Release);
