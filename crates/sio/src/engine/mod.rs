@@ -85,6 +85,7 @@ impl<H: EngineHandler> Engine<H> {
         parts: Parts,
         pending_get: Option<PollReplyTx>,
         ws: Option<Box<WsConn>>,
+        permit: Option<crate::limit::AddrPermit>,
     ) -> Result<Arc<SocketShared>, Reject> {
         let parts = compact::compact(parts);
         let initial = if ws.is_some() {
@@ -123,6 +124,7 @@ impl<H: EngineHandler> Engine<H> {
             timer: driver::Timer::default(),
             staged: false,
             ws_generation: 0,
+            _permit: permit,
         };
         tokio::spawn(driver.run());
         Ok(shared)

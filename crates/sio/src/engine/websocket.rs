@@ -22,6 +22,7 @@ use super::registry::Entry;
 use super::response::Reject;
 use super::wsconn::WsConn;
 use super::{Engine, EngineHandler, events};
+use crate::limit::AddrPermit;
 
 /// Checks that `parts` is a WebSocket opening handshake (GET, `Upgrade:
 /// websocket`, `Connection: upgrade`, version 13, a key of 16 bytes in
@@ -90,6 +91,7 @@ pub(crate) async fn handshake<H: EngineHandler>(
     sid: Sid,
     mut parts: Parts,
     accept: HeaderValue,
+    permit: Option<AddrPermit>,
 ) -> Result<Response<Full<Bytes>>, Reject> {
     let (setup, extensions) = Setup::new(engine, &parts);
     let mut res = switching(accept, extensions);
@@ -112,7 +114,10 @@ pub(crate) async fn handshake<H: EngineHandler>(
             session_config,
             now,
         );
-        if task_engine.start(session, parts, None, Some(ws)).is_err() {
+        if task_engine
+            .start(session, parts, None, Some(ws), permit)
+            .is_err()
+        {
             tracing::warn!("websocket session could not be registered");
         }
     });
