@@ -111,6 +111,38 @@ async fn disconnect_at_the_first_event_over_the_limit() {
     assert_eq!(c.next_text().await, "1");
 }
 
+#[tokio::test]
+async fn a_namespace_limit_replaces_the_servers() {
+    let echo = |socket: SocketRef| async move {
+        socket.on(
+            "echo",
+            |Args(args): Args<Vec<Value>>, ack: AckSender| async move {
+                let _ = ack.send_args(&args);
+            },
+        );
+    };
+    let io = SocketIo::builder()
+        .event_rate_limit(EventRateLimit::new(0, 1))
+        .ns("/", echo)
+        .namespace(
+            "/roomy",
+            sio::Ns::new(echo).event_rate_limit(EventRateLimit::new(0, 3)),
+        )
+        .build();
+    let addr = serve_io(&io).await;
+    let (mut c, _) = RawClient::connect(addr, "/roomy", None).await;
+    for id in 1..=4 {
+        c.send(&format!(r#"2/roomy,{id}["echo",{id}]"#)).await;
+    }
+    for id in 1..=3 {
+        assert_eq!(c.next_text().await, format!("3/roomy,{id}[{id}]"));
+    }
+    assert_eq!(
+        c.next_text().await,
+        r#"3/roomy,4[{"message":"rate limited"}]"#
+    );
+}
+
 fn handshake_from(ip: &str) -> Request<Body> {
     let mut req = engine_common::get_req("/engine.io/?EIO=4&transport=polling");
     let addr: SocketAddr = format!("{ip}:40000").parse().unwrap();

@@ -111,7 +111,12 @@ impl SocketRef {
     ) -> Self {
         let max_acks = ns.config.max_pending_acks;
         let session = recovery::SocketSession::new(ns.config.recovery.is_some());
-        let rate = ns.config.event_limit.clone().map(|limiter| {
+        let limiter = ns
+            .handlers
+            .event_limit
+            .as_ref()
+            .or(ns.config.event_limit.as_ref());
+        let rate = limiter.cloned().map(|limiter| {
             crate::limit::SocketLimit::new(limiter, tokio::time::Instant::now().into_std())
         });
         Self(Arc::new(Socket {
