@@ -6,7 +6,7 @@
 //! ```text
 //! cargo run --release --example e2e_server -- [--port 3000] [--host 127.0.0.1]
 //!     [--recovery] [--redis redis://127.0.0.1:6379/] [--node-name NAME]
-//!     [--deflate]
+//!     [--deflate] [--flood-limit]
 //! ```
 
 #[path = "e2e_server_api.rs"]
@@ -23,9 +23,9 @@ use axum::serve::ListenerExt as _;
 use serde::Deserialize;
 use serde_json::json;
 use sio::{
-    AckSender, Args, BroadcastOperators, CloseReason, ConnHandler, ConnectError,
+    AckSender, Args, BroadcastOperators, CloseReason, ConnHandler, ConnectError, ConnectionLimit,
     ConnectionStateRecovery, Data, EngineConfig, EngineHandler, EngineIoLayer, EngineSocket,
-    Message, Ns, PerMessageDeflate, SocketIo, SocketRef, State, Value,
+    EventRateLimit, Message, Ns, OverLimit, PerMessageDeflate, SocketIo, SocketRef, State, Value,
 };
 
 /// Command-line options.
@@ -41,6 +41,8 @@ struct Cli {
     node_name: Option<String>,
     /// WebSocket per-message deflate on both endpoints.
     deflate: bool,
+    /// Flood protection on the Socket.IO part.
+    flood_limit: bool,
 }
 
 fn parse_args() -> Result<Cli, String> {
@@ -56,6 +58,7 @@ fn parse_args() -> Result<Cli, String> {
         redis: None,
         node_name: None,
         deflate: false,
+        flood_limit: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -67,6 +70,7 @@ fn parse_args() -> Result<Cli, String> {
             "--redis" => args.redis = Some(value()?),
             "--node-name" => args.node_name = Some(value()?),
             "--deflate" => args.deflate = true,
+            "--flood-limit" => args.flood_limit = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -129,10 +133,41 @@ fn socket_io(
                 .max_disconnection_duration(Duration::from_millis(2000)),
         );
     }
+    if args.flood_limit {
+        // 100 events a second, burst 100, acks of the rest answered with
+        // `{"message":"rate limited"}`; 50 sessions per address, 429 past it
+        // (the handshake rate is left wide open: the contract has none).
+        // Not in the contract: SIO_E2E_FLOOD_RATE=N (events a second,
+        // burst, and sessions per address) lets the bench measure the
+        // checks' cost at limits that never trigger.
+        let bench = std::env::var("SIO_E2E_FLOOD_RATE")
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok());
+        let (events, sessions) = match bench {
+            Some(n) => (EventRateLimit::new(n, n), n),
+            None => (EventRateLimit::default(), 50),
+        };
+        builder = builder.event_rate_limit(events).connection_limit(
+            ConnectionLimit::default()
+                .sessions(sessions)
+                .handshakes(10_000, 10_000),
+        );
+    }
     // Not in the contract: `/api` serves tests/js/socketio/api.test.mjs
     // (listener API), and only when tests/run-e2e.sh sets SIO_E2E_API=1.
     if std::env::var_os("SIO_E2E_API").is_some_and(|v| v == "1") {
         builder = builder.namespace("/api", api::ns());
+        // tests/js/flood: the other policies, on namespaces of their own.
+        if args.flood_limit {
+            for (name, policy) in [
+                ("/flood-drop", OverLimit::Drop),
+                ("/flood-warn", OverLimit::warn()),
+                ("/flood-disconnect", OverLimit::Disconnect),
+            ] {
+                let limit = EventRateLimit::default().policy(policy);
+                builder = builder.namespace(name, every.clone().event_rate_limit(limit));
+            }
+        }
     }
     let io = builder
         .engine(engine_config(args.deflate).path("/socket.io/"))
@@ -410,6 +445,7 @@ async fn main() -> ExitCode {
         %node_name,
         recovery = args.recovery,
         deflate = args.deflate,
+        flood_limit = args.flood_limit,
         redis = ?args.redis,
         "starting"
     );
@@ -452,6 +488,9 @@ async fn main() -> ExitCode {
         shutdown_signal().await;
         tokio::join!(io.close(), engine.shutdown());
     };
+    // The peer address reaches the handshake (`--flood-limit` counts
+    // sessions per address).
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     match axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

@@ -12,9 +12,10 @@
 #               repo, under $CARGO_TARGET_DIR or target/). Any server that
 #               keeps the contract works, e.g. SERVER_CMD="node path/server.js".
 #   E2E_SUITES  suites to run, separated by spaces: engine socketio python
-#               recovery cluster deflate (default: engine). `recovery` runs
-#               against a second server started with --recovery, `deflate`
-#               against one started with --deflate, each stopped when it is
+#               recovery cluster deflate flood (default: engine). `recovery`
+#               runs against a second server started with --recovery,
+#               `deflate` against one started with --deflate, `flood`
+#               against one started with --flood-limit, each stopped when it is
 #               done. `cluster` runs against a server started with --redis
 #               REDIS_URL --node-name rust-1 (stopped when it is done), next
 #               to a Node socket.io server on @socket.io/redis-adapter that
@@ -188,6 +189,11 @@ run_deflate_suite() {
   run_with_own_server deflate "--deflate"
 }
 
+# tests/js/flood, against a server started with --flood-limit.
+run_flood_suite() {
+  run_with_own_server flood "--flood-limit"
+}
+
 # tests/js/cluster, against a server started with --redis (the suite starts
 # the Node server of the cluster itself).
 run_cluster_suite() {
@@ -203,8 +209,9 @@ run_suite() {
     python) run_python_suite ;;
     recovery) run_recovery_suite ;;
     deflate) run_deflate_suite ;;
+    flood) run_flood_suite ;;
     cluster) run_cluster_suite ;;
-    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, deflate)" ;;
+    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, deflate, flood)" ;;
   esac
 }
 

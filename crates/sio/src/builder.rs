@@ -48,6 +48,8 @@ pub(crate) struct Config {
     /// Per-message deflate's threshold, when it is on: broadcasts of at
     /// least this size share one compression.
     pub(crate) deflate_threshold: Option<usize>,
+    /// Per-socket event rate limits, when on.
+    pub(crate) event_limit: Option<Arc<crate::limit::EventLimiter>>,
 }
 
 impl fmt::Debug for Config {
@@ -78,6 +80,8 @@ impl fmt::Debug for Config {
 /// | [`adapter`](Self::adapter) | the in-memory adapter |
 /// | [`connection_state_recovery`](Self::connection_state_recovery) | off |
 /// | [`serve_client`](Self::serve_client) | off (no bundle ships with sio) |
+/// | [`event_rate_limit`](Self::event_rate_limit) | off |
+/// | [`connection_limit`](Self::connection_limit) | off |
 /// | engine options ([`engine`](Self::engine)) | see [`EngineConfig`] |
 pub struct SocketIoBuilder {
     engine: EngineConfig,
@@ -98,6 +102,8 @@ pub struct SocketIoBuilder {
     middlewares: Vec<Arc<dyn ErasedMiddleware>>,
     recovery: Option<crate::ConnectionStateRecovery>,
     client_dir: Option<std::path::PathBuf>,
+    event_limit: Option<crate::EventRateLimit>,
+    connection_limit: Option<crate::ConnectionLimit>,
     exact: Vec<(String, Ns)>,
     dynamic: Vec<(crate::ns::NsMatcher, Ns)>,
 }
@@ -139,6 +145,8 @@ impl Default for SocketIoBuilder {
             middlewares: Vec::new(),
             recovery: None,
             client_dir: None,
+            event_limit: None,
+            connection_limit: None,
             exact: Vec::new(),
             dynamic: Vec::new(),
         }
@@ -146,6 +154,24 @@ impl Default for SocketIoBuilder {
 }
 
 impl SocketIoBuilder {
+    /// Per-socket event rate limits, on every namespace (see
+    /// [`EventRateLimit`](crate::EventRateLimit); `EventRateLimit::default()`
+    /// allows 100 events a second with a burst of 100 and answers the ack
+    /// of an event over it with `{"message": "rate limited"}`). Off by
+    /// default, as in Node. Checked before the packet middlewares.
+    pub fn event_rate_limit(mut self, limit: crate::EventRateLimit) -> Self {
+        self.event_limit = Some(limit);
+        self
+    }
+
+    /// Per-address limits on sessions and handshakes (see
+    /// [`ConnectionLimit`](crate::ConnectionLimit)); off by default. Wins
+    /// over [`EngineConfig::connection_limit`] of [`Self::engine`].
+    pub fn connection_limit(mut self, limit: crate::ConnectionLimit) -> Self {
+        self.connection_limit = Some(limit);
+        self
+    }
+
     /// Replaces the engine settings (ping, payload, transports, CORS
     /// origins, ...). Its path is kept as given: set it with
     /// [`EngineConfig::path`] or [`SocketIoBuilder::path`] afterwards.
@@ -437,7 +463,10 @@ impl SocketIoBuilder {
     /// Freezes the settings into a server. Call it inside a tokio runtime
     /// when the adapter needs to start tasks.
     pub fn build(self) -> SocketIo {
-        let engine = self.engine;
+        let engine = match self.connection_limit {
+            Some(limit) => self.engine.connection_limit(Some(limit)),
+            None => self.engine,
+        };
         let client_files = self.client_dir.map(|dir| {
             Arc::new(crate::serve_client::ClientFiles::load(
                 &dir,
@@ -465,6 +494,7 @@ impl SocketIoBuilder {
             recovery: self.recovery,
             client_files,
             deflate_threshold: engine.deflate_threshold(),
+            event_limit: self.event_limit.map(crate::EventRateLimit::build),
         });
         let factory = self
             .factory

@@ -23,6 +23,7 @@ use crate::error::{ConnectError, HandlerError};
 use crate::extract::{ConnectParts, MessageParts};
 use crate::handler::{catch, catch_future, guarded};
 use crate::io::Server;
+use crate::limit::Verdict;
 use crate::mailbox::Mailbox;
 use crate::ns::ConnectGuard;
 use crate::reason::DisconnectReason;
@@ -341,8 +342,17 @@ impl Client {
         self.fresh.push_back(task(handler));
     }
 
-    /// Runs the socket's packet middlewares, if any, then the event.
+    /// Counts the event against the socket's rate limit, if any, runs the
+    /// socket's packet middlewares, if any, then the event.
     fn dispatch(&mut self, socket: &SocketRef, packet: Packet) {
+        if let Some(limit) = &socket.rate {
+            let event = packet.event_name().unwrap_or_default();
+            let now = tokio::time::Instant::now().into_std();
+            let verdict = limit.check(event, now);
+            if verdict != Verdict::Pass {
+                return crate::socket::over_limit(socket, &packet, verdict);
+            }
+        }
         let Some(middlewares) = socket.listeners.middlewares() else {
             return self.run_event(socket, &packet);
         };

@@ -2,6 +2,7 @@
 //! option names and defaults.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::HeaderMap;
@@ -11,6 +12,7 @@ use sio_ws::{Deflate, PerMessageDeflate};
 
 use super::events::{ConnectionError, ErrorHook, HeadersHook};
 use super::hooks::{AllowRequest, IdGenerator};
+use crate::limit::{AddrLimiter, ConnectionLimit};
 
 /// Settings of an Engine.IO endpoint. Build with [`EngineConfig::default`]
 /// and the setters, each taking and returning `self`.
@@ -41,6 +43,7 @@ pub struct EngineConfig {
     pub(crate) max_buffered_bytes: usize,
     pub(crate) max_sessions: usize,
     pub(crate) deflate: Option<Deflate>,
+    pub(crate) connection_limit: Option<Arc<AddrLimiter>>,
 }
 
 /// Default of [`EngineConfig::max_packets_per_payload`].
@@ -71,6 +74,7 @@ impl Default for EngineConfig {
             max_buffered_bytes: DEFAULT_MAX_BUFFERED_BYTES,
             max_sessions: 100_000,
             deflate: None,
+            connection_limit: None,
         }
     }
 }
@@ -304,6 +308,15 @@ impl EngineConfig {
     /// 100,000 (an idle session costs a few kilobytes).
     pub fn max_sessions(mut self, n: usize) -> Self {
         self.max_sessions = n;
+        self
+    }
+
+    /// Per-address limits on sessions and handshakes (see
+    /// [`ConnectionLimit`]); `None` (the default, as Node) turns them off.
+    /// A handshake over a limit gets HTTP 429. Endpoints built from clones
+    /// of this config share the counts.
+    pub fn connection_limit(mut self, limit: Option<ConnectionLimit>) -> Self {
+        self.connection_limit = limit.map(ConnectionLimit::build);
         self
     }
 }

@@ -90,6 +90,7 @@ impl<H: EngineHandler> Engine<H> {
         parts: Parts,
         pending_get: Option<PollReplyTx>,
         ws: &mut Option<Box<WsConn>>,
+        permit: Option<crate::limit::AddrPermit>,
     ) -> Result<Arc<SocketShared>, Reject> {
         let parts = compact::compact(parts);
         let initial = if ws.is_some() {
@@ -133,6 +134,7 @@ impl<H: EngineHandler> Engine<H> {
             timer: driver::Timer::default(),
             staged: false,
             ws_generation: 0,
+            _permit: permit,
         };
         tokio::spawn(driver.run());
         Ok(shared)

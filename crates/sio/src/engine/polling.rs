@@ -23,6 +23,7 @@ use super::response::{Reject, post_ok};
 use super::service::BoxError;
 use super::{Engine, EngineHandler};
 use super::{compress, events};
+use crate::limit::AddrPermit;
 
 /// A polling handshake: opens a session whose OPEN packet answers this GET.
 pub(crate) async fn handshake<H: EngineHandler>(
@@ -30,6 +31,7 @@ pub(crate) async fn handshake<H: EngineHandler>(
     query: &HandshakeQuery<'_>,
     sid: Sid,
     parts: Parts,
+    permit: Option<AddrPermit>,
 ) -> Result<Response<Full<Bytes>>, Reject> {
     let now = tokio::time::Instant::now().into_std();
     let session = Session::new(
@@ -41,7 +43,7 @@ pub(crate) async fn handshake<H: EngineHandler>(
         now,
     );
     let (tx, rx) = oneshot::channel();
-    let shared = engine.start(session, parts, Some(tx), &mut None)?;
+    let shared = engine.start(session, parts, Some(tx), &mut None, permit)?;
     let mut res = answer(engine, &shared.parts.headers, rx.await)?;
     events::apply(&engine.config, res.headers_mut(), &shared.parts, Some(&sid));
     Ok(res)

@@ -1,7 +1,8 @@
 //! Checks an Engine.IO request in Node's order and routes it to the
 //! polling or WebSocket side: transport (code 0), protocol (5), session id
 //! (1), handshake method (2), WebSocket headers (3), origin (3 / 4), then
-//! the allow-request hook and the id generator on handshakes (4, 3).
+//! the session caps (503, then 429 per address), the allow-request hook and
+//! the id generator on handshakes (4, 3).
 //! Refusals at this stage go to the connection-error hook.
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use super::registry::Entry;
 use super::response::Reject;
 use super::service::BoxError;
 use super::{Engine, EngineConfig, EngineHandler, polling, websocket};
+use crate::limit::AddrPermit;
 
 /// Answers one request for the engine's path. Never fails: every refusal
 /// becomes its response in [`Reject::into_response`].
@@ -51,6 +53,7 @@ enum Step {
         query: HandshakeQuery<'static>,
         sid: Sid,
         accept: Option<HeaderValue>,
+        permit: Option<AddrPermit>,
     },
 }
 
@@ -81,9 +84,14 @@ where
             }
             None => Err(RequestError::BadRequest.into()),
         },
-        Step::Handshake { query, sid, accept } => match accept {
-            Some(accept) => websocket::handshake(engine, &query, sid, parts, accept).await,
-            None => polling::handshake(engine, &query, sid, parts).await,
+        Step::Handshake {
+            query,
+            sid,
+            accept,
+            permit,
+        } => match accept {
+            Some(accept) => websocket::handshake(engine, &query, sid, parts, accept, permit).await,
+            None => polling::handshake(engine, &query, sid, parts, permit).await,
         },
     }
 }
@@ -131,6 +139,17 @@ async fn check<H: EngineHandler>(engine: &Engine<H>, parts: &Parts) -> Result<St
     if engine.registry.len() >= config.max_sessions {
         return Err(Reject::Overloaded);
     }
+    let permit = match &config.connection_limit {
+        Some(limiter) => match limiter.client_ip(parts) {
+            Some(ip) => Some(
+                limiter
+                    .admit(ip, tokio::time::Instant::now().into_std())
+                    .ok_or(Reject::TooManyRequests)?,
+            ),
+            None => None,
+        },
+        None => None,
+    };
     if let Some(hook) = &config.allow_request {
         if !hook.check(parts).await {
             return Err(RequestError::Forbidden.into());
@@ -139,7 +158,12 @@ async fn check<H: EngineHandler>(engine: &Engine<H>, parts: &Parts) -> Result<St
     let sid = engine.new_sid(parts).await?;
     // A handshake has no `sid`: the query holds nothing borrowed.
     let query = HandshakeQuery { sid: None, ..query };
-    Ok(Step::Handshake { query, sid, accept })
+    Ok(Step::Handshake {
+        query,
+        sid,
+        accept,
+        permit,
+    })
 }
 
 /// Tells the connection-error hook, if any, about a refusal.
@@ -164,6 +188,9 @@ fn report(config: &EngineConfig, reject: &Reject, parts: &Parts) {
             StatusCode::SERVICE_UNAVAILABLE,
             parts,
         ),
+        Reject::TooManyRequests => {
+            ConnectionError::bad_request("TOO_MANY_REQUESTS", StatusCode::TOO_MANY_REQUESTS, parts)
+        }
         Reject::PayloadTooLarge => return,
     };
     hook.run(&error);

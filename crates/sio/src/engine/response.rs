@@ -1,7 +1,8 @@
 //! Every refusal of the engine becomes an HTTP response here, and only
 //! here: Engine.IO's `{"code":N,"message":"…"}` JSON bodies, 413 for an
 //! oversized POST, 500 for a failing id generator, 503 past `max_sessions`
-//! or during a shutdown.
+//! or during a shutdown, 429 past a per-address
+//! [`ConnectionLimit`](crate::ConnectionLimit).
 
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
@@ -22,6 +23,10 @@ pub(crate) enum Reject {
     /// The endpoint is shutting down: 503 with an Engine.IO body (code 3,
     /// the code Node gives a refused request when no other fits).
     ShuttingDown,
+    /// The client's address is over its
+    /// [`ConnectionLimit`](crate::ConnectionLimit): 429 with
+    /// `{"code":429,"message":"Too Many Requests"}`.
+    TooManyRequests,
 }
 
 impl From<RequestError> for Reject {
@@ -34,30 +39,21 @@ impl Reject {
     /// The response for this refusal.
     pub(crate) fn into_response(self) -> Response<Full<Bytes>> {
         match self {
-            Self::Request(e) => {
-                let status =
-                    StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
-                let mut res = Response::new(Full::new(Bytes::from(e.json_body())));
-                *res.status_mut() = status;
-                res.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                res
-            }
+            Self::Request(e) => json(
+                StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+                e.json_body(),
+            ),
             Self::PayloadTooLarge => status_only(StatusCode::PAYLOAD_TOO_LARGE),
             Self::Internal => status_only(StatusCode::INTERNAL_SERVER_ERROR),
             Self::Overloaded => status_only(StatusCode::SERVICE_UNAVAILABLE),
-            Self::ShuttingDown => {
-                let body = r#"{"code":3,"message":"Server shutting down"}"#;
-                let mut res = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
-                *res.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-                res.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                res
-            }
+            Self::ShuttingDown => json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                r#"{"code":3,"message":"Server shutting down"}"#.into(),
+            ),
+            Self::TooManyRequests => json(
+                StatusCode::TOO_MANY_REQUESTS,
+                r#"{"code":429,"message":"Too Many Requests"}"#.into(),
+            ),
         }
     }
 
@@ -71,6 +67,16 @@ impl Reject {
             _ => sio_ws::CloseCode(1011),
         }
     }
+}
+
+fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut res = Response::new(Full::new(Bytes::from(body)));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
 }
 
 fn status_only(status: StatusCode) -> Response<Full<Bytes>> {
@@ -96,6 +102,13 @@ mod tests {
     fn forbidden_is_403_json() {
         let res = Reject::Request(RequestError::Forbidden).into_response();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+    }
+
+    #[test]
+    fn too_many_requests_is_429_json() {
+        let res = Reject::TooManyRequests.into_response();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
     }
 

@@ -22,6 +22,7 @@ use super::registry::Entry;
 use super::response::Reject;
 use super::wsconn::WsConn;
 use super::{Engine, EngineHandler, events};
+use crate::limit::AddrPermit;
 
 /// Checks that `parts` is a WebSocket opening handshake (GET, `Upgrade:
 /// websocket`, `Connection: upgrade`, version 13, a key of 16 bytes in
@@ -90,6 +91,7 @@ pub(crate) async fn handshake<H: EngineHandler>(
     sid: Sid,
     mut parts: Parts,
     accept: HeaderValue,
+    permit: Option<AddrPermit>,
 ) -> Result<Response<Full<Bytes>>, Reject> {
     let (setup, extensions) = Setup::new(engine, &parts);
     let mut res = switching(accept, extensions);
@@ -115,7 +117,7 @@ pub(crate) async fn handshake<H: EngineHandler>(
         // Checked again here: the registry may have filled up, or the
         // endpoint started shutting down, since the 101 was decided.
         let mut ws = Some(ws);
-        if let Err(reject) = task_engine.start(session, parts, None, &mut ws) {
+        if let Err(reject) = task_engine.start(session, parts, None, &mut ws, permit) {
             tracing::debug!(?reject, "websocket session not registered");
             if let Some(mut ws) = ws {
                 ws.queue_close(Some(reject.ws_close_code()), "");

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::handler::{
     ConnectHandler, ErasedConnect, ErasedMiddleware, Middleware, erase_connect, erase_middleware,
 };
+use crate::limit::{EventLimiter, EventRateLimit};
 
 /// The handlers of a namespace: middlewares run in order on every
 /// connection (the first error refuses it with a `connect_error`), then the
@@ -31,6 +32,8 @@ pub struct Ns {
 pub(crate) struct NsHandlers {
     pub(crate) connect: Arc<dyn ErasedConnect>,
     pub(crate) middlewares: Vec<Arc<dyn ErasedMiddleware>>,
+    /// This namespace's own event rate limit, over the server's.
+    pub(crate) event_limit: Option<Arc<EventLimiter>>,
 }
 
 impl Ns {
@@ -40,6 +43,7 @@ impl Ns {
             handlers: Arc::new(NsHandlers {
                 connect: erase_connect(handler),
                 middlewares: Vec::new(),
+                event_limit: None,
             }),
         }
     }
@@ -53,6 +57,22 @@ impl Ns {
             handlers: Arc::new(NsHandlers {
                 connect: self.handlers.connect.clone(),
                 middlewares,
+                event_limit: self.handlers.event_limit.clone(),
+            }),
+        }
+    }
+
+    /// Gives the sockets of this namespace their own event rate limit,
+    /// instead of the server's
+    /// [`SocketIoBuilder::event_rate_limit`](crate::SocketIoBuilder::event_rate_limit)
+    /// (a namespace of chat messages and one of cursor moves rarely want
+    /// the same).
+    pub fn event_rate_limit(self, limit: EventRateLimit) -> Self {
+        Self {
+            handlers: Arc::new(NsHandlers {
+                connect: self.handlers.connect.clone(),
+                middlewares: self.handlers.middlewares.clone(),
+                event_limit: Some(limit.build()),
             }),
         }
     }

@@ -2,7 +2,6 @@
 //! `socket.handshake`).
 
 use std::fmt;
-use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -61,8 +60,9 @@ pub struct Handshake {
     /// When the socket connected, in milliseconds since the Unix epoch.
     pub issued: u64,
     /// The client's IP address when the request extensions hold a
-    /// `std::net::SocketAddr` (add one with a small layer, e.g. from axum's
-    /// `ConnectInfo`), else the empty string.
+    /// `std::net::SocketAddr` or axum's `ConnectInfo<SocketAddr>` (serve
+    /// with `into_make_service_with_connect_info::<SocketAddr>()`), else
+    /// the empty string.
     pub address: String,
     /// Whether the request came from another origin (an `Origin` header
     /// unlike `Host`).
@@ -91,9 +91,7 @@ impl Handshake {
         let issued = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
-        let address = parts
-            .extensions
-            .get::<SocketAddr>()
+        let address = crate::limit::peer_addr(parts)
             .map(|a| a.ip().to_string())
             .unwrap_or_default();
         let host = headers

@@ -63,6 +63,8 @@ pub struct Socket {
     data: Mutex<Option<StoredData>>,
     client_tx: Arc<Mailbox>,
     pub(crate) session: recovery::SocketSession,
+    /// Its event rate limit's buckets, when the server has one.
+    pub(crate) rate: Option<crate::limit::SocketLimit>,
 }
 
 /// A cheap, cloneable handle on a [`Socket`] (an `Arc`): what handlers
@@ -110,6 +112,14 @@ impl SocketRef {
     ) -> Self {
         let max_acks = ns.config.max_pending_acks;
         let session = recovery::SocketSession::new(ns.config.recovery.is_some());
+        let limiter = ns
+            .handlers
+            .event_limit
+            .as_ref()
+            .or(ns.config.event_limit.as_ref());
+        let rate = limiter.cloned().map(|limiter| {
+            crate::limit::SocketLimit::new(limiter, tokio::time::Instant::now().into_std())
+        });
         Self(Arc::new(Socket {
             id: new_id(),
             ns,
@@ -122,6 +132,7 @@ impl SocketRef {
             data: Mutex::new(None),
             client_tx,
             session,
+            rate,
         }))
     }
 
@@ -303,4 +314,35 @@ pub(crate) fn reject_packet(
         }
     }
     socket.listeners.error(socket, err);
+}
+
+/// An event over the socket's rate limit: dropped, as its policy says.
+pub(crate) fn over_limit(
+    socket: &SocketRef,
+    packet: &sio_parser::Packet,
+    verdict: crate::limit::Verdict,
+) {
+    use crate::OverLimit;
+    use crate::limit::Verdict;
+    let Some(limit) = &socket.rate else {
+        return;
+    };
+    let event = packet.event_name().unwrap_or_default();
+    tracing::debug!(id = %socket.id(), event, ?verdict, "event over the rate limit");
+    let err = crate::error::ConnectError::new("rate limited");
+    match (verdict, limit.policy()) {
+        (Verdict::Pass, _) | (_, OverLimit::Drop) => {}
+        (Verdict::Disconnect, _) => {
+            reject_packet(socket, packet, &err);
+            socket.disconnect(false);
+        }
+        (Verdict::Warn, OverLimit::Warn { event: warning, .. }) => {
+            let _ = socket.emit(
+                warning,
+                &serde_json::json!({ "message": "rate limited", "event": event }),
+            );
+            reject_packet(socket, packet, &err);
+        }
+        _ => reject_packet(socket, packet, &err),
+    }
 }

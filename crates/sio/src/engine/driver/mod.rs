@@ -79,6 +79,10 @@ pub(crate) struct Driver<C> {
     /// Counts the WebSockets handed to the task, to tell a frame of a
     /// replaced one.
     pub(crate) ws_generation: u32,
+    /// The session's place in its client address's count
+    /// ([`ConnectionLimit`](crate::ConnectionLimit)), given back when the
+    /// task ends.
+    pub(crate) _permit: Option<crate::limit::AddrPermit>,
 }
 
 /// One timer per session, re-armed only when the session's deadline
