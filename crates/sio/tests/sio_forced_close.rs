@@ -56,6 +56,16 @@ async fn open(addr: SocketAddr) -> String {
     )
 }
 
+/// A polling client's last GET: it takes the CLOSE a closed session
+/// keeps for it (or gets 400 once the session is gone), as a client does.
+async fn last_get(addr: SocketAddr, path: &str) {
+    let (status, body) = http(addr, "GET", path, "").await;
+    assert!(
+        status == 400 || (status == 200 && body.ends_with('1')),
+        "{status} {body}"
+    );
+}
+
 async fn gone(io: &SocketIo) {
     tokio::time::timeout(Duration::from_secs(5), async {
         while io.connection_count() > 0 {
@@ -74,6 +84,7 @@ async fn connects_after_a_parse_error_in_the_same_post_create_no_socket() {
     let path = open(addr).await;
     let body = ["4x", "40", "40/a,", "40/b,"].join("\x1e");
     http(addr, "POST", &path, &body).await;
+    last_get(addr, &path).await;
     gone(&io).await;
     assert_eq!(connects.load(Ordering::SeqCst), 0, "a socket was created");
 }
@@ -90,6 +101,7 @@ async fn connects_after_a_kick_in_the_same_post_create_no_socket() {
     assert_eq!(connects.load(Ordering::SeqCst), 1);
     let body = [r#"42["kick"]"#, "40/a,", "40/b,"].join("\x1e");
     http(addr, "POST", &path, &body).await;
+    last_get(addr, &path).await;
     gone(&io).await;
     assert_eq!(connects.load(Ordering::SeqCst), 1, "a socket was created");
 }
