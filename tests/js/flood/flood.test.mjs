@@ -72,9 +72,11 @@ async function underFlood(nsp, opts) {
   const [result, p] = await Promise.all([flood(nsp, opts), p99(good)]);
   console.log(`# ${nsp}: ${JSON.stringify({ ...result, warnings: result.warnings.length })}, ` +
     `good client p99 ${p.toFixed(2)} ms (baseline ${baseline.toFixed(2)} ms)`);
-  // 2x the baseline, with a 2 ms floor: a sub-millisecond baseline is
-  // below what a loaded machine's scheduler keeps steady.
-  assert.ok(p <= 2 * Math.max(baseline, 2), `p99 ${p} ms vs baseline ${baseline} ms`);
+  // 2x the baseline, with a 3 ms floor: on two cores the flooding client
+  // runs beside the server, and a baseline near 1 ms is below what the
+  // scheduler keeps steady then (seen: 4-5 ms p99 with a 1.3 ms baseline
+  // while another process took a core).
+  assert.ok(p <= 2 * Math.max(baseline, 3), `p99 ${p} ms vs baseline ${baseline} ms`);
   return result;
 }
 
