@@ -94,6 +94,10 @@ pub(crate) struct Timer {
     at: Option<std::time::Instant>,
 }
 
+/// How long a protocol-3 WebSocket session waits after its 101 before its
+/// OPEN packet (see [`Driver::run`]).
+const V3_OPEN_DELAY: std::time::Duration = std::time::Duration::from_millis(1);
+
 impl Default for Timer {
     fn default() -> Self {
         // Unarmed until the first deadline; the instant is never waited on.
@@ -133,6 +137,15 @@ impl<C: ConnHandler> Driver<C> {
     pub(crate) async fn run(mut self) {
         // Forgets the session even if a handler callback panics.
         let _deregister = Deregister(self.registry.clone(), self.shared.clone());
+        if self.ws.is_some() && self.session.protocol() == sio_engine::Protocol::V3 {
+            // Protocol 3 over a direct WebSocket: the OPEN packet waits a
+            // moment after the 101. Clients of that era (and the official
+            // v3 suite) may start listening for messages only once 'open'
+            // has fired, and miss an OPEN that arrived in the same read as
+            // the 101 (Node's own server loses that race about half the
+            // time on a 2-core machine). Protocol 4 clients listen first.
+            tokio::time::sleep(V3_OPEN_DELAY).await;
+        }
         let mut conn_active = true;
         let mut quick = 0;
         loop {
