@@ -84,3 +84,24 @@ for (const mode of Object.keys(MODES)) {
     });
   });
 }
+
+// Clients of the protocol-3 era (and the official v3 suite) may start
+// listening for messages only once the WebSocket's 'open' fired: the OPEN
+// packet must not come in the same read as the 101.
+test("protocol 3 over WebSocket: a client listening after 'open' still gets the OPEN packet", async () => {
+  const { default: WebSocket } = await import("ws");
+  const WS = BASE_URL.replace(/^http/, "ws");
+  for (let i = 0; i < 20; i++) {
+    const ws = new WebSocket(`${WS}/engine.io/?EIO=3&transport=websocket`);
+    await new Promise((resolve, reject) => {
+      ws.addEventListener("open", resolve, { once: true });
+      ws.addEventListener("error", reject, { once: true });
+    });
+    const { data } = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no OPEN packet after 'open' (round ${i})`)), 2000);
+      ws.addEventListener("message", (e) => { clearTimeout(timer); resolve(e); }, { once: true });
+    });
+    assert.match(String(data), /^0\{"sid":/);
+    ws.close();
+  }
+});
