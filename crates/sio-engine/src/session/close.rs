@@ -33,8 +33,10 @@ pub(super) enum Farewell {
 
 /// How long a session the client closed over polling (without a pending
 /// GET) waits for a GET sent together with the CLOSE, to answer it with a
-/// NOOP instead of an error (at most the ping timeout).
-pub const CLIENT_CLOSE_GRACE: Duration = Duration::from_secs(1);
+/// NOOP instead of an error (at most the ping timeout). Such a session
+/// stays registered that long: a client that closes without a GET in
+/// flight costs its session for this time.
+pub const CLIENT_CLOSE_GRACE: Duration = Duration::from_millis(250);
 
 impl Session {
     /// Closes the session from the server side: what is buffered and a
