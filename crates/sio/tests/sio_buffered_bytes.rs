@@ -11,9 +11,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use sio::{AckSender, Data, EmitError, SocketIo, SocketRef, Value};
-use sio_common::{RawClient, serve_io};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
+use sio_common::{RawClient, http, serve_io};
 
 /// The bound under test.
 const BOUND: usize = 256 * 1024;
@@ -130,25 +128,6 @@ impl Polling {
     async fn post(&self, body: &str) -> u16 {
         http(self.addr, "POST", &self.path(), body).await.0
     }
-}
-
-/// One HTTP/1.1 request on a new connection: status and body.
-async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
-    let mut tcp = TcpStream::connect(addr).await.unwrap();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    tcp.write_all(req.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    tcp.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
