@@ -51,18 +51,22 @@ fn rss() -> u64 {
     pages * 4096
 }
 
+/// A runtime of one worker thread.
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+}
+
 fn main() -> std::process::ExitCode {
     let seconds = arg("--seconds", 600);
     let clients = arg("--clients", 64);
     let warmup = arg("--warmup", 30);
 
-    let server_rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
+    let (server_rt, client_rt) = match (runtime(), runtime()) {
+        (Ok(server), Ok(client)) => (server, client),
+        (Err(e), _) | (_, Err(e)) => {
             eprintln!("churn-soak: runtime: {e}");
             return std::process::ExitCode::FAILURE;
         }
@@ -77,17 +81,6 @@ fn main() -> std::process::ExitCode {
     let server_metrics = server_rt.metrics();
     let tasks_at_start = server_metrics.num_alive_tasks();
 
-    let client_rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("churn-soak: runtime: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
-    };
     let counters = Arc::new(Counters::default());
 
     // One churn phase: `clients` loops for `secs` seconds, then every
