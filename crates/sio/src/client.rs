@@ -276,7 +276,7 @@ impl Client {
                 let err = HandlerError {
                     ns: name.clone(),
                     event: "connect".to_owned(),
-                    error,
+                    error: error.into(),
                 };
                 (config.error_hook)(&socket, &err);
                 ConnectError::new(message)
@@ -520,7 +520,7 @@ fn handler_refused(parts: &MessageParts<'_>, event: &str, error: crate::error::E
     let err = HandlerError {
         ns: socket.ns.name.clone(),
         event: event.to_owned(),
-        error,
+        error: error.into(),
     };
     (parts.config.error_hook)(socket, &err);
 }

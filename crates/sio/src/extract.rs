@@ -165,7 +165,7 @@ impl<T: DeserializeOwned> FromMessageParts for Args<T> {
 pub struct State<T>(pub T);
 
 impl<T: Clone + Send + Sync + 'static> State<T> {
-    fn from_config(config: &Config) -> Result<Self, ExtractError> {
+    pub(crate) fn from_config(config: &Config) -> Result<Self, ExtractError> {
         config
             .state
             .get::<T>()
@@ -202,6 +202,12 @@ impl FromMessageParts for Event {
 /// The socket's [`Handshake`].
 #[derive(Debug, Clone)]
 pub struct HandshakeRef(SocketRef);
+
+impl HandshakeRef {
+    pub(crate) fn of(socket: &SocketRef) -> Self {
+        Self(socket.clone())
+    }
+}
 
 impl Deref for HandshakeRef {
     type Target = Handshake;

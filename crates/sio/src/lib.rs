@@ -66,9 +66,14 @@ pub use engine::{
     ConnHandler, ConnectionError, EngineBody, EngineConfig, EngineHandler, EngineIoLayer,
     EngineIoService, EngineSocket, ResponseFuture,
 };
-pub use error::{AckError, BroadcastError, ConnectError, EmitError, ExtractError, HandlerError};
+pub use error::{
+    AckError, BroadcastError, ConnectError, EmitError, ExtractError, HandlerError, HandlerFailure,
+};
 pub use extract::{AckSender, Args, Data, Event, HandshakeRef, State, TryData};
-pub use handler::{ConnectHandler, MessageHandler, Middleware};
+pub use handler::{
+    ConnectHandler, DisconnectHandler, DisconnectParts, DisconnectingHandler, ErrorListener,
+    ErrorParts, FromDisconnectParts, FromErrorParts, HandlerOutput, MessageHandler, Middleware,
+};
 pub use io::SocketIo;
 pub use layer::{SocketIoLayer, SocketIoService};
 pub use ns::Ns;

@@ -1,9 +1,14 @@
 //! Handler traits: async closures whose arguments are extractors, for
 //! events ([`MessageHandler`]), connections ([`ConnectHandler`]) and
-//! namespace middlewares ([`Middleware`]); and their type-erased storage.
+//! namespace middlewares ([`Middleware`]); what a handler may return
+//! ([`HandlerOutput`]); and their type-erased storage. The disconnect,
+//! disconnecting and error listeners are in [`listener`].
+
+mod listener;
 
 use std::any::TypeId;
 use std::collections::HashMap;
+use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
@@ -13,8 +18,103 @@ use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 use parking_lot::RwLock;
 
-use crate::error::{ConnectError, ExtractError};
+use crate::error::{ConnectError, ExtractError, HandlerError, HandlerFailure};
 use crate::extract::{ConnectParts, FromConnectParts, FromMessageParts, MessageParts};
+use crate::socket::SocketRef;
+
+pub use listener::{
+    DisconnectHandler, DisconnectParts, DisconnectingHandler, ErrorListener, ErrorParts,
+    FromDisconnectParts, FromErrorParts,
+};
+pub(crate) use listener::{
+    Erased as ErasedListener, ErasedDisconnect, ErasedDisconnecting, ErasedErrorListener,
+    run_disconnect, run_error, start_disconnect,
+};
+
+/// What a handler may return: `()`, or `Result<(), E>` where `E:
+/// Display`. An `Err` goes to the builder's error hook
+/// ([`SocketIoBuilder::on_error`](crate::SocketIoBuilder::on_error)) with
+/// the namespace, the event and the socket, so `?` works in handlers:
+///
+/// ```
+/// use sio::{Data, EmitError, SocketRef};
+/// # fn register(socket: SocketRef) {
+/// socket.on("echo", |socket: SocketRef, Data(msg): Data<String>| async move {
+///     socket.emit("echo", &msg)?;
+///     Ok::<_, EmitError>(())
+/// });
+/// # }
+/// ```
+///
+/// Any other return type does not compile:
+///
+/// ```compile_fail
+/// # fn register(socket: sio::SocketRef) {
+/// socket.on("x", || async move { 42 });
+/// # }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "a Socket.IO handler cannot return `{Self}`",
+    label = "returns `{Self}`",
+    note = "a handler returns `()` or `Result<(), E>` where `E: Display` (e.g. `sio::EmitError`, \
+            `Box<dyn std::error::Error + Send + Sync>`); in an `async move` block end with \
+            `Ok::<_, sio::EmitError>(())` so that the error type is known"
+)]
+pub trait HandlerOutput: Send + 'static {
+    /// False when the type cannot hold an error (`()`): its futures are
+    /// not wrapped.
+    #[doc(hidden)]
+    const FALLIBLE: bool;
+
+    /// The error, shown with `Display`, if there is one.
+    fn into_error(self) -> Option<String>;
+}
+
+impl HandlerOutput for () {
+    const FALLIBLE: bool = false;
+
+    fn into_error(self) -> Option<String> {
+        None
+    }
+}
+
+impl<E: fmt::Display + Send + 'static> HandlerOutput for Result<(), E> {
+    const FALLIBLE: bool = true;
+
+    fn into_error(self) -> Option<String> {
+        self.err().map(|e| e.to_string())
+    }
+}
+
+/// Tells the builder's error hook that a handler of `event` failed.
+pub(crate) fn report(socket: &SocketRef, event: &str, error: HandlerFailure) {
+    let err = HandlerError {
+        ns: socket.ns.name.clone(),
+        event: event.to_owned(),
+        error,
+    };
+    (socket.ns.config.error_hook)(socket, &err);
+}
+
+/// Boxes a handler's future; an `Err` it returns is reported with
+/// `event` ([`report`]). Futures of handlers returning `()` are only
+/// boxed.
+pub(crate) fn reported<R, Fut>(fut: Fut, socket: &SocketRef, event: &str) -> BoxFuture<'static, ()>
+where
+    R: HandlerOutput,
+    Fut: Future<Output = R> + Send + 'static,
+{
+    if !R::FALLIBLE {
+        return Box::pin(fut.map(|_| ()));
+    }
+    let socket = socket.clone();
+    let event = event.to_owned();
+    Box::pin(async move {
+        if let Some(e) = fut.await.into_error() {
+            report(&socket, &event, HandlerFailure::Returned(e));
+        }
+    })
+}
 
 /// An event handler: an async closure or function taking up to 8
 /// extractors and returning `()`.
@@ -99,12 +199,14 @@ macro_rules! impl_handlers {
         impl<F, Fut, $($T,)*> MessageHandler<($($T,)*)> for F
         where
             F: Fn($($T),*) -> Fut + Send + Sync + 'static,
-            Fut: Future<Output = ()> + Send + 'static,
+            Fut: Future + Send + 'static,
+            Fut::Output: HandlerOutput,
             $($T: FromMessageParts + Send + 'static,)*
         {
             fn call(&self, parts: &MessageParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError> {
                 $(let $T = $T::from_message_parts(parts)?;)*
-                Ok(Box::pin(self($($T),*)))
+                let event = parts.packet.event_name().unwrap_or_default();
+                Ok(reported(self($($T),*), parts.socket, event))
             }
         }
 
@@ -112,12 +214,13 @@ macro_rules! impl_handlers {
         impl<F, Fut, $($T,)*> ConnectHandler<($($T,)*)> for F
         where
             F: Fn($($T),*) -> Fut + Send + Sync + 'static,
-            Fut: Future<Output = ()> + Send + 'static,
+            Fut: Future + Send + 'static,
+            Fut::Output: HandlerOutput,
             $($T: FromConnectParts + Send + 'static,)*
         {
             fn call(&self, parts: &ConnectParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError> {
                 $(let $T = $T::from_connect_parts(parts)?;)*
-                Ok(Box::pin(self($($T),*)))
+                Ok(reported(self($($T),*), parts.socket, "connect"))
             }
         }
 
