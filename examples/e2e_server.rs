@@ -260,9 +260,9 @@ async fn on_connect(socket: SocketRef) {
             };
             let reply = socket
                 .timeout(ACK_TIMEOUT)
-                .emit_args_with_ack::<_, Vec<Value>>(&event, &rest);
+                .emit_args_with_ack::<_, Args<Vec<Value>>>(&event, &rest);
             let _ = match reply.await {
-                Ok(reply) => ack.send_args(
+                Ok(Args(reply)) => ack.send_args(
                     &std::iter::once(Value::Null)
                         .chain(reply)
                         .collect::<Vec<_>>(),
@@ -323,20 +323,21 @@ async fn on_connect(socket: SocketRef) {
             let Ok(collected) = socket
                 .within_ns()
                 .timeout(ACK_TIMEOUT)
-                .emit_args_with_ack(&event, &rest)
+                .emit_args_with_ack::<_, Args<Vec<Value>>>(&event, &rest)
                 .await
             else {
                 return;
             };
+            let complete = collected.complete;
             let mut replies: Vec<(String, Value)> = collected
-                .responses
+                .values()
                 .into_iter()
-                .filter_map(|r| r.args.into_iter().next())
+                .filter_map(|Args(args)| args.into_iter().next())
                 .map(|v| (serde_json::to_string(&v).unwrap_or_default(), v))
                 .collect();
             replies.sort_by(|a, b| a.0.cmp(&b.0));
             let replies: Vec<Value> = replies.into_iter().map(|(_, v)| v).collect();
-            let status = if collected.complete {
+            let status = if complete {
                 Value::Null
             } else {
                 Value::from("timeout")

@@ -129,7 +129,7 @@ async fn on_connect(socket: SocketRef) {
         },
     );
 
-    socket.on_disconnect(|socket: SocketRef, _reason| async move {
+    socket.on_disconnect(|socket: SocketRef| async move {
         let me = user(&socket);
         notify(&socket, &me, format!("{} left", me.nick)).await;
     });

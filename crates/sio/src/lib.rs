@@ -43,6 +43,7 @@
 
 #![forbid(unsafe_code)]
 
+mod ack_reply;
 mod builder;
 mod client;
 mod engine;
@@ -61,6 +62,7 @@ mod serve_client;
 mod socket;
 mod state;
 
+pub use ack_reply::{AckReplies, AckReply, FromAck};
 pub use builder::SocketIoBuilder;
 pub use engine::{
     ConnHandler, ConnectionError, EngineBody, EngineConfig, EngineHandler, EngineIoLayer,

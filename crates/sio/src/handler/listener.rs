@@ -93,8 +93,9 @@ impl FromErrorParts for ConnectError {
     }
 }
 
-/// A disconnect listener: an async closure or function taking up to 8
-/// [`FromDisconnectParts`] extractors, returning `()` or `Result<(), E>`.
+/// A disconnect listener: an async closure (`FnOnce` is enough: it runs
+/// once) or function taking up to 8 [`FromDisconnectParts`] extractors,
+/// returning `()` or `Result<(), E>`.
 ///
 /// ```
 /// use sio::{DisconnectReason, SocketRef, State};
@@ -111,12 +112,13 @@ impl FromErrorParts for ConnectError {
             arguments (at most 8) are: SocketRef, DisconnectReason, State<T>, HandshakeRef \
             (annotate closure arguments: `|socket: SocketRef, reason: DisconnectReason|`)"
 )]
-pub trait DisconnectHandler<T>: Send + Sync + 'static {
-    /// Extracts the arguments and starts the listener.
+pub trait DisconnectHandler<T>: Send + 'static {
+    /// Extracts the arguments and starts the listener (once: it may be an
+    /// `FnOnce`).
     ///
     /// # Errors
     /// The first extractor that failed.
-    fn call(&self, parts: &DisconnectParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError>;
+    fn call(self, parts: &DisconnectParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError>;
 }
 
 /// A disconnecting listener: a synchronous closure or function taking up
@@ -130,12 +132,13 @@ pub trait DisconnectHandler<T>: Send + Sync + 'static {
             arguments (at most 8) are: SocketRef, DisconnectReason, State<T>, HandshakeRef \
             (annotate closure arguments: `|socket: SocketRef, reason: DisconnectReason|`)"
 )]
-pub trait DisconnectingHandler<T>: Send + Sync + 'static {
-    /// Extracts the arguments and runs the listener.
+pub trait DisconnectingHandler<T>: Send + 'static {
+    /// Extracts the arguments and runs the listener (once: it may be an
+    /// `FnOnce`).
     ///
     /// # Errors
     /// The first extractor that failed.
-    fn call(&self, parts: &DisconnectParts<'_>) -> Result<(), ExtractError>;
+    fn call(self, parts: &DisconnectParts<'_>) -> Result<(), ExtractError>;
 }
 
 /// An error listener (Node's `socket.on("error")`): a synchronous closure
@@ -161,12 +164,12 @@ macro_rules! impl_listeners {
         #[allow(non_snake_case, unused_variables)]
         impl<F, Fut, $($T,)*> DisconnectHandler<($($T,)*)> for F
         where
-            F: Fn($($T),*) -> Fut + Send + Sync + 'static,
+            F: FnOnce($($T),*) -> Fut + Send + 'static,
             Fut: Future + Send + 'static,
             Fut::Output: HandlerOutput,
             $($T: FromDisconnectParts + Send + 'static,)*
         {
-            fn call(&self, parts: &DisconnectParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError> {
+            fn call(self, parts: &DisconnectParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError> {
                 $(let $T = $T::from_disconnect_parts(parts)?;)*
                 Ok(reported(self($($T),*), parts.socket, "disconnect"))
             }
@@ -175,11 +178,11 @@ macro_rules! impl_listeners {
         #[allow(non_snake_case, unused_variables)]
         impl<F, R, $($T,)*> DisconnectingHandler<($($T,)*)> for F
         where
-            F: Fn($($T),*) -> R + Send + Sync + 'static,
+            F: FnOnce($($T),*) -> R + Send + 'static,
             R: HandlerOutput,
             $($T: FromDisconnectParts + Send + 'static,)*
         {
-            fn call(&self, parts: &DisconnectParts<'_>) -> Result<(), ExtractError> {
+            fn call(self, parts: &DisconnectParts<'_>) -> Result<(), ExtractError> {
                 $(let $T = $T::from_disconnect_parts(parts)?;)*
                 if let Some(e) = self($($T),*).into_error() {
                     report(parts.socket, "disconnecting", HandlerFailure::Returned(e));
@@ -214,13 +217,16 @@ impl_listeners!(T1, T2, T3, T4, T5, T6, T7);
 impl_listeners!(T1, T2, T3, T4, T5, T6, T7, T8);
 
 /// A stored disconnect listener.
-pub(crate) trait ErasedDisconnect: Send + Sync {
-    fn call(&self, parts: &DisconnectParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError>;
+pub(crate) trait ErasedDisconnect: Send {
+    fn call(
+        self: Box<Self>,
+        parts: &DisconnectParts<'_>,
+    ) -> Result<BoxFuture<'static, ()>, ExtractError>;
 }
 
 /// A stored disconnecting listener.
-pub(crate) trait ErasedDisconnecting: Send + Sync {
-    fn call(&self, parts: &DisconnectParts<'_>) -> Result<(), ExtractError>;
+pub(crate) trait ErasedDisconnecting: Send {
+    fn call(self: Box<Self>, parts: &DisconnectParts<'_>) -> Result<(), ExtractError>;
 }
 
 /// A stored error listener.
@@ -232,13 +238,16 @@ pub(crate) trait ErasedErrorListener: Send + Sync {
 pub(crate) struct Erased<H, T>(pub(crate) H, pub(crate) PhantomData<fn() -> T>);
 
 impl<H: DisconnectHandler<T>, T: 'static> ErasedDisconnect for Erased<H, T> {
-    fn call(&self, parts: &DisconnectParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError> {
+    fn call(
+        self: Box<Self>,
+        parts: &DisconnectParts<'_>,
+    ) -> Result<BoxFuture<'static, ()>, ExtractError> {
         self.0.call(parts)
     }
 }
 
 impl<H: DisconnectingHandler<T>, T: 'static> ErasedDisconnecting for Erased<H, T> {
-    fn call(&self, parts: &DisconnectParts<'_>) -> Result<(), ExtractError> {
+    fn call(self: Box<Self>, parts: &DisconnectParts<'_>) -> Result<(), ExtractError> {
         self.0.call(parts)
     }
 }
@@ -254,7 +263,7 @@ impl<H: ErrorListener<T>, T: 'static> ErasedErrorListener for Erased<H, T> {
 pub(crate) fn run_disconnect(
     socket: &SocketRef,
     reason: DisconnectReason,
-    disconnecting: &[Box<dyn ErasedDisconnecting>],
+    disconnecting: Vec<Box<dyn ErasedDisconnecting>>,
 ) {
     let parts = DisconnectParts { socket, reason };
     for l in disconnecting {
@@ -272,7 +281,7 @@ pub(crate) fn start_disconnect(
 ) -> BoxFuture<'static, ()> {
     let parts = DisconnectParts { socket, reason };
     let mut futs = Vec::with_capacity(listeners.len());
-    for l in &listeners {
+    for l in listeners {
         match l.call(&parts) {
             Ok(fut) => futs.push(fut),
             Err(e) => report(socket, "disconnect", HandlerFailure::Extract(e)),

@@ -204,7 +204,7 @@ impl SocketRef {
                 std::mem::take(&mut handlers.disconnect),
             )
         };
-        run_disconnect(self, reason, &disconnecting);
+        run_disconnect(self, reason, disconnecting);
         if notify && let Ok(packet) = self.ns.config.encoder.disconnect(&self.ns.name) {
             let _ = self.send_encoded(&packet, true);
         }
