@@ -25,6 +25,15 @@ use crate::extract::Args;
 /// let Args((x, y)): Args<(i32, i32)> = socket.emit_with_ack("position?", &()).await?;
 /// # let _ = (name, x, y); Ok(()) }
 /// ```
+///
+/// A type that does not deserialize cannot be asked for:
+///
+/// ```compile_fail
+/// # async fn ask(socket: sio::SocketRef) {
+/// struct Opaque;
+/// let answer: Result<Opaque, _> = socket.emit_with_ack("q", &()).await;
+/// # }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be read from an acknowledgement",
     note = "ask for a type that implements `serde::Deserialize` (the first argument) or for `sio::Args<T>` (all of them)"

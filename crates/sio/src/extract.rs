@@ -68,7 +68,8 @@ impl ConnectParts<'_> {
 /// Something an event handler can take as an argument.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be extracted from a Socket.IO event",
-    note = "event extractors: SocketRef, Data<T>, TryData<T>, Args<T>, AckSender, State<T>, Event, HandshakeRef"
+    note = "event extractors: SocketRef, Data<T>, TryData<T>, Args<T>, AckSender, sio::State<T>, Event, HandshakeRef",
+    note = "to take the event's data, wrap its type: `Data(msg): Data<String>` (the first argument) or `Args(all): Args<(A, B)>`"
 )]
 pub trait FromMessageParts: Sized {
     /// Takes the value from the event.
@@ -81,7 +82,8 @@ pub trait FromMessageParts: Sized {
 /// Something a connection handler or middleware can take as an argument.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be extracted from a Socket.IO connection",
-    note = "connection extractors: SocketRef, Data<T>, TryData<T>, State<T>, HandshakeRef (no AckSender, Args or Event)"
+    note = "connection extractors: SocketRef, Data<T>, TryData<T>, sio::State<T>, HandshakeRef (no AckSender, Args or Event)",
+    note = "to take the auth payload, wrap its type: `Data(auth): Data<Auth>`"
 )]
 pub trait FromConnectParts: Sized {
     /// Takes the value from the connection.

@@ -81,6 +81,17 @@ impl BroadcastOperators {
     /// socket whose queue is full is skipped and counted in
     /// [`BroadcastReport::dropped`].
     ///
+    /// Nothing is sent until the future is awaited: an unused one is a
+    /// warning (`unused_must_use`; and `let _ = op.emit(..)` is one for
+    /// clippy's `let_underscore_future`).
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// # fn chat(socket: sio::SocketRef) {
+    /// socket.broadcast().emit("chat", "hello");
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// [`BroadcastError::Encode`] for bad data; [`BroadcastError::Adapter`]
     /// when a cluster adapter fails.

@@ -105,6 +105,15 @@ impl FromErrorParts for ConnectError {
 /// });
 /// # }
 /// ```
+///
+/// The reason is a [`DisconnectReason`], not a string (its `as_str` and
+/// `Display` give Node's string):
+///
+/// ```compile_fail
+/// # fn register(socket: sio::SocketRef) {
+/// socket.on_disconnect(|reason: String| async move { drop(reason) });
+/// # }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a Socket.IO disconnect listener",
     label = "not a disconnect listener",
@@ -144,6 +153,12 @@ pub trait DisconnectingHandler<T>: Send + 'static {
 /// An error listener (Node's `socket.on("error")`): a synchronous closure
 /// or function taking up to 8 [`FromErrorParts`] extractors and returning
 /// `()`.
+///
+/// ```compile_fail
+/// # fn register(socket: sio::SocketRef) {
+/// socket.on_error(|err: String| drop(err));
+/// # }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a Socket.IO error listener",
     label = "not an error listener",

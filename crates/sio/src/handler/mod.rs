@@ -117,30 +117,51 @@ where
 }
 
 /// An event handler: an async closure or function taking up to 8
-/// extractors and returning `()`.
+/// extractors and returning `()` or `Result<(), E>` ([`HandlerOutput`]).
 ///
 /// ```
-/// use sio::{AckSender, Data, SocketRef};
-/// # fn register(socket: SocketRef) {
+/// use sio::{AckSender, Data, EmitError};
+/// # fn register(socket: sio::SocketRef) {
 /// socket.on("add", |Data(n): Data<i64>, ack: AckSender| async move {
-///     let _ = ack.send(&(n + 1));
+///     ack.send(&(n + 1))?;
+///     Ok::<_, EmitError>(())
 /// });
 /// # }
 /// ```
 ///
-/// An argument that is not an extractor does not compile (wrap it:
-/// `Data<u32>`):
+/// An argument that is not an extractor does not compile; the error
+/// says to wrap it (`Data(msg): Data<String>`):
 ///
 /// ```compile_fail
 /// # fn register(socket: sio::SocketRef) {
-/// socket.on("x", |n: u32| async move { let _ = n; });
+/// socket.on("x", |msg: String| async move { drop(msg) });
+/// # }
+/// ```
+///
+/// Nor does axum's `State` (sio's is [`State`](crate::State)), or a
+/// handler that is not async:
+///
+/// ```compile_fail
+/// # fn register(socket: sio::SocketRef) {
+/// socket.on("x", |axum::extract::State(n): axum::extract::State<u32>| async move { drop(n) });
+/// # }
+/// ```
+///
+/// ```compile_fail
+/// # fn register(socket: sio::SocketRef) {
+/// socket.on("x", |socket: sio::SocketRef| drop(socket));
 /// # }
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a Socket.IO event handler",
     label = "not an event handler",
-    note = "an event handler is an async closure or `async fn` returning `()` whose arguments (at most 8) \
-            are extractors: SocketRef, Data<T>, TryData<T>, Args<T>, AckSender, State<T>, Event, HandshakeRef"
+    note = "an event handler is an async closure or `async fn` returning `()` or `Result<(), E: Display>` \
+            whose arguments (at most 8) are extractors: SocketRef, Data<T>, TryData<T>, Args<T>, AckSender, \
+            sio::State<T>, Event, HandshakeRef",
+    note = "to take the event's data, wrap its type: `Data(msg): Data<String>` (the first argument) or \
+            `Args((a, b)): Args<(String, u32)>` (all of them); annotate every closure argument's type; \
+            an `async move` block that uses `?` ends with `Ok::<_, sio::EmitError>(())`",
+    note = "axum's `State` is not sio's: use `sio::State<T>`, registered with `SocketIoBuilder::with_state`"
 )]
 pub trait MessageHandler<T>: Send + Sync + 'static {
     /// Extracts the arguments and starts the handler.
@@ -151,8 +172,10 @@ pub trait MessageHandler<T>: Send + Sync + 'static {
 }
 
 /// A connection handler: an async closure or function taking up to 8
-/// connection extractors and returning `()`; it usually registers the
-/// socket's event handlers.
+/// connection extractors and returning `()` or `Result<(), E>` (an `Err`
+/// is reported to the error hook as event `connect`; the client stays
+/// connected: refuse connections in a [`Middleware`]); it usually
+/// registers the socket's event handlers.
 ///
 /// A connection has no acknowledgement to answer: this does not compile.
 ///
@@ -160,11 +183,20 @@ pub trait MessageHandler<T>: Send + Sync + 'static {
 /// use sio::{AckSender, SocketIo};
 /// let io = SocketIo::builder().ns("/", |ack: AckSender| async move { drop(ack) }).build();
 /// ```
+///
+/// Nor does an auth payload taken without `Data`:
+///
+/// ```compile_fail
+/// use sio::SocketIo;
+/// let io = SocketIo::builder().ns("/", |auth: serde_json::Value| async move { drop(auth) }).build();
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a Socket.IO connection handler",
     label = "not a connection handler",
-    note = "a connection handler is an async closure or `async fn` returning `()` whose arguments (at most 8) \
-            are connection extractors: SocketRef, Data<T> (the auth payload), TryData<T>, State<T>, HandshakeRef"
+    note = "a connection handler is an async closure or `async fn` returning `()` or `Result<(), E: Display>` \
+            whose arguments (at most 8) are connection extractors: SocketRef, Data<T> (the auth payload), \
+            TryData<T>, sio::State<T>, HandshakeRef (no AckSender, Args or Event)",
+    note = "to take the auth payload, wrap its type: `Data(auth): Data<Auth>`; annotate every closure argument's type"
 )]
 pub trait ConnectHandler<T>: Send + Sync + 'static {
     /// Extracts the arguments and starts the handler.
@@ -176,6 +208,14 @@ pub trait ConnectHandler<T>: Send + Sync + 'static {
 
 /// A namespace middleware: like a [`ConnectHandler`] but returning
 /// `Result<(), ConnectError>`; an error refuses the connection.
+///
+/// A middleware must say whether it accepts: returning `()` does not
+/// compile.
+///
+/// ```compile_fail
+/// use sio::{Ns, SocketRef};
+/// let ns = Ns::new(|_: SocketRef| async {}).with(|_: SocketRef| async {});
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a Socket.IO namespace middleware",
     label = "not a middleware",
