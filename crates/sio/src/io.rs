@@ -47,7 +47,8 @@ impl EngineHandler for SioHandler {
 /// let io = SocketIo::builder()
 ///     .ns("/", |socket: SocketRef| async move {
 ///         socket.on("echo", |socket: SocketRef, Data(msg): Data<String>| async move {
-///             let _ = socket.emit("echo", &msg);
+///             socket.emit("echo", &msg)?;
+///             Ok::<_, sio::EmitError>(())
 ///         });
 ///     })
 ///     .build();
