@@ -23,9 +23,10 @@ use axum::serve::ListenerExt as _;
 use serde::Deserialize;
 use serde_json::json;
 use sio::{
-    AckSender, Args, BroadcastOperators, CloseReason, ConnHandler, ConnectError, ConnectionLimit,
-    ConnectionStateRecovery, Data, EngineConfig, EngineHandler, EngineIoLayer, EngineSocket,
-    EventRateLimit, Message, Ns, OverLimit, PerMessageDeflate, SocketIo, SocketRef, State, Value,
+    AckSender, Args, BroadcastError, BroadcastOperators, CloseReason, ConnHandler, ConnectError,
+    ConnectionLimit, ConnectionStateRecovery, Data, EmitError, EngineConfig, EngineHandler,
+    EngineIoLayer, EngineSocket, EventRateLimit, Message, Ns, OverLimit, PerMessageDeflate,
+    SocketIo, SocketRef, State, Value,
 };
 
 /// Command-line options.
@@ -227,18 +228,16 @@ fn split_event(args: Vec<Value>) -> Option<(String, Vec<Value>)> {
     Some((name, args.collect()))
 }
 
-async fn on_connect(socket: SocketRef) {
+async fn on_connect(socket: SocketRef) -> Result<(), EmitError> {
     socket.on(
         "message",
         |socket: SocketRef, Args(args): Args<Vec<Value>>| async move {
-            let _ = socket.emit_args("message-back", &args);
+            socket.emit_args("message-back", &args)
         },
     );
     socket.on(
         "message-with-ack",
-        |Args(args): Args<Vec<Value>>, ack: AckSender| async move {
-            let _ = ack.send_args(&args);
-        },
+        |Args(args): Args<Vec<Value>>, ack: AckSender| async move { ack.send_args(&args) },
     );
     socket.on(
         "join",
@@ -247,63 +246,66 @@ async fn on_connect(socket: SocketRef) {
                 Rooms::One(room) => socket.join(room),
                 Rooms::Many(rooms) => socket.join(rooms),
             }
-            let _ = ack.send(&sorted_rooms(&socket));
+            ack.send(&sorted_rooms(&socket))
         },
     );
     socket.on(
         "leave",
         |socket: SocketRef, Data(room): Data<String>, ack: AckSender| async move {
             socket.leave(room);
-            let _ = ack.send(&sorted_rooms(&socket));
+            ack.send(&sorted_rooms(&socket))
         },
     );
     socket.on("rooms", |socket: SocketRef, ack: AckSender| async move {
-        let _ = ack.send(&sorted_rooms(&socket));
+        ack.send(&sorted_rooms(&socket))
     });
     socket.on(
         "to",
         |socket: SocketRef, Args(args): Args<Vec<Value>>| async move {
             let Some((room, rest)) = split_event(args) else {
-                return;
+                return Ok(());
             };
             if let Some((event, rest)) = split_event(rest) {
-                let _ = socket.within_ns().to(room).emit_args(&event, &rest).await;
+                socket.within_ns().to(room).emit_args(&event, &rest).await?;
             }
+            Ok::<_, BroadcastError>(())
         },
     );
     socket.on(
         "broadcast",
         |socket: SocketRef, Args(args): Args<Vec<Value>>| async move {
             if let Some((event, rest)) = split_event(args) {
-                let _ = socket.broadcast().emit_args(&event, &rest).await;
+                socket.broadcast().emit_args(&event, &rest).await?;
             }
+            Ok::<_, BroadcastError>(())
         },
     );
     socket.on(
         "emit-all",
         |socket: SocketRef, Args(args): Args<Vec<Value>>| async move {
             if let Some((event, rest)) = split_event(args) {
-                let _ = socket.within_ns().emit_args(&event, &rest).await;
+                socket.within_ns().emit_args(&event, &rest).await?;
             }
+            Ok::<_, BroadcastError>(())
         },
     );
     socket.on(
         "ask",
         |socket: SocketRef, Args(args): Args<Vec<Value>>, ack: AckSender| async move {
             let Some((event, rest)) = split_event(args) else {
-                return;
+                return Ok(());
             };
             let reply = socket
                 .timeout(ACK_TIMEOUT)
-                .emit_args_with_ack::<_, Vec<Value>>(&event, &rest);
-            let _ = match reply.await {
-                Ok(reply) => ack.send_args(
+                .emit_args_with_ack::<_, Args<Vec<Value>>>(&event, &rest);
+            match reply.await {
+                Ok(Args(reply)) => ack.send_args(
                     &std::iter::once(Value::Null)
                         .chain(reply)
                         .collect::<Vec<_>>(),
                 ),
                 Err(_) => ack.send(&"timeout"),
-            };
+            }
         },
     );
     socket.on("count", |socket: SocketRef, ack: AckSender| async move {
@@ -312,7 +314,7 @@ async fn on_connect(socket: SocketRef) {
             .sockets()
             .await
             .map_or(0, |ids| ids.len());
-        let _ = ack.send(&count);
+        ack.send(&count)
     });
     socket.on(
         "disconnect-me",
@@ -331,52 +333,56 @@ async fn on_connect(socket: SocketRef) {
                 .map(ToString::to_string)
                 .collect();
             ids.sort();
-            let _ = ack.send(&ids);
+            ack.send(&ids)
         },
     );
     socket.on("sockets-join", |socket: SocketRef, Args((room, target)): Args<(String, String)>, ack: AckSender| async move {
-        let _ = socket.within_ns().to(room).join(target).await;
-        let _ = ack.send(&());
+        socket.within_ns().to(room).join(target).await?;
+        ack.send(&())?;
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
     });
     socket.on("sockets-leave", |socket: SocketRef, Args((room, target)): Args<(String, String)>, ack: AckSender| async move {
-        let _ = socket.within_ns().to(room).leave(target).await;
-        let _ = ack.send(&());
+        socket.within_ns().to(room).leave(target).await?;
+        ack.send(&())?;
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
     });
     socket.on(
         "disconnect-sockets",
         |socket: SocketRef, Args((room, close)): Args<(String, Option<bool>)>, ack: AckSender| async move {
-            let _ = socket.within_ns().to(room).disconnect(close.unwrap_or(false)).await;
-            let _ = ack.send(&());
+            socket.within_ns().to(room).disconnect(close.unwrap_or(false)).await?;
+            ack.send(&())?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
         },
     );
     socket.on(
         "emit-all-ack",
         |socket: SocketRef, Args(args): Args<Vec<Value>>, ack: AckSender| async move {
             let Some((event, rest)) = split_event(args) else {
-                return;
+                return Ok(());
             };
             let Ok(collected) = socket
                 .within_ns()
                 .timeout(ACK_TIMEOUT)
-                .emit_args_with_ack(&event, &rest)
+                .emit_args_with_ack::<_, Args<Vec<Value>>>(&event, &rest)
                 .await
             else {
-                return;
+                return Ok(());
             };
+            let complete = collected.complete;
             let mut replies: Vec<(String, Value)> = collected
-                .responses
+                .values()
                 .into_iter()
-                .filter_map(|r| r.args.into_iter().next())
+                .filter_map(|Args(args)| args.into_iter().next())
                 .map(|v| (serde_json::to_string(&v).unwrap_or_default(), v))
                 .collect();
             replies.sort_by(|a, b| a.0.cmp(&b.0));
             let replies: Vec<Value> = replies.into_iter().map(|(_, v)| v).collect();
-            let status = if collected.complete {
+            let status = if complete {
                 Value::Null
             } else {
                 Value::from("timeout")
             };
-            let _ = ack.send_args(&(status, replies));
+            ack.send_args(&(status, replies))
         },
     );
     socket.on(
@@ -398,10 +404,10 @@ async fn on_connect(socket: SocketRef) {
                 .collect();
             names.push(me);
             names.sort();
-            let _ = ack.send(&names);
+            ack.send(&names)
         },
     );
-    let _ = socket.emit("auth", &socket.handshake().auth);
+    socket.emit("auth", &socket.handshake().auth)
 }
 
 /// The sockets of `room`, or of the whole namespace.

@@ -41,25 +41,19 @@ pub(crate) fn ns() -> Ns {
         });
         socket.on("any-log", move |ack: AckSender| {
             let log = incoming.lock().clone();
-            async move {
-                let _ = ack.send(&log);
-            }
+            async move { ack.send(&log) }
         });
         socket.on("outgoing-log", move |ack: AckSender| {
             let log = outgoing.lock().clone();
-            async move {
-                let _ = ack.send(&log);
-            }
+            async move { ack.send(&log) }
         });
-        socket.once("once", |ack: AckSender| async move {
-            let _ = ack.send(&"first");
-        });
+        socket.once("once", |ack: AckSender| async move { ack.send(&"first") });
         for (n, answer) in [(1, "first"), (2, "second")] {
             socket.on(
                 "multi",
                 move |socket: SocketRef, ack: AckSender| async move {
-                    let _ = socket.emit("multi-seen", &n);
-                    let _ = ack.send(&answer);
+                    socket.emit("multi-seen", &n)?;
+                    ack.send(&answer)
                 },
             );
         }
@@ -67,11 +61,11 @@ pub(crate) fn ns() -> Ns {
             "transport",
             |socket: SocketRef, ack: AckSender| async move {
                 let protocol = Value::from(format!("{:?}", socket.engine().protocol()));
-                let _ = ack.send_args(&(transport(&socket), protocol));
+                ack.send_args(&(transport(&socket), protocol))
             },
         );
         socket.on("shout", |socket: SocketRef| async move {
-            let _ = socket.emit("shouted", &1);
+            socket.emit("shouted", &1)
         });
         socket.on_upgrade(|socket| {
             let _ = socket.emit("upgraded", transport(socket));

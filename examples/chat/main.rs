@@ -47,9 +47,14 @@ fn user(socket: &SocketRef) -> User {
     )
 }
 
+/// What the handlers return: `?` works on every sio error, and an `Err`
+/// reaches the builder's error hook (a `tracing` warning by default).
+type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
 /// Tells the room of `user` (but not the socket itself) that something happened.
-async fn notify(socket: &SocketRef, user: &User, text: String) {
-    let _ = socket.to(user.room.clone()).emit("notice", &text).await;
+async fn notify(socket: &SocketRef, user: &User, text: String) -> HandlerResult {
+    socket.to(user.room.clone()).emit("notice", &text).await?;
+    Ok(())
 }
 
 async fn on_connect(socket: SocketRef) {
@@ -78,8 +83,9 @@ async fn on_connect(socket: SocketRef) {
                 &me,
                 format!("{} is now known as {}", old.nick, me.nick),
             )
-            .await;
-            let _ = ack.send(&me);
+            .await?;
+            ack.send(&me)?;
+            HandlerResult::Ok(())
         },
     );
 
@@ -89,16 +95,17 @@ async fn on_connect(socket: SocketRef) {
             let room: String = room.trim().chars().take(32).collect();
             let old = user(&socket);
             if room.is_empty() || room == old.room {
-                let _ = ack.send(&old);
-                return;
+                ack.send(&old)?;
+                return HandlerResult::Ok(());
             }
-            notify(&socket, &old, format!("{} left #{}", old.nick, old.room)).await;
+            notify(&socket, &old, format!("{} left #{}", old.nick, old.room)).await?;
             socket.leave(old.room.clone());
             socket.join(room.clone());
             let me = User { room, ..old };
             socket.set_data(me.clone());
-            notify(&socket, &me, format!("{} joined #{}", me.nick, me.room)).await;
-            let _ = ack.send(&me);
+            notify(&socket, &me, format!("{} joined #{}", me.nick, me.room)).await?;
+            ack.send(&me)?;
+            Ok(())
         },
     );
 
@@ -107,7 +114,8 @@ async fn on_connect(socket: SocketRef) {
         |socket: SocketRef, Data(text): Data<String>| async move {
             let me = user(&socket);
             let msg = json!({ "nick": me.nick, "room": me.room, "text": text });
-            let _ = socket.to(me.room).emit("chat", &msg).await;
+            socket.to(me.room).emit("chat", &msg).await?;
+            HandlerResult::Ok(())
         },
     );
 
@@ -116,7 +124,8 @@ async fn on_connect(socket: SocketRef) {
         |socket: SocketRef, Data(typing): Data<bool>| async move {
             let me = user(&socket);
             let msg = json!({ "nick": me.nick, "typing": typing });
-            let _ = socket.to(me.room).volatile().emit("typing", &msg).await;
+            socket.to(me.room).volatile().emit("typing", &msg).await?;
+            HandlerResult::Ok(())
         },
     );
 
@@ -125,13 +134,14 @@ async fn on_connect(socket: SocketRef) {
         |socket: SocketRef, Data(image): Data<Image>| async move {
             let me = user(&socket);
             let msg = (me.nick, image.name, image.data);
-            let _ = socket.to(me.room).emit_args("image", &msg).await;
+            socket.to(me.room).emit_args("image", &msg).await?;
+            HandlerResult::Ok(())
         },
     );
 
-    socket.on_disconnect(|socket: SocketRef, _reason| async move {
+    socket.on_disconnect(|socket: SocketRef| async move {
         let me = user(&socket);
-        notify(&socket, &me, format!("{} left", me.nick)).await;
+        notify(&socket, &me, format!("{} left", me.nick)).await
     });
 }
 

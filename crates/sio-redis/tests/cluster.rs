@@ -69,8 +69,11 @@ async fn broadcast_with_acks_collects_the_answers_of_every_server() {
         RawClient::connect(nodes[1].addr, "/", None).await.0,
     ];
     let io = nodes[0].io.clone();
-    let collected =
-        tokio::spawn(async move { io.emit_with_ack("vote", &"?", Duration::from_secs(3)).await });
+    let collected = tokio::spawn(async move {
+        io.timeout(Duration::from_secs(3))
+            .emit_with_ack::<_, Value>("vote", &"?")
+            .await
+    });
     for (i, client) in clients.iter_mut().enumerate() {
         let packet = client.next_text().await;
         let id = packet
@@ -82,11 +85,7 @@ async fn broadcast_with_acks_collects_the_answers_of_every_server() {
     }
     let collected = collected.await.unwrap().unwrap();
     assert!(collected.complete);
-    let mut answers: Vec<Value> = collected
-        .responses
-        .into_iter()
-        .map(|r| r.args[0].clone())
-        .collect();
+    let mut answers: Vec<Value> = collected.all().unwrap();
     answers.sort_by_key(|v| serde_json::to_string(v).unwrap());
     assert_eq!(answers, [0i64, 1, 2].map(Value::from));
 }

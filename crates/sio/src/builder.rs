@@ -138,7 +138,7 @@ impl Default for SocketIoBuilder {
             factory: None,
             state: StateMap::default(),
             error_hook: Arc::new(|socket, err| {
-                tracing::warn!(id = %socket.id(), ns = %err.ns, event = %err.event, "handler not called: {}", err.error);
+                tracing::warn!(id = %socket.id(), ns = %err.ns, event = %err.event, "handler failed: {}", err.error);
             }),
             server_side: None,
             server_events: Vec::new(),
@@ -333,9 +333,12 @@ impl SocketIoBuilder {
     }
 
     /// Called when a handler is not run because its extractors refused the
-    /// packet (data that does not deserialize). Default: a `tracing`
-    /// warning. When the client asked for an ack it also gets
-    /// `[{"message": "<why>"}]`.
+    /// packet (data that does not deserialize:
+    /// [`HandlerFailure::Extract`](crate::HandlerFailure::Extract); when the
+    /// client asked for an ack it also gets `[{"message": "<why>"}]`), and
+    /// when a handler returns `Err`
+    /// ([`HandlerFailure::Returned`](crate::HandlerFailure::Returned); the
+    /// client is told nothing). Default: a `tracing` warning.
     pub fn on_error<F>(mut self, hook: F) -> Self
     where
         F: Fn(&SocketRef, &HandlerError) + Send + Sync + 'static,

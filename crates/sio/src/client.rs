@@ -286,7 +286,7 @@ impl Client {
                     let err = HandlerError {
                         ns: name.clone(),
                         event: "connect".to_owned(),
-                        error,
+                        error: error.into(),
                     };
                     catch("error hook", || (config.error_hook)(&socket, &err));
                     Err(ConnectError::new(message))
@@ -549,7 +549,7 @@ fn handler_refused(parts: &MessageParts<'_>, event: &str, error: crate::error::E
     let err = HandlerError {
         ns: socket.ns.name.clone(),
         event: event.to_owned(),
-        error,
+        error: error.into(),
     };
     catch("error hook", || (parts.config.error_hook)(socket, &err));
 }

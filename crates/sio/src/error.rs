@@ -134,13 +134,39 @@ pub enum ExtractError {
     MissingState(&'static str),
 }
 
-/// What the error hook receives: a handler that was not called.
+/// What the error hook receives: a handler that was not called, or that
+/// returned an error.
 #[derive(Debug)]
 pub struct HandlerError {
     /// The namespace.
     pub ns: String,
-    /// The event (`connect` for a connection handler).
+    /// The event (`connect` for a connection handler, `disconnect`,
+    /// `disconnecting` or `error` for those listeners).
     pub event: String,
-    /// Why it was not called.
-    pub error: ExtractError,
+    /// What went wrong.
+    pub error: HandlerFailure,
+}
+
+impl fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "handler of `{}` in `{}`: {}",
+            self.event, self.ns, self.error
+        )
+    }
+}
+
+/// Why a handler failed: see [`HandlerError`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HandlerFailure {
+    /// Its extractors refused the packet: it was not called. The client,
+    /// if it asked for an ack, got `[{"message": "<why>"}]`.
+    #[error(transparent)]
+    Extract(#[from] ExtractError),
+    /// It ran and returned `Err` (shown with its `Display`); the client
+    /// was told nothing.
+    #[error("{0}")]
+    Returned(String),
 }

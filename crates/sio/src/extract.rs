@@ -68,7 +68,8 @@ impl ConnectParts<'_> {
 /// Something an event handler can take as an argument.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be extracted from a Socket.IO event",
-    note = "event extractors: SocketRef, Data<T>, TryData<T>, Args<T>, AckSender, State<T>, Event, HandshakeRef"
+    note = "event extractors: SocketRef, Data<T>, TryData<T>, Args<T>, AckSender, sio::State<T>, Event, HandshakeRef",
+    note = "to take the event's data, wrap its type: `Data(msg): Data<String>` (the first argument) or `Args(all): Args<(A, B)>`"
 )]
 pub trait FromMessageParts: Sized {
     /// Takes the value from the event.
@@ -81,7 +82,8 @@ pub trait FromMessageParts: Sized {
 /// Something a connection handler or middleware can take as an argument.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be extracted from a Socket.IO connection",
-    note = "connection extractors: SocketRef, Data<T>, TryData<T>, State<T>, HandshakeRef (no AckSender, Args or Event)"
+    note = "connection extractors: SocketRef, Data<T>, TryData<T>, sio::State<T>, HandshakeRef (no AckSender, Args or Event)",
+    note = "to take the auth payload, wrap its type: `Data(auth): Data<Auth>`"
 )]
 pub trait FromConnectParts: Sized {
     /// Takes the value from the connection.
@@ -165,7 +167,7 @@ impl<T: DeserializeOwned> FromMessageParts for Args<T> {
 pub struct State<T>(pub T);
 
 impl<T: Clone + Send + Sync + 'static> State<T> {
-    fn from_config(config: &Config) -> Result<Self, ExtractError> {
+    pub(crate) fn from_config(config: &Config) -> Result<Self, ExtractError> {
         config
             .state
             .get::<T>()
@@ -202,6 +204,12 @@ impl FromMessageParts for Event {
 /// The socket's [`Handshake`].
 #[derive(Debug, Clone)]
 pub struct HandshakeRef(SocketRef);
+
+impl HandshakeRef {
+    pub(crate) fn of(socket: &SocketRef) -> Self {
+        Self(socket.clone())
+    }
+}
 
 impl Deref for HandshakeRef {
     type Target = Handshake;

@@ -9,6 +9,7 @@ use serde::Serialize;
 use sio_adapter::{AckCollected, BroadcastOptions, BroadcastReport, SocketId, SocketInfo};
 use sio_parser::Value;
 
+use crate::ack_reply::{AckReplies, FromAck};
 use crate::builder::{Config, SocketIoBuilder};
 use crate::client::Client;
 use crate::engine::{EngineConfig, EngineHandler, EngineIoLayer, EngineSocket};
@@ -46,7 +47,8 @@ impl EngineHandler for SioHandler {
 /// let io = SocketIo::builder()
 ///     .ns("/", |socket: SocketRef| async move {
 ///         socket.on("echo", |socket: SocketRef, Data(msg): Data<String>| async move {
-///             let _ = socket.emit("echo", &msg);
+///             socket.emit("echo", &msg)?;
+///             Ok::<_, sio::EmitError>(())
 ///         });
 ///     })
 ///     .build();
@@ -143,6 +145,7 @@ impl SocketIo {
     ///
     /// # Errors
     /// As [`BroadcastOperators::emit`].
+    #[must_use = "a broadcast does nothing until it is awaited"]
     pub async fn emit<T: Serialize + ?Sized>(
         &self,
         event: &str,
@@ -151,20 +154,19 @@ impl SocketIo {
         self.main_ns().emit(event, data).await
     }
 
-    /// Emits to every socket of `/` asking each for an ack.
+    /// Emits to every socket of `/` asking each for an ack; see
+    /// [`BroadcastOperators::emit_with_ack`]. The timeout is set as for
+    /// every other emit: `io.timeout(d).emit_with_ack(..)`.
     ///
     /// # Errors
     /// As [`SocketIo::emit`].
-    pub async fn emit_with_ack<T: Serialize + ?Sized>(
+    #[must_use = "a broadcast does nothing until it is awaited"]
+    pub async fn emit_with_ack<T: Serialize + ?Sized, R: FromAck>(
         &self,
         event: &str,
         data: &T,
-        timeout: Duration,
-    ) -> Result<AckCollected, BroadcastError> {
-        self.main_ns()
-            .timeout(timeout)
-            .emit_with_ack(event, data)
-            .await
+    ) -> Result<AckReplies<R>, BroadcastError> {
+        self.main_ns().emit_with_ack(event, data).await
     }
 
     /// This server's sockets of namespace `ns`.
@@ -180,6 +182,7 @@ impl SocketIo {
     ///
     /// # Errors
     /// [`BroadcastError::Adapter`].
+    #[must_use = "an operator does nothing until it is awaited"]
     pub async fn fetch_sockets(&self, ns: &str) -> Result<Vec<SocketInfo>, BroadcastError> {
         match self.of(ns) {
             Some(op) => op.fetch_sockets().await,
@@ -191,6 +194,7 @@ impl SocketIo {
     ///
     /// # Errors
     /// [`BroadcastError::Adapter`].
+    #[must_use = "an operator does nothing until it is awaited"]
     pub async fn socket_ids(&self, ns: &str) -> Result<Vec<SocketId>, BroadcastError> {
         match self.of(ns) {
             Some(op) => op.sockets().await,
@@ -202,6 +206,7 @@ impl SocketIo {
     ///
     /// # Errors
     /// As [`SocketIo::emit`].
+    #[must_use = "an operator does nothing until it is awaited"]
     pub async fn sockets_join(&self, rooms: impl crate::IntoRooms) -> Result<(), BroadcastError> {
         self.main_ns().join(rooms).await
     }
@@ -210,6 +215,7 @@ impl SocketIo {
     ///
     /// # Errors
     /// As [`SocketIo::emit`].
+    #[must_use = "an operator does nothing until it is awaited"]
     pub async fn sockets_leave(&self, rooms: impl crate::IntoRooms) -> Result<(), BroadcastError> {
         self.main_ns().leave(rooms).await
     }
@@ -218,6 +224,7 @@ impl SocketIo {
     ///
     /// # Errors
     /// As [`SocketIo::emit`].
+    #[must_use = "an operator does nothing until it is awaited"]
     pub async fn disconnect_sockets(&self, close: bool) -> Result<(), BroadcastError> {
         self.main_ns().disconnect(close).await
     }
@@ -239,6 +246,7 @@ impl SocketIo {
     ///
     /// # Errors
     /// As [`SocketIo::emit`].
+    #[must_use = "a broadcast does nothing until it is awaited"]
     pub async fn server_side_emit(&self, args: Vec<Value>) -> Result<(), BroadcastError> {
         self.main_ns().server_side_emit(args).await
     }
@@ -248,6 +256,7 @@ impl SocketIo {
     ///
     /// # Errors
     /// As [`SocketIo::emit`].
+    #[must_use = "a broadcast does nothing until it is awaited"]
     pub async fn server_side_emit_with_ack(
         &self,
         args: Vec<Value>,
@@ -268,6 +277,7 @@ impl SocketIo {
     /// connections are gone. New handshakes are refused from the call on
     /// (see [`EngineIoLayer::shutdown`](crate::EngineIoLayer::shutdown)),
     /// so clients reconnecting at once cannot keep it from resolving.
+    #[must_use = "closing happens as this future is awaited"]
     pub async fn close(&self) {
         self.engine.shutdown().await;
         for ns in self.server.table.all() {

@@ -2,18 +2,21 @@
 //! router.
 //!
 //! ```no_run
-//! use sio::{AckSender, Data, SocketIo, SocketRef};
+//! use sio::{AckSender, BroadcastError, Data, EmitError, SocketIo, SocketRef};
 //!
 //! # async fn run() {
 //! let io = SocketIo::builder()
 //!     .ns("/", |socket: SocketRef, Data(auth): Data<serde_json::Value>| async move {
-//!         let _ = socket.emit("hello", &auth);
 //!         socket.on("chat", |socket: SocketRef, Data(text): Data<String>| async move {
-//!             let _ = socket.broadcast().emit("chat", &text).await;
+//!             socket.broadcast().emit("chat", &text).await?;
+//!             Ok::<_, BroadcastError>(())
 //!         });
 //!         socket.on("add", |Data((a, b)): Data<(i64, i64)>, ack: AckSender| async move {
-//!             let _ = ack.send(&(a + b));
+//!             ack.send(&(a + b))?;
+//!             Ok::<_, EmitError>(())
 //!         });
+//!         socket.emit("hello", &auth)?;
+//!         Ok::<_, EmitError>(())
 //!     })
 //!     .build();
 //! let app = axum::Router::new().layer(io.layer());
@@ -29,7 +32,9 @@
 //!   `/socket.io/`.
 //! - Handlers are async closures taking extractors ([`extract`]): the
 //!   socket ([`SocketRef`]), typed data ([`Data`], [`Args`]), the ack
-//!   ([`AckSender`]), [`State`], the handshake. A packet whose data does not
+//!   ([`AckSender`]), [`State`], the handshake; they return `()` or
+//!   `Result<(), E>` ([`HandlerOutput`]), an `Err` going to the error
+//!   hook. A packet whose data does not
 //!   deserialize is reported (error hook, error ack), never dropped silently.
 //! - Emits are encoded once and queued on a bounded per-connection queue:
 //!   a full queue is an error ([`EmitError::BufferFull`]), volatile emits
@@ -43,6 +48,7 @@
 
 #![forbid(unsafe_code)]
 
+mod ack_reply;
 mod builder;
 mod client;
 mod engine;
@@ -62,14 +68,20 @@ mod serve_client;
 mod socket;
 mod state;
 
+pub use ack_reply::{AckReplies, AckReply, FromAck};
 pub use builder::SocketIoBuilder;
 pub use engine::{
     ConnHandler, ConnectionError, EngineBody, EngineConfig, EngineHandler, EngineIoLayer,
     EngineIoService, EngineSocket, ResponseFuture,
 };
-pub use error::{AckError, BroadcastError, ConnectError, EmitError, ExtractError, HandlerError};
+pub use error::{
+    AckError, BroadcastError, ConnectError, EmitError, ExtractError, HandlerError, HandlerFailure,
+};
 pub use extract::{AckSender, Args, Data, Event, HandshakeRef, State, TryData};
-pub use handler::{ConnectHandler, MessageHandler, Middleware};
+pub use handler::{
+    ConnectHandler, DisconnectHandler, DisconnectParts, DisconnectingHandler, ErrorListener,
+    ErrorParts, FromDisconnectParts, FromErrorParts, HandlerOutput, MessageHandler, Middleware,
+};
 pub use io::SocketIo;
 pub use layer::{SocketIoLayer, SocketIoService};
 pub use limit::{ConnectionLimit, EventRateLimit, OverLimit};

@@ -12,6 +12,7 @@ use sio_adapter::{
 };
 use sio_parser::Value;
 
+use crate::ack_reply::{AckReplies, FromAck};
 use crate::error::BroadcastError;
 use crate::ns::Namespace;
 
@@ -80,9 +81,21 @@ impl BroadcastOperators {
     /// socket whose queue is full is skipped and counted in
     /// [`BroadcastReport::dropped`].
     ///
+    /// Nothing is sent until the future is awaited: an unused one is a
+    /// warning (`unused_must_use`; and `let _ = op.emit(..)` is one for
+    /// clippy's `let_underscore_future`).
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// # fn chat(socket: sio::SocketRef) {
+    /// socket.broadcast().emit("chat", "hello");
+    /// # }
+    /// ```
+    ///
     /// # Errors
     /// [`BroadcastError::Encode`] for bad data; [`BroadcastError::Adapter`]
     /// when a cluster adapter fails.
+    #[must_use = "a broadcast does nothing until it is awaited"]
     pub async fn emit<T: Serialize + ?Sized>(
         &self,
         event: &str,
@@ -95,6 +108,7 @@ impl BroadcastOperators {
     ///
     /// # Errors
     /// As [`BroadcastOperators::emit`].
+    #[must_use = "a broadcast does nothing until it is awaited"]
     pub async fn emit_args<T: Serialize + ?Sized>(
         &self,
         event: &str,
@@ -108,16 +122,30 @@ impl BroadcastOperators {
     }
 
     /// Emits `event` with ONE argument asking every target for an ack, and
-    /// waits for all answers or the timeout. [`AckCollected::complete`] is
-    /// false when some did not answer in time.
+    /// waits for all answers or the timeout
+    /// ([`BroadcastOperators::timeout`], default: the builder's ack
+    /// timeout). Each socket's answer is read as `R`, as
+    /// [`Socket::emit_with_ack`](crate::Socket::emit_with_ack) does: its
+    /// first argument, or all of them with [`Args<T>`](crate::Args).
+    /// [`AckReplies::complete`](crate::AckReplies::complete) is false when
+    /// some did not answer in time.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn vote(io: sio::SocketIo) -> Result<(), sio::BroadcastError> {
+    /// let votes = io.to("jury").timeout(Duration::from_secs(5)).emit_with_ack::<_, bool>("vote?", &()).await?;
+    /// let yes = votes.values().into_iter().filter(|v| *v).count();
+    /// # let _ = yes; Ok(()) }
+    /// ```
     ///
     /// # Errors
     /// As [`BroadcastOperators::emit`].
-    pub async fn emit_with_ack<T: Serialize + ?Sized>(
+    #[must_use = "a broadcast does nothing until it is awaited"]
+    pub async fn emit_with_ack<T: Serialize + ?Sized, R: FromAck>(
         &self,
         event: &str,
         data: &T,
-    ) -> Result<AckCollected, BroadcastError> {
+    ) -> Result<AckReplies<R>, BroadcastError> {
         self.emit_args_with_ack(event, &(data,)).await
     }
 
@@ -125,11 +153,12 @@ impl BroadcastOperators {
     ///
     /// # Errors
     /// As [`BroadcastOperators::emit`].
-    pub async fn emit_args_with_ack<T: Serialize + ?Sized>(
+    #[must_use = "a broadcast does nothing until it is awaited"]
+    pub async fn emit_args_with_ack<T: Serialize + ?Sized, R: FromAck>(
         &self,
         event: &str,
         args: &T,
-    ) -> Result<AckCollected, BroadcastError> {
+    ) -> Result<AckReplies<R>, BroadcastError> {
         let ack_id = self.ns.next_ack_id();
         let packet = self
             .ns
@@ -151,13 +180,14 @@ impl BroadcastOperators {
             .adapter
             .broadcast_with_ack(packet, ack_id, self.opts.clone(), sink)
             .await?;
-        Ok(stream.collect(timeout).await)
+        Ok(AckReplies::read(stream.collect(timeout).await))
     }
 
     /// The ids of the targeted sockets (the whole cluster unless local).
     ///
     /// # Errors
     /// [`BroadcastError::Adapter`].
+    #[must_use = "an operator does nothing until it is awaited"]
     pub async fn sockets(&self) -> Result<Vec<SocketId>, BroadcastError> {
         Ok(self.ns.adapter.sockets(self.opts.clone()).await?)
     }
@@ -166,6 +196,7 @@ impl BroadcastOperators {
     ///
     /// # Errors
     /// [`BroadcastError::Adapter`].
+    #[must_use = "an operator does nothing until it is awaited"]
     pub async fn fetch_sockets(&self) -> Result<Vec<SocketInfo>, BroadcastError> {
         Ok(self.ns.adapter.fetch_sockets(self.opts.clone()).await?)
     }
@@ -174,6 +205,7 @@ impl BroadcastOperators {
     ///
     /// # Errors
     /// [`BroadcastError::Adapter`].
+    #[must_use = "an operator does nothing until it is awaited"]
     pub async fn join(&self, rooms: impl crate::IntoRooms) -> Result<(), BroadcastError> {
         Ok(self
             .ns
@@ -186,6 +218,7 @@ impl BroadcastOperators {
     ///
     /// # Errors
     /// [`BroadcastError::Adapter`].
+    #[must_use = "an operator does nothing until it is awaited"]
     pub async fn leave(&self, rooms: impl crate::IntoRooms) -> Result<(), BroadcastError> {
         Ok(self
             .ns
@@ -199,6 +232,7 @@ impl BroadcastOperators {
     ///
     /// # Errors
     /// [`BroadcastError::Adapter`].
+    #[must_use = "an operator does nothing until it is awaited"]
     pub async fn disconnect(&self, close: bool) -> Result<(), BroadcastError> {
         Ok(self
             .ns
@@ -224,6 +258,7 @@ impl BroadcastOperators {
     ///
     /// # Errors
     /// [`BroadcastError::Adapter`].
+    #[must_use = "a broadcast does nothing until it is awaited"]
     pub async fn server_side_emit(&self, args: Vec<Value>) -> Result<(), BroadcastError> {
         Ok(self.ns.adapter.server_side_emit(args).await?)
     }
@@ -233,6 +268,7 @@ impl BroadcastOperators {
     ///
     /// # Errors
     /// [`BroadcastError::Adapter`].
+    #[must_use = "a broadcast does nothing until it is awaited"]
     pub async fn server_side_emit_with_ack(
         &self,
         args: Vec<Value>,

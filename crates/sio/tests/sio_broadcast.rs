@@ -66,13 +66,14 @@ async fn rooms_to_except_and_broadcast() {
 }
 
 #[tokio::test]
-async fn broadcast_with_acks_collects_every_answer() {
+async fn broadcast_with_acks_collects_every_answer_typed() {
     let io = server();
     let addr = serve_io(&io).await;
     let mut clients = connect_many(addr, 2).await;
     let io2 = io.clone();
     let collected = tokio::spawn(async move {
-        io2.emit_with_ack("vote", &"?", Duration::from_secs(5))
+        io2.timeout(Duration::from_secs(5))
+            .emit_with_ack::<_, u32>("vote", &"?")
             .await
     });
     for (i, (client, _)) in clients.iter_mut().enumerate() {
@@ -82,17 +83,15 @@ async fn broadcast_with_acks_collects_every_answer() {
             .and_then(|p| p.strip_suffix(r#"["vote","?"]"#))
             .unwrap()
             .to_owned();
-        client.send(&format!("3{id}[{i}]")).await;
+        client.send(&format!(r#"3{id}[{i},"extra"]"#)).await;
     }
     let collected = collected.await.unwrap().unwrap();
     assert!(collected.complete);
-    let mut answers: Vec<String> = collected
-        .responses
-        .iter()
-        .map(|r| format!("{:?}", r.args))
-        .collect();
+    assert!(collected.replies.iter().all(|r| r.socket.is_some()));
+    // Each answer is its FIRST argument, typed (as Node's emitWithAck).
+    let mut answers = collected.all().unwrap();
     answers.sort();
-    assert_eq!(answers.len(), 2);
+    assert_eq!(answers, [0, 1]);
 }
 
 #[tokio::test]

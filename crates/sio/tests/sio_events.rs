@@ -41,9 +41,9 @@ async fn on_connect(socket: SocketRef) {
     socket.on("ask", |socket: SocketRef, ack: AckSender| async move {
         let reply = socket
             .timeout(Duration::from_millis(300))
-            .emit_with_ack::<_, (String, Bytes)>("question", &1);
+            .emit_with_ack::<_, Args<(String, Bytes)>>("question", &1);
         let _ = match reply.await {
-            Ok((text, bytes)) => ack.send_args(&(text, bytes.len())),
+            Ok(Args((text, bytes))) => ack.send_args(&(text, bytes.len())),
             Err(e) => ack.send(&e.to_string()),
         };
     });
@@ -54,7 +54,7 @@ async fn on_connect(socket: SocketRef) {
     socket.on("bye", |socket: SocketRef| async move {
         socket.disconnect(false)
     });
-    socket.on_disconnecting(|socket, reason| {
+    socket.on_disconnecting(|socket: SocketRef, reason: DisconnectReason| {
         let rooms: Vec<String> = socket.rooms().iter().map(ToString::to_string).collect();
         socket.set_data((reason.as_str().to_owned(), rooms));
     });

@@ -53,7 +53,15 @@ fn server(log: Log) -> SocketIo {
                     ));
                 });
                 let l4 = log.clone();
-                socket.on_error(move |_, err| l4.lock().push(format!("error:{}", err.message())));
+                socket.on_error(move |err: ConnectError| {
+                    l4.lock().push(format!("error:{}", err.message()));
+                });
+                // A second error listener adds to the first (Node's `on`).
+                let l5 = log.clone();
+                socket.on_error(move |socket: SocketRef, err: ConnectError| {
+                    l5.lock()
+                        .push(format!("error2:{}:{}", err.message(), socket.ns()));
+                });
                 socket.use_middleware(|event, args| async move {
                     tokio::task::yield_now().await;
                     if event == "secret" && args.first().and_then(Value::as_str) != Some("token") {
@@ -183,6 +191,12 @@ async fn a_packet_middleware_rejects_with_an_error_ack_and_the_error_listener() 
         .collect();
     assert_eq!(
         log,
-        ["error:unauthorized", "any:secret:1", "error:unauthorized"]
+        [
+            "error:unauthorized",
+            "error2:unauthorized:/",
+            "any:secret:1",
+            "error:unauthorized",
+            "error2:unauthorized:/"
+        ]
     );
 }

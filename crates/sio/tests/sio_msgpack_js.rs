@@ -63,9 +63,9 @@ async fn on_connect(socket: SocketRef, Data(auth): Data<serde_json::Value>) {
             let blob = Bytes::from_static(&[1, 2, 3]);
             let reply = socket
                 .timeout(Duration::from_secs(5))
-                .emit_args_with_ack::<_, Vec<Value>>("question", &(n, blob));
+                .emit_args_with_ack::<_, Args<Vec<Value>>>("question", &(n, blob));
             let _ = match reply.await {
-                Ok(reply) => ack.send(&reply),
+                Ok(Args(reply)) => ack.send(&reply),
                 Err(_) => ack.send(&"timeout"),
             };
         },

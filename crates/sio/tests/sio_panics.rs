@@ -9,7 +9,7 @@ mod sio_common;
 
 use std::time::Duration;
 
-use sio::{AckSender, ConnectError, Data, Ns, SocketIo, SocketRef, State};
+use sio::{AckSender, ConnectError, Data, DisconnectReason, Ns, SocketIo, SocketRef, State};
 use sio_common::{RawClient, WAIT, serve_io};
 use tokio::sync::mpsc;
 
@@ -21,7 +21,7 @@ async fn tracked(socket: SocketRef, State(left): State<Left>) {
     socket.on("ping", |ack: AckSender| async move {
         let _ = ack.send(&"pong");
     });
-    socket.on_disconnect(move |s, _| async move {
+    socket.on_disconnect(move |s: SocketRef, _: DisconnectReason| async move {
         let _ = left.send(s.ns().to_owned());
     });
 }
@@ -73,7 +73,9 @@ fn server(left: Left) -> SocketIo {
         .namespace(
             "/disconnecting",
             Ns::new(|socket: SocketRef, state: State<Left>| async move {
-                socket.on_disconnecting(|_, _| panic!("on_disconnecting"));
+                socket.on_disconnecting(|_: SocketRef, _: DisconnectReason| -> () {
+                    panic!("on_disconnecting")
+                });
                 tracked(socket, state).await;
             }),
         )

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
-use sio::{ConnectionStateRecovery, Ns, SocketIo, SocketRef};
+use sio::{ConnectionStateRecovery, DisconnectReason, Ns, SocketIo, SocketRef};
 use sio_common::{Frame, RawClient, WAIT, serve_io};
 use tokio::sync::mpsc;
 
@@ -29,7 +29,7 @@ fn server(recovery: bool) -> Server {
                 socket.set_data(serde_json::json!({ "user": 7 }));
             }
             let _ = socket.emit_args("state", &(socket.recovered(), socket.data_json()));
-            socket.on_disconnect(move |s: SocketRef, reason| async move {
+            socket.on_disconnect(move |s: SocketRef, reason: DisconnectReason| async move {
                 let _ = tx.send(format!("{} {reason}", s.id()));
             });
         }
@@ -189,7 +189,7 @@ async fn volatile_emits_and_emits_asking_an_ack_carry_no_offset() {
     client.next_text().await; // state
     let socket = s.io.sockets("/").pop().unwrap();
     socket.volatile().emit("v", &1).unwrap();
-    let ack = socket.emit_with_ack::<_, Vec<serde_json::Value>>("a", &2);
+    let ack = socket.emit_with_ack::<_, serde_json::Value>("a", &2);
     socket.emit("plain", &3).unwrap();
     assert_eq!(client.next_text().await, r#"2["v",1]"#);
     assert_eq!(client.next_text().await, r#"20["a",2]"#);

@@ -1,9 +1,14 @@
 //! Handler traits: async closures whose arguments are extractors, for
 //! events ([`MessageHandler`]), connections ([`ConnectHandler`]) and
-//! namespace middlewares ([`Middleware`]); and their type-erased storage.
+//! namespace middlewares ([`Middleware`]); what a handler may return
+//! ([`HandlerOutput`]); and their type-erased storage. The disconnect,
+//! disconnecting and error listeners are in [`listener`].
+
+mod listener;
 
 use std::any::TypeId;
 use std::collections::HashMap;
+use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
@@ -13,34 +18,150 @@ use futures_util::FutureExt as _;
 use futures_util::future::BoxFuture;
 use parking_lot::RwLock;
 
-use crate::error::{ConnectError, ExtractError};
+use crate::error::{ConnectError, ExtractError, HandlerError, HandlerFailure};
 use crate::extract::{ConnectParts, FromConnectParts, FromMessageParts, MessageParts};
+use crate::socket::SocketRef;
 
-/// An event handler: an async closure or function taking up to 8
-/// extractors and returning `()`.
+pub use listener::{
+    DisconnectHandler, DisconnectParts, DisconnectingHandler, ErrorListener, ErrorParts,
+    FromDisconnectParts, FromErrorParts,
+};
+pub(crate) use listener::{
+    Erased as ErasedListener, ErasedDisconnect, ErasedDisconnecting, ErasedErrorListener,
+    run_disconnect, run_error, start_disconnect,
+};
+
+/// What a handler may return: `()`, or `Result<(), E>` where `E:
+/// Display`. An `Err` goes to the builder's error hook
+/// ([`SocketIoBuilder::on_error`](crate::SocketIoBuilder::on_error)) with
+/// the namespace, the event and the socket, so `?` works in handlers:
 ///
 /// ```
-/// use sio::{AckSender, Data, SocketRef};
+/// use sio::{Data, EmitError, SocketRef};
 /// # fn register(socket: SocketRef) {
-/// socket.on("add", |Data(n): Data<i64>, ack: AckSender| async move {
-///     let _ = ack.send(&(n + 1));
+/// socket.on("echo", |socket: SocketRef, Data(msg): Data<String>| async move {
+///     socket.emit("echo", &msg)?;
+///     Ok::<_, EmitError>(())
 /// });
 /// # }
 /// ```
 ///
-/// An argument that is not an extractor does not compile (wrap it:
-/// `Data<u32>`):
+/// Any other return type does not compile:
 ///
 /// ```compile_fail
 /// # fn register(socket: sio::SocketRef) {
-/// socket.on("x", |n: u32| async move { let _ = n; });
+/// socket.on("x", || async move { 42 });
+/// # }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "a Socket.IO handler cannot return `{Self}`",
+    label = "returns `{Self}`",
+    note = "a handler returns `()` or `Result<(), E>` where `E: Display` (e.g. `sio::EmitError`, \
+            `Box<dyn std::error::Error + Send + Sync>`); in an `async move` block end with \
+            `Ok::<_, sio::EmitError>(())` so that the error type is known"
+)]
+pub trait HandlerOutput: Send + 'static {
+    /// False when the type cannot hold an error (`()`): its futures are
+    /// not wrapped.
+    #[doc(hidden)]
+    const FALLIBLE: bool;
+
+    /// The error, shown with `Display`, if there is one.
+    fn into_error(self) -> Option<String>;
+}
+
+impl HandlerOutput for () {
+    const FALLIBLE: bool = false;
+
+    fn into_error(self) -> Option<String> {
+        None
+    }
+}
+
+impl<E: fmt::Display + Send + 'static> HandlerOutput for Result<(), E> {
+    const FALLIBLE: bool = true;
+
+    fn into_error(self) -> Option<String> {
+        self.err().map(|e| e.to_string())
+    }
+}
+
+/// Tells the builder's error hook that a handler of `event` failed.
+pub(crate) fn report(socket: &SocketRef, event: &str, error: HandlerFailure) {
+    let err = HandlerError {
+        ns: socket.ns.name.clone(),
+        event: event.to_owned(),
+        error,
+    };
+    catch("error hook", || (socket.ns.config.error_hook)(socket, &err));
+}
+
+/// Boxes a handler's future; an `Err` it returns is reported with
+/// `event` ([`report`]). Futures of handlers returning `()` are only
+/// boxed.
+pub(crate) fn reported<R, Fut>(fut: Fut, socket: &SocketRef, event: &str) -> BoxFuture<'static, ()>
+where
+    R: HandlerOutput,
+    Fut: Future<Output = R> + Send + 'static,
+{
+    if !R::FALLIBLE {
+        return Box::pin(fut.map(|_| ()));
+    }
+    let socket = socket.clone();
+    let event = event.to_owned();
+    Box::pin(async move {
+        if let Some(e) = fut.await.into_error() {
+            report(&socket, &event, HandlerFailure::Returned(e));
+        }
+    })
+}
+
+/// An event handler: an async closure or function taking up to 8
+/// extractors and returning `()` or `Result<(), E>` ([`HandlerOutput`]).
+///
+/// ```
+/// use sio::{AckSender, Data, EmitError};
+/// # fn register(socket: sio::SocketRef) {
+/// socket.on("add", |Data(n): Data<i64>, ack: AckSender| async move {
+///     ack.send(&(n + 1))?;
+///     Ok::<_, EmitError>(())
+/// });
+/// # }
+/// ```
+///
+/// An argument that is not an extractor does not compile; the error
+/// says to wrap it (`Data(msg): Data<String>`):
+///
+/// ```compile_fail
+/// # fn register(socket: sio::SocketRef) {
+/// socket.on("x", |msg: String| async move { drop(msg) });
+/// # }
+/// ```
+///
+/// Nor does axum's `State` (sio's is [`State`](crate::State)), or a
+/// handler that is not async:
+///
+/// ```compile_fail
+/// # fn register(socket: sio::SocketRef) {
+/// socket.on("x", |axum::extract::State(n): axum::extract::State<u32>| async move { drop(n) });
+/// # }
+/// ```
+///
+/// ```compile_fail
+/// # fn register(socket: sio::SocketRef) {
+/// socket.on("x", |socket: sio::SocketRef| drop(socket));
 /// # }
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a Socket.IO event handler",
     label = "not an event handler",
-    note = "an event handler is an async closure or `async fn` returning `()` whose arguments (at most 8) \
-            are extractors: SocketRef, Data<T>, TryData<T>, Args<T>, AckSender, State<T>, Event, HandshakeRef"
+    note = "an event handler is an async closure or `async fn` returning `()` or `Result<(), E: Display>` \
+            whose arguments (at most 8) are extractors: SocketRef, Data<T>, TryData<T>, Args<T>, AckSender, \
+            sio::State<T>, Event, HandshakeRef",
+    note = "to take the event's data, wrap its type: `Data(msg): Data<String>` (the first argument) or \
+            `Args((a, b)): Args<(String, u32)>` (all of them); annotate every closure argument's type; \
+            an `async move` block that uses `?` ends with `Ok::<_, sio::EmitError>(())`",
+    note = "axum's `State` is not sio's: use `sio::State<T>`, registered with `SocketIoBuilder::with_state`"
 )]
 pub trait MessageHandler<T>: Send + Sync + 'static {
     /// Extracts the arguments and starts the handler.
@@ -51,8 +172,10 @@ pub trait MessageHandler<T>: Send + Sync + 'static {
 }
 
 /// A connection handler: an async closure or function taking up to 8
-/// connection extractors and returning `()`; it usually registers the
-/// socket's event handlers.
+/// connection extractors and returning `()` or `Result<(), E>` (an `Err`
+/// is reported to the error hook as event `connect`; the client stays
+/// connected: refuse connections in a [`Middleware`]); it usually
+/// registers the socket's event handlers.
 ///
 /// A connection has no acknowledgement to answer: this does not compile.
 ///
@@ -60,11 +183,20 @@ pub trait MessageHandler<T>: Send + Sync + 'static {
 /// use sio::{AckSender, SocketIo};
 /// let io = SocketIo::builder().ns("/", |ack: AckSender| async move { drop(ack) }).build();
 /// ```
+///
+/// Nor does an auth payload taken without `Data`:
+///
+/// ```compile_fail
+/// use sio::SocketIo;
+/// let io = SocketIo::builder().ns("/", |auth: serde_json::Value| async move { drop(auth) }).build();
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a Socket.IO connection handler",
     label = "not a connection handler",
-    note = "a connection handler is an async closure or `async fn` returning `()` whose arguments (at most 8) \
-            are connection extractors: SocketRef, Data<T> (the auth payload), TryData<T>, State<T>, HandshakeRef"
+    note = "a connection handler is an async closure or `async fn` returning `()` or `Result<(), E: Display>` \
+            whose arguments (at most 8) are connection extractors: SocketRef, Data<T> (the auth payload), \
+            TryData<T>, sio::State<T>, HandshakeRef (no AckSender, Args or Event)",
+    note = "to take the auth payload, wrap its type: `Data(auth): Data<Auth>`; annotate every closure argument's type"
 )]
 pub trait ConnectHandler<T>: Send + Sync + 'static {
     /// Extracts the arguments and starts the handler.
@@ -76,6 +208,14 @@ pub trait ConnectHandler<T>: Send + Sync + 'static {
 
 /// A namespace middleware: like a [`ConnectHandler`] but returning
 /// `Result<(), ConnectError>`; an error refuses the connection.
+///
+/// A middleware must say whether it accepts: returning `()` does not
+/// compile.
+///
+/// ```compile_fail
+/// use sio::{Ns, SocketRef};
+/// let ns = Ns::new(|_: SocketRef| async {}).with(|_: SocketRef| async {});
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a Socket.IO namespace middleware",
     label = "not a middleware",
@@ -99,12 +239,14 @@ macro_rules! impl_handlers {
         impl<F, Fut, $($T,)*> MessageHandler<($($T,)*)> for F
         where
             F: Fn($($T),*) -> Fut + Send + Sync + 'static,
-            Fut: Future<Output = ()> + Send + 'static,
+            Fut: Future + Send + 'static,
+            Fut::Output: HandlerOutput,
             $($T: FromMessageParts + Send + 'static,)*
         {
             fn call(&self, parts: &MessageParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError> {
                 $(let $T = $T::from_message_parts(parts)?;)*
-                Ok(Box::pin(self($($T),*)))
+                let event = parts.packet.event_name().unwrap_or_default();
+                Ok(reported(self($($T),*), parts.socket, event))
             }
         }
 
@@ -112,12 +254,13 @@ macro_rules! impl_handlers {
         impl<F, Fut, $($T,)*> ConnectHandler<($($T,)*)> for F
         where
             F: Fn($($T),*) -> Fut + Send + Sync + 'static,
-            Fut: Future<Output = ()> + Send + 'static,
+            Fut: Future + Send + 'static,
+            Fut::Output: HandlerOutput,
             $($T: FromConnectParts + Send + 'static,)*
         {
             fn call(&self, parts: &ConnectParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError> {
                 $(let $T = $T::from_connect_parts(parts)?;)*
-                Ok(Box::pin(self($($T),*)))
+                Ok(reported(self($($T),*), parts.socket, "connect"))
             }
         }
 

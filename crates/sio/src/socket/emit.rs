@@ -6,12 +6,12 @@ use std::future::Future;
 use std::time::Duration;
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use sio_adapter::BroadcastOptions;
 use sio_parser::{Encoded, Value};
 use tokio::sync::oneshot;
 
 use super::{AckWaiter, Direction, Socket};
+use crate::ack_reply::FromAck;
 use crate::error::{AckError, EmitError};
 use crate::operators::BroadcastOperators;
 
@@ -77,11 +77,26 @@ impl SocketEmitter<'_> {
         }
     }
 
-    /// Emits `event` with ONE argument and waits for the client's answer,
-    /// deserialized into `R` from the answer's whole argument list (a tuple,
-    /// a `Vec<Value>`, ...).
+    /// Emits `event` with ONE argument and waits for the client's answer:
+    /// its FIRST argument as `R` (as Node's `emitWithAck`), or all of them
+    /// with `R` = [`Args<T>`](crate::Args) (see [`FromAck`]).
     ///
     /// The packet is queued at once; the returned future only waits.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn ask(socket: sio::SocketRef) -> Result<(), sio::AckError> {
+    /// let answer: String = socket
+    ///     .timeout(Duration::from_secs(2))
+    ///     .emit_with_ack("question", &1)
+    ///     .await?;
+    /// # let _ = answer; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The future fails with [`AckError`]: not sent, timeout, disconnected,
+    /// or an answer that does not deserialize.
+    #[must_use = "the future resolves to the answer: await it (the packet is already sent)"]
     pub fn emit_with_ack<T, R>(
         &self,
         event: &str,
@@ -89,12 +104,16 @@ impl SocketEmitter<'_> {
     ) -> impl Future<Output = Result<R, AckError>> + Send + use<T, R>
     where
         T: Serialize + ?Sized,
-        R: DeserializeOwned,
+        R: FromAck,
     {
         self.wait_ack(self.send_with_ack(event, &(data,)))
     }
 
     /// [`SocketEmitter::emit_with_ack`] with several arguments.
+    ///
+    /// # Errors
+    /// As [`SocketEmitter::emit_with_ack`].
+    #[must_use = "the future resolves to the answer: await it (the packet is already sent)"]
     pub fn emit_args_with_ack<T, R>(
         &self,
         event: &str,
@@ -102,12 +121,12 @@ impl SocketEmitter<'_> {
     ) -> impl Future<Output = Result<R, AckError>> + Send + use<T, R>
     where
         T: Serialize + ?Sized,
-        R: DeserializeOwned,
+        R: FromAck,
     {
         self.wait_ack(self.send_with_ack(event, args))
     }
 
-    fn wait_ack<R: DeserializeOwned>(
+    fn wait_ack<R: FromAck>(
         &self,
         sent: Result<(u64, oneshot::Receiver<Vec<Value>>), AckError>,
     ) -> impl Future<Output = Result<R, AckError>> + Send + use<R> {
@@ -126,7 +145,7 @@ impl SocketEmitter<'_> {
                     return Err(AckError::Timeout);
                 }
             };
-            R::deserialize(&Value::Array(answer)).map_err(|e| AckError::Deserialize(e.to_string()))
+            R::from_ack(answer)
         }
     }
 
@@ -196,6 +215,10 @@ impl Socket {
     /// Emits with ONE argument and waits for the answer (default timeout:
     /// [`SocketIoBuilder::ack_timeout`](crate::SocketIoBuilder::ack_timeout)).
     /// See [`SocketEmitter::emit_with_ack`].
+    ///
+    /// # Errors
+    /// As [`SocketEmitter::emit_with_ack`].
+    #[must_use = "the future resolves to the answer: await it (the packet is already sent)"]
     pub fn emit_with_ack<T, R>(
         &self,
         event: &str,
@@ -203,7 +226,7 @@ impl Socket {
     ) -> impl Future<Output = Result<R, AckError>> + Send + use<T, R>
     where
         T: Serialize + ?Sized,
-        R: DeserializeOwned,
+        R: FromAck,
     {
         self.emitter().emit_with_ack(event, data)
     }

@@ -5,16 +5,12 @@
 
 use std::sync::Arc;
 
-use futures_util::future::BoxFuture;
 use smallvec::SmallVec;
 
 use super::{SocketRef, listeners::ListenerId};
-use crate::handler::{ErasedMessage, MessageHandler, erase_message};
-use crate::reason::DisconnectReason;
-
-pub(super) type DisconnectFn =
-    Box<dyn FnOnce(SocketRef, DisconnectReason) -> BoxFuture<'static, ()> + Send>;
-pub(super) type DisconnectingFn = Box<dyn FnOnce(&SocketRef, DisconnectReason) + Send>;
+use crate::handler::{
+    ErasedDisconnect, ErasedDisconnecting, ErasedMessage, MessageHandler, erase_message,
+};
 
 /// The listeners of one event run for one packet: almost always one.
 pub(crate) type EventListeners = SmallVec<[Arc<dyn ErasedMessage>; 1]>;
@@ -71,8 +67,10 @@ pub(crate) struct Handlers {
     /// finds one as fast as a hash, and the table is a third of a map's
     /// size (a socket of the e2e server registers about 20).
     events: Vec<Listener>,
-    pub(super) disconnect: Option<DisconnectFn>,
-    pub(super) disconnecting: Option<DisconnectingFn>,
+    /// The disconnect listeners, in the order they run.
+    pub(super) disconnect: Vec<Box<dyn ErasedDisconnect>>,
+    /// The disconnecting listeners, in the order they run.
+    pub(super) disconnecting: Vec<Box<dyn ErasedDisconnecting>>,
 }
 
 impl Handlers {

@@ -14,14 +14,14 @@ use sio_parser::Value;
 
 use super::SocketRef;
 use crate::error::ConnectError;
-use crate::handler::catch;
+use crate::handler::{ErasedErrorListener, ErasedListener, ErrorListener, catch, run_error};
 
 /// A catch-all listener: the event name and its arguments.
 pub(crate) type AnyFn = Arc<dyn Fn(&str, &[Value]) + Send + Sync>;
 /// A packet middleware: the event name and its arguments.
 pub(crate) type PacketMiddlewareFn =
     Arc<dyn Fn(String, Vec<Value>) -> BoxFuture<'static, Result<(), ConnectError>> + Send + Sync>;
-type ErrorFn = Arc<dyn Fn(&SocketRef, &ConnectError) + Send + Sync>;
+type ErrorFn = Arc<dyn ErasedErrorListener>;
 type UpgradeFn = Arc<dyn Fn(&SocketRef) + Send + Sync>;
 
 /// Names one catch-all listener, to remove it with
@@ -65,7 +65,7 @@ struct Registered {
     incoming: Vec<(ListenerId, AnyFn)>,
     outgoing: Vec<(ListenerId, AnyFn)>,
     middlewares: Vec<PacketMiddlewareFn>,
-    error: Option<ErrorFn>,
+    error: Vec<ErrorFn>,
     upgrade: Vec<UpgradeFn>,
 }
 
@@ -170,17 +170,14 @@ impl Listeners {
         self.read(|r| r.middlewares.clone())
     }
 
-    /// Reports a rejected packet to the `error` listener (a debug log when
+    /// Reports a rejected packet to the `error` listeners (a debug log when
     /// there is none).
     pub(crate) fn error(&self, socket: &SocketRef, err: &ConnectError) {
-        let listener = self.read(|r| r.error.clone()).flatten();
-        match listener {
-            Some(f) => {
-                catch("error listener", || f(socket, err));
-            }
-            None => {
-                tracing::debug!(id = %socket.id(), "packet rejected by a middleware: {}", err.message());
-            }
+        let listeners = self.read(|r| r.error.clone()).unwrap_or_default();
+        if listeners.is_empty() {
+            tracing::debug!(id = %socket.id(), "packet rejected by a middleware: {}", err.message());
+        } else {
+            run_error(socket, err, &listeners);
         }
     }
 
@@ -282,14 +279,28 @@ impl SocketRef {
         self.listeners.update(|r| r.middlewares.push(f));
     }
 
-    /// Sets the listener of errors (Node's `socket.on("error")`): a packet
-    /// rejected by a middleware of [`SocketRef::use_middleware`].
-    pub fn on_error<F>(&self, listener: F)
+    /// Adds a listener of errors (Node's `socket.on("error")`): a packet
+    /// rejected by a middleware of [`SocketRef::use_middleware`]. A second
+    /// call adds another; they run in the order added. Its arguments are
+    /// extractors ([`ErrorListener`]): [`SocketRef`], the
+    /// [`ConnectError`], [`State<T>`](crate::State),
+    /// [`HandshakeRef`](crate::HandshakeRef).
+    ///
+    /// ```
+    /// use sio::{ConnectError, SocketRef};
+    /// # fn register(socket: SocketRef) {
+    /// socket.on_error(|socket: SocketRef, err: ConnectError| {
+    ///     tracing::info!(id = %socket.id(), "packet rejected: {err}");
+    /// });
+    /// # }
+    /// ```
+    pub fn on_error<H, T>(&self, listener: H)
     where
-        F: Fn(&SocketRef, &ConnectError) + Send + Sync + 'static,
+        H: ErrorListener<T>,
+        T: Send + 'static,
     {
-        let f: ErrorFn = Arc::new(listener);
-        self.listeners.update(|r| r.error = Some(f));
+        let f: ErrorFn = Arc::new(ErasedListener(listener, std::marker::PhantomData));
+        self.listeners.update(|r| r.error.push(f));
     }
 
     /// Adds a listener called when the client's connection moves from

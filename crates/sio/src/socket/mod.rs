@@ -10,6 +10,7 @@ mod recovery;
 
 use std::any::Any;
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +24,10 @@ use sio_adapter::{Room, SocketId};
 
 use crate::client::ClientCmd;
 use crate::engine::EngineSocket;
-use crate::handler::catch;
+use crate::handler::{
+    DisconnectHandler, DisconnectingHandler, ErasedDisconnect, ErasedDisconnecting, ErasedListener,
+    run_disconnect, start_disconnect,
+};
 use crate::mailbox::Mailbox;
 use crate::ns::Namespace;
 use crate::reason::DisconnectReason;
@@ -142,23 +146,34 @@ impl SocketRef {
         self.ns.insert(self.clone());
     }
 
-    /// Runs `handler` once when the socket disconnects, after it left its
-    /// rooms.
-    pub fn on_disconnect<F, Fut>(&self, handler: F)
+    /// Adds a listener run once when the socket disconnects, after it
+    /// left its rooms (Node's `socket.on("disconnect")`). A second call
+    /// adds another: they run in the order added. Its arguments are
+    /// extractors ([`DisconnectHandler`]): [`SocketRef`],
+    /// [`DisconnectReason`], [`State<T>`](crate::State),
+    /// [`HandshakeRef`](crate::HandshakeRef); an `Err` it returns goes to
+    /// the builder's error hook.
+    pub fn on_disconnect<H, T>(&self, handler: H)
     where
-        F: FnOnce(SocketRef, DisconnectReason) -> Fut + Send + 'static,
-        Fut: std::future::Future<Output = ()> + Send + 'static,
+        H: DisconnectHandler<T>,
+        T: Send + 'static,
     {
-        self.handlers.lock().disconnect = Some(Box::new(move |s, r| Box::pin(handler(s, r))));
+        let h: Box<dyn ErasedDisconnect> = Box::new(ErasedListener(handler, PhantomData));
+        self.handlers.lock().disconnect.push(h);
     }
 
-    /// Runs `handler` once when the socket is about to disconnect, while
-    /// [`Socket::rooms`] still lists its rooms. Synchronous: keep it short.
-    pub fn on_disconnecting<F>(&self, handler: F)
+    /// Adds a listener run once when the socket is about to disconnect,
+    /// while [`Socket::rooms`] still lists its rooms (Node's
+    /// `socket.on("disconnecting")`). Several run in the order added.
+    /// Synchronous, with the extractors of
+    /// [`on_disconnect`](Self::on_disconnect): keep it short.
+    pub fn on_disconnecting<H, T>(&self, handler: H)
     where
-        F: FnOnce(&SocketRef, DisconnectReason) + Send + 'static,
+        H: DisconnectingHandler<T>,
+        T: Send + 'static,
     {
-        self.handlers.lock().disconnecting = Some(Box::new(handler));
+        let h: Box<dyn ErasedDisconnecting> = Box::new(ErasedListener(handler, PhantomData));
+        self.handlers.lock().disconnecting.push(h);
     }
 
     /// Disconnects the socket from its namespace (reason `server namespace
@@ -195,12 +210,12 @@ impl SocketRef {
         let (disconnecting, disconnect) = {
             let mut handlers = self.handlers.lock();
             handlers.clear_events();
-            (handlers.disconnecting.take(), handlers.disconnect.take())
+            (
+                std::mem::take(&mut handlers.disconnecting),
+                std::mem::take(&mut handlers.disconnect),
+            )
         };
-        if let Some(f) = disconnecting {
-            // A panic here must not keep the socket in its namespace.
-            catch("disconnecting listener", || f(self, reason));
-        }
+        run_disconnect(self, reason, disconnecting);
         if notify && let Ok(packet) = self.ns.config.encoder.disconnect(&self.ns.name) {
             let _ = self.send_encoded(&packet, true);
         }
@@ -210,8 +225,11 @@ impl SocketRef {
         self.ns.remove(&self.id);
         self.acks.lock().clear();
         tracing::debug!(id = %self.id, ns = %self.ns.name, %reason, "socket disconnected");
-        let fut = disconnect.and_then(|f| catch("disconnect handler", || f(self.clone(), reason)));
-        Some(fut.unwrap_or_else(|| Box::pin(std::future::ready(()))))
+        Some(if disconnect.is_empty() {
+            Box::pin(std::future::ready(()))
+        } else {
+            start_disconnect(self, reason, disconnect)
+        })
     }
 }
 

@@ -29,10 +29,10 @@ async fn on_connect(socket: SocketRef) {
         |socket: SocketRef, Data(n): Data<u64>, ack: AckSender| async move {
             let answer = socket
                 .timeout(ACK_TIMEOUT)
-                .emit_with_ack::<_, serde_json::Value>("question", &n)
+                .emit_with_ack::<_, sio::Args<serde_json::Value>>("question", &n)
                 .await;
             let answer = match answer {
-                Ok(value) => value,
+                Ok(sio::Args(value)) => value,
                 Err(_) => {
                     SERVER_ACK_FAILURES.fetch_add(1, Ordering::Relaxed);
                     serde_json::Value::Null
