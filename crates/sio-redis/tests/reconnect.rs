@@ -5,42 +5,11 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{RawClient, WAIT, socket};
+use common::{RawClient, RedisServer, WAIT, free_port, socket};
 use sio::{SocketIo, SocketRef};
 use sio_redis::{RedisAdapterConfig, RedisAdapterFactory};
-
-struct RedisServer(Child);
-
-impl RedisServer {
-    fn start(port: u16) -> Option<Self> {
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        Some(Self(child))
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Waits until Redis answers PING and `n` connections listen on the request
 /// channel of `/`.

@@ -3,6 +3,7 @@
 //! socket.io tests' own), and a plain Redis connection to publish with.
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
+mod redis_server;
 #[path = "../../../sio/tests/sio_common/mod.rs"]
 mod sio_common;
 
@@ -10,6 +11,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+pub use redis_server::{RedisServer, free_port};
 use sio::{SocketIo, SocketRef, Value};
 pub use sio_common::{Frame, RawClient, WAIT, serve_io as serve};
 use sio_redis::{RedisAdapterConfig, RedisAdapterFactory};
