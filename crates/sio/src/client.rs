@@ -218,7 +218,7 @@ impl Client {
                 };
                 let outcome = match middleware.call(&parts) {
                     Ok(fut) => fut.await,
-                    Err(e) => Err(ConnectError::new(e.to_string())),
+                    Err(e) => Err(ConnectError::new(e.client_message())),
                 };
                 if outcome.is_err() {
                     result = outcome;
@@ -272,7 +272,7 @@ impl Client {
         };
         let handler = result.and_then(|()| {
             socket.ns.handlers.connect.call(&parts).map_err(|error| {
-                let message = error.to_string();
+                let message = error.client_message();
                 let err = HandlerError {
                     ns: name.clone(),
                     event: "connect".to_owned(),
@@ -512,7 +512,7 @@ fn handler_refused(parts: &MessageParts<'_>, event: &str, error: crate::error::E
     if let Some(id) = parts.packet.id
         && !already
     {
-        let answer = (serde_json::json!({ "message": error.to_string() }),);
+        let answer = (serde_json::json!({ "message": error.client_message() }),);
         if let Ok(ack) = parts.config.encoder.ack(&socket.ns.name, id, &answer) {
             let _ = socket.send_encoded(&ack, false);
         }

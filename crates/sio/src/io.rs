@@ -167,8 +167,10 @@ impl SocketIo {
             .await
     }
 
-    /// This server's sockets of namespace `ns`.
-    pub fn sockets(&self, ns: &str) -> Vec<SocketRef> {
+    /// This server's sockets of namespace `ns`, synchronously (Node's
+    /// `io.of(ns).sockets`). For the whole cluster: [`fetch_sockets`](Self::fetch_sockets)
+    /// (descriptions) or [`socket_ids`](Self::socket_ids).
+    pub fn local_sockets(&self, ns: &str) -> Vec<SocketRef> {
         self.server
             .table
             .get(ns)
@@ -193,7 +195,7 @@ impl SocketIo {
     /// [`BroadcastError::Adapter`].
     pub async fn socket_ids(&self, ns: &str) -> Result<Vec<SocketId>, BroadcastError> {
         match self.of(ns) {
-            Some(op) => op.sockets().await,
+            Some(op) => op.socket_ids().await,
             None => Ok(Vec::new()),
         }
     }

@@ -61,12 +61,14 @@ mod serve_client;
 mod socket;
 mod state;
 
-pub use builder::SocketIoBuilder;
+pub use builder::{BuildError, SocketIoBuilder};
 pub use engine::{
     ConnHandler, ConnectionError, EngineBody, EngineConfig, EngineHandler, EngineIoLayer,
     EngineIoService, EngineSocket, ResponseFuture,
 };
-pub use error::{AckError, BroadcastError, ConnectError, EmitError, ExtractError, HandlerError};
+pub use error::{
+    AckError, BroadcastError, ConnectError, EmitError, ExtractError, HandlerError, PacketError,
+};
 pub use extract::{AckSender, Args, Data, Event, HandshakeRef, State, TryData};
 pub use handler::{ConnectHandler, MessageHandler, Middleware};
 pub use io::SocketIo;

@@ -158,7 +158,7 @@ impl BroadcastOperators {
     ///
     /// # Errors
     /// [`BroadcastError::Adapter`].
-    pub async fn sockets(&self) -> Result<Vec<SocketId>, BroadcastError> {
+    pub async fn socket_ids(&self) -> Result<Vec<SocketId>, BroadcastError> {
         Ok(self.ns.adapter.sockets(self.opts.clone()).await?)
     }
 

@@ -8,7 +8,7 @@ mod sio_common;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use sio::{AckSender, ConnectError, SocketIo, SocketRef, Value};
+use sio::{AckSender, PacketError, SocketIo, SocketRef, Value};
 use sio_common::{RawClient, serve_io};
 
 type Log = Arc<Mutex<Vec<String>>>;
@@ -57,7 +57,7 @@ fn server(log: Log) -> SocketIo {
                 socket.use_middleware(|event, args| async move {
                     tokio::task::yield_now().await;
                     if event == "secret" && args.first().and_then(Value::as_str) != Some("token") {
-                        return Err(ConnectError::new("unauthorized")
+                        return Err(PacketError::new("unauthorized")
                             .with_data(serde_json::json!({ "event": event })));
                     }
                     Ok(())

@@ -34,7 +34,7 @@ fn server(recovery: bool) -> Server {
             });
         }
     })
-    .with(move || {
+    .middleware(move || {
         counter.fetch_add(1, Ordering::SeqCst);
         async { Ok(()) }
     });
@@ -95,7 +95,7 @@ async fn a_client_back_with_its_pid_and_offset_gets_its_session_and_missed_packe
     let state = args(&client.next_text().await);
     assert_eq!(state[1], false);
     let offset = state.last().unwrap().as_str().expect("offset").to_owned();
-    s.io.sockets("/")[0].join("r");
+    s.io.local_sockets("/")[0].join("r");
 
     client.close().await;
     let gone = tokio::time::timeout(WAIT, s.gone.recv())
@@ -136,7 +136,7 @@ async fn a_client_back_with_its_pid_and_offset_gets_its_session_and_missed_packe
         1,
         "middlewares skipped"
     );
-    let socket = s.io.sockets("/").pop().unwrap();
+    let socket = s.io.local_sockets("/").pop().unwrap();
     assert!(socket.recovered());
     let mut rooms: Vec<String> = socket.rooms().iter().map(|r| r.to_string()).collect();
     rooms.sort();
@@ -187,7 +187,7 @@ async fn volatile_emits_and_emits_asking_an_ack_carry_no_offset() {
     let mut client = RawClient::open(addr).await;
     connect(&mut client, "").await;
     client.next_text().await; // state
-    let socket = s.io.sockets("/").pop().unwrap();
+    let socket = s.io.local_sockets("/").pop().unwrap();
     socket.volatile().emit("v", &1).unwrap();
     let ack = socket.emit_with_ack::<_, Vec<serde_json::Value>>("a", &2);
     socket.emit("plain", &3).unwrap();
@@ -235,7 +235,7 @@ async fn a_dynamic_child_left_empty_keeps_its_sessions_for_the_window() {
     client.close().await;
     // Its only socket gone, the child stays while the session may come back.
     tokio::time::timeout(WAIT, async {
-        while !io.sockets("/room-1").is_empty() {
+        while !io.local_sockets("/room-1").is_empty() {
             tokio::task::yield_now().await;
         }
     })

@@ -13,14 +13,14 @@ use parking_lot::Mutex;
 use sio_parser::Value;
 
 use super::SocketRef;
-use crate::error::ConnectError;
+use crate::error::PacketError;
 
 /// A catch-all listener: the event name and its arguments.
 pub(crate) type AnyFn = Arc<dyn Fn(&str, &[Value]) + Send + Sync>;
 /// A packet middleware: the event name and its arguments.
 pub(crate) type PacketMiddlewareFn =
-    Arc<dyn Fn(String, Vec<Value>) -> BoxFuture<'static, Result<(), ConnectError>> + Send + Sync>;
-type ErrorFn = Arc<dyn Fn(&SocketRef, &ConnectError) + Send + Sync>;
+    Arc<dyn Fn(String, Vec<Value>) -> BoxFuture<'static, Result<(), PacketError>> + Send + Sync>;
+type ErrorFn = Arc<dyn Fn(&SocketRef, &PacketError) + Send + Sync>;
 type UpgradeFn = Arc<dyn Fn(&SocketRef) + Send + Sync>;
 
 /// Names one catch-all listener, to remove it with
@@ -171,7 +171,7 @@ impl Listeners {
 
     /// Reports a rejected packet to the `error` listener (a debug log when
     /// there is none).
-    pub(crate) fn error(&self, socket: &SocketRef, err: &ConnectError) {
+    pub(crate) fn error(&self, socket: &SocketRef, err: &PacketError) {
         let listener = self.read(|r| r.error.clone()).flatten();
         match listener {
             Some(f) => f(socket, err),
@@ -273,7 +273,7 @@ impl SocketRef {
     pub fn use_middleware<F, Fut>(&self, middleware: F)
     where
         F: Fn(String, Vec<Value>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
+        Fut: Future<Output = Result<(), PacketError>> + Send + 'static,
     {
         let f: PacketMiddlewareFn = Arc::new(move |event, args| Box::pin(middleware(event, args)));
         self.listeners.update(|r| r.middlewares.push(f));
@@ -283,7 +283,7 @@ impl SocketRef {
     /// rejected by a middleware of [`SocketRef::use_middleware`].
     pub fn on_error<F>(&self, listener: F)
     where
-        F: Fn(&SocketRef, &ConnectError) + Send + Sync + 'static,
+        F: Fn(&SocketRef, &PacketError) + Send + Sync + 'static,
     {
         let f: ErrorFn = Arc::new(listener);
         self.listeners.update(|r| r.error = Some(f));

@@ -286,7 +286,7 @@ pub(crate) fn spawn(fut: BoxFuture<'static, ()>) {
 pub(crate) fn reject_packet(
     socket: &SocketRef,
     packet: &sio_parser::Packet,
-    err: &crate::error::ConnectError,
+    err: &crate::error::PacketError,
 ) {
     if let Some(id) = packet.id {
         let mut answer = serde_json::json!({ "message": err.message() });

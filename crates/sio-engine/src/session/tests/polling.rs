@@ -213,7 +213,11 @@ fn buffered_bytes_count_messages_until_they_leave() {
     let mut s = open(Protocol::V4, TransportKind::Polling, t0);
     s.send(text("xy")).unwrap();
     s.close(t0, CloseReason::ServerShuttingDown);
-    assert_eq!(s.buffered_bytes(), 0, "dropped at a close that keeps nothing");
+    assert_eq!(
+        s.buffered_bytes(),
+        0,
+        "dropped at a close that keeps nothing"
+    );
 }
 
 #[test]
