@@ -72,7 +72,7 @@ pub use error::{
 pub use extract::{AckSender, Args, Data, Event, HandshakeRef, State, TryData};
 pub use handler::{ConnectHandler, MessageHandler, Middleware};
 pub use io::SocketIo;
-pub use layer::{SocketIoLayer, SocketIoService};
+pub use layer::{NotFound, SocketIoLayer, SocketIoService};
 pub use ns::Ns;
 pub use operators::BroadcastOperators;
 pub use reason::DisconnectReason;
