@@ -272,3 +272,18 @@ async fn auth_that_does_not_deserialize_refuses_the_connection() {
     assert!(hooked.load(std::sync::atomic::Ordering::SeqCst));
     assert!(io.local_sockets("/").is_empty());
 }
+
+#[tokio::test]
+async fn rooms_list_the_socket_own_id_first_as_node_does() {
+    let io = SocketIo::builder()
+        .ns("/", |socket: SocketRef| async move {
+            socket.join(["~z", "!b", "~a", "!a", "0", "Z"]);
+            let rooms: Vec<String> = socket.rooms().iter().map(ToString::to_string).collect();
+            let _ = socket.emit("rooms", &rooms);
+        })
+        .build();
+    let addr = serve_io(&io).await;
+    let (mut client, id) = RawClient::connect(addr, "/", None).await;
+    let expected = json!(["rooms", [id, "!a", "!b", "0", "Z", "~a", "~z"]]);
+    assert_eq!(client.next_text().await, format!("2{expected}"));
+}

@@ -12,6 +12,12 @@ use sio::{ConnectionStateRecovery, Ns, SocketIo, SocketRef};
 use sio_common::{Frame, RawClient, WAIT, serve_io};
 use tokio::sync::mpsc;
 
+/// Typed socket data: restored as a `User` after a recovery.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct User {
+    user: u32,
+}
+
 struct Server {
     io: SocketIo,
     middleware_runs: Arc<AtomicUsize>,
@@ -26,9 +32,10 @@ fn server(recovery: bool) -> Server {
         let tx = tx.clone();
         async move {
             if !socket.recovered() {
-                socket.set_data(serde_json::json!({ "user": 7 }));
+                socket.set_data(User { user: 7 });
             }
-            let _ = socket.emit_args("state", &(socket.recovered(), socket.data_json()));
+            let typed = socket.data::<User>().map(|u| u.user);
+            let _ = socket.emit_args("state", &(socket.recovered(), socket.data_json(), typed));
             socket.on_disconnect(move |s: SocketRef, reason| async move {
                 let _ = tx.send(format!("{} {reason}", s.id()));
             });
@@ -76,7 +83,8 @@ async fn off_by_default_no_pid_and_no_offset() {
         [
             serde_json::json!("state"),
             false.into(),
-            serde_json::json!({"user": 7})
+            serde_json::json!({"user": 7}),
+            7.into()
         ]
     );
 }
@@ -131,6 +139,7 @@ async fn a_client_back_with_its_pid_and_offset_gets_its_session_and_missed_packe
     assert_eq!(state[0], "state");
     assert_eq!(state[1], true, "recovered");
     assert_eq!(state[2], serde_json::json!({"user": 7}), "data restored");
+    assert_eq!(state[3], 7, "data::<User>() restored");
     assert_eq!(
         s.middleware_runs.load(Ordering::SeqCst),
         1,
