@@ -89,6 +89,16 @@ pub use socket::{Handshake, ListenerId, RequestHeaders, Socket, SocketEmitter, S
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 
+/// Every Rust block of docs/guide.md, compiled by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide.md")]
+struct GuideDoctests;
+
+/// Every Rust block of docs/migration.md, compiled by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/migration.md")]
+struct MigrationDoctests;
+
 /// Errors of the Engine.IO layer.
 pub mod engine_error {
     pub use sio_engine::SendError;
