@@ -26,11 +26,16 @@
 //!   (connect timeout, ack timeout, parser, adapter, state), declares the
 //!   namespaces ([`Ns`]: middlewares and a connection handler) and builds
 //!   a cheap-to-clone [`SocketIo`] handle whose [`SocketIo::layer`] serves
-//!   `/socket.io/`.
+//!   `/socket.io/` (add an axum `.fallback` before the layer, or mount
+//!   [`SocketIo::service`] with `Router::nest_service`).
 //! - Handlers are async closures taking extractors ([`extract`]): the
 //!   socket ([`SocketRef`]), typed data ([`Data`], [`Args`]), the ack
-//!   ([`AckSender`]), [`State`], the handshake. A packet whose data does not
-//!   deserialize is reported (error hook, error ack), never dropped silently.
+//!   ([`AckSender`]), [`State`] (axum's `State` works too; `build()` checks
+//!   that every state a connection handler or middleware extracts was
+//!   registered), the handshake. A packet whose data does not deserialize
+//!   is reported (error hook, error ack), never dropped silently; the
+//!   default hook and the server's own errors are `tracing` events, so
+//!   install a subscriber to see them.
 //! - Emits are encoded once and queued on a bounded per-connection queue:
 //!   a full queue is an error ([`EmitError::BufferFull`]), volatile emits
 //!   and broadcasts skip that client.
