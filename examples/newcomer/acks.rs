@@ -62,7 +62,7 @@ async fn on_connect(socket: SocketRef) {
 }
 
 /// The router.
-pub fn app() -> Router {
+pub(crate) fn app() -> Router {
     let io = SocketIo::builder().ns("/", on_connect).build();
     Router::new().layer(io.layer())
 }

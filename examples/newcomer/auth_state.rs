@@ -17,14 +17,14 @@ use sio::{AckSender, ConnectError, Data, Ns, SocketIo, SocketRef, State};
 
 /// Who is connected: kept in the socket's data by the middleware.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct User {
+struct User {
     /// The user's name.
-    pub name: String,
+    name: String,
 }
 
 /// The users by token: the shared state the middleware reads.
 #[derive(Debug, Clone)]
-pub struct Users(Arc<HashMap<String, User>>);
+struct Users(Arc<HashMap<String, User>>);
 
 /// The CONNECT's auth payload.
 #[derive(Debug, Deserialize)]
@@ -57,7 +57,7 @@ async fn on_connect(socket: SocketRef) {
 
 /// The router. `/` is declared with the middleware: an undeclared `/`
 /// would accept anyone (see the guide's *Middlewares*).
-pub fn app() -> Router {
+pub(crate) fn app() -> Router {
     let users = [("t-ann", "ann"), ("t-bob", "bob")]
         .into_iter()
         .map(|(token, name)| {

@@ -16,15 +16,15 @@ use sio::{AckSender, Data, SocketIo, SocketRef};
 
 /// A chat message, as the client sends it and as the room receives it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ChatMessage {
+struct ChatMessage {
     /// The room it is for.
-    pub room: String,
+    room: String,
     /// What was said.
-    pub text: String,
+    text: String,
 }
 
 /// The router: socket.io on `/socket.io/`, and `POST /announce`.
-pub fn app() -> Router {
+pub(crate) fn app() -> Router {
     let io = SocketIo::builder().ns("/", on_connect).build();
     Router::new()
         .route("/announce", post(announce))
