@@ -180,7 +180,7 @@ fn socket_io(
         })
         .namespace("/", every.clone())
         .namespace("/custom", every.clone())
-        .namespace("/admin", every.clone().with(admin_only))
+        .namespace("/admin", every.clone().middleware(admin_only))
         .dyn_namespace_pattern(r"^/dyn-[A-Za-z0-9_-]+$", every)
         .with_state(NodeName(node_name))
         .with_state(main.clone())
@@ -311,7 +311,7 @@ async fn on_connect(socket: SocketRef) -> Result<(), EmitError> {
     socket.on("count", |socket: SocketRef, ack: AckSender| async move {
         let count = socket
             .within_ns()
-            .sockets()
+            .socket_ids()
             .await
             .map_or(0, |ids| ids.len());
         ack.send(&count)
@@ -326,7 +326,7 @@ async fn on_connect(socket: SocketRef) -> Result<(), EmitError> {
         "sockets",
         |socket: SocketRef, Data(room): Data<Option<String>>, ack: AckSender| async move {
             let mut ids: Vec<String> = in_room(&socket, room)
-                .sockets()
+                .socket_ids()
                 .await
                 .unwrap_or_default()
                 .iter()

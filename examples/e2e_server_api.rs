@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use serde_json::json;
-use sio::{AckSender, ConnectError, Ns, SocketRef, TransportKind, Value};
+use sio::{AckSender, Ns, PacketError, SocketRef, TransportKind, Value};
 
 fn transport(socket: &SocketRef) -> &'static str {
     match socket.engine().transport() {
@@ -34,7 +34,7 @@ pub(crate) fn ns() -> Ns {
         socket.on_any_outgoing(move |event, _| log_out.lock().push(event.to_owned()));
         socket.use_middleware(|event, _| async move {
             if event == "forbidden" {
-                Err(ConnectError::new("forbidden event").with_data(json!({ "event": event })))
+                Err(PacketError::new("forbidden event").with_data(json!({ "event": event })))
             } else {
                 Ok(())
             }

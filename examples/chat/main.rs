@@ -24,7 +24,7 @@ use sio::{AckSender, Data, PerMessageDeflate, SocketIo, SocketRef};
 const LOBBY: &str = "lobby";
 
 /// Who a socket is and which room it is in (kept in the socket's data).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct User {
     nick: String,
     room: String,

@@ -120,14 +120,14 @@ async fn fetch_sockets_join_leave_and_disconnect_span_the_cluster() {
         expected
     );
     let main = a.io.of("/").unwrap();
-    let in_room = main.clone().to("room1").sockets().await.unwrap();
+    let in_room = main.clone().to("room1").socket_ids().await.unwrap();
     assert_eq!(in_room.len(), 1);
 
     // Join and leave: a later request from the same server sees them done.
     a.io.sockets_join("all").await.unwrap();
-    assert_eq!(main.clone().to("all").sockets().await.unwrap().len(), 2);
+    assert_eq!(main.clone().to("all").socket_ids().await.unwrap().len(), 2);
     main.clone().to("room1").leave("all").await.unwrap();
-    let left = main.clone().to("all").sockets().await.unwrap();
+    let left = main.clone().to("all").socket_ids().await.unwrap();
     assert_eq!(
         left.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
         std::slice::from_ref(&ida)

@@ -87,7 +87,7 @@ async fn server(key: &str) -> (SocketIo, SocketAddr, RedisAdapterFactory) {
         .ns("/", |_: SocketRef| async {})
         .dyn_namespace(
             |name| name.starts_with("/dyn-"),
-            Ns::new(|_: SocketRef| async {}).with(
+            Ns::new(|_: SocketRef| async {}).middleware(
                 |Data(auth): Data<serde_json::Value>| async move {
                     if auth["ok"] == true {
                         Ok(())

@@ -19,7 +19,10 @@ use crate::ns::{Ns, NsTable, ServerEventFn, erase_server_event};
 use crate::socket::SocketRef;
 use crate::state::StateMap;
 
+mod check;
 mod engine_hooks;
+
+pub use check::BuildError;
 
 type ErrorHook = Arc<dyn Fn(&SocketRef, &HandlerError) + Send + Sync>;
 type ServerSideFn =
@@ -96,6 +99,8 @@ pub struct SocketIoBuilder {
     max_payload: u64,
     factory: Option<Arc<dyn AdapterFactory>>,
     state: StateMap,
+    /// Types given twice to `with_state`: `build()` refuses them.
+    duplicate_states: Vec<&'static str>,
     error_hook: ErrorHook,
     server_side: Option<ServerSideFn>,
     server_events: Vec<(String, ServerEventFn)>,
@@ -137,6 +142,7 @@ impl Default for SocketIoBuilder {
             max_payload: 1_000_000,
             factory: None,
             state: StateMap::default(),
+            duplicate_states: Vec::new(),
             error_hook: Arc::new(|socket, err| {
                 tracing::warn!(id = %socket.id(), ns = %err.ns, event = %err.event, "handler failed: {}", err.error);
             }),
@@ -260,10 +266,14 @@ impl SocketIoBuilder {
         self
     }
 
-    /// Adds shared state, extracted with [`State<T>`](crate::State) (one
-    /// value per type).
+    /// Adds shared state, extracted with [`State<T>`](crate::State) (or
+    /// axum's `State<T>`). One value per type: a second value of the same
+    /// type makes `build()` fail ([`BuildError::DuplicateState`]); wrap
+    /// values in distinct types instead.
     pub fn with_state<T: Clone + Send + Sync + 'static>(mut self, state: T) -> Self {
-        self.state.insert(state);
+        if !self.state.insert(state) {
+            self.duplicate_states.push(std::any::type_name::<T>());
+        }
         self
     }
 
@@ -339,7 +349,7 @@ impl SocketIoBuilder {
     /// when a handler returns `Err`
     /// ([`HandlerFailure::Returned`](crate::HandlerFailure::Returned); the
     /// client is told nothing). Default: a `tracing` warning.
-    pub fn on_error<F>(mut self, hook: F) -> Self
+    pub fn on_handler_error<F>(mut self, hook: F) -> Self
     where
         F: Fn(&SocketRef, &HandlerError) + Send + Sync + 'static,
     {
@@ -465,7 +475,40 @@ impl SocketIoBuilder {
 
     /// Freezes the settings into a server. Call it inside a tokio runtime
     /// when the adapter needs to start tasks.
+    ///
+    /// # Panics
+    /// When [`try_build`](Self::try_build) fails: a connection handler or
+    /// middleware extracts a state that was never registered, or a state
+    /// type was registered twice. The message names the handler and type.
+    #[track_caller]
     pub fn build(self) -> SocketIo {
+        match self.try_build() {
+            Ok(io) => io,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// As [`build`](Self::build), returning the settings' mistakes instead
+    /// of panicking.
+    ///
+    /// ```
+    /// use sio::{BuildError, SocketIo, State};
+    ///
+    /// #[derive(Clone)]
+    /// struct Db;
+    ///
+    /// let err = SocketIo::builder()
+    ///     .ns("/", |State(_db): State<Db>| async move {})
+    ///     .try_build()
+    ///     .unwrap_err();
+    /// assert!(matches!(err, BuildError::MissingState { .. }));
+    /// assert!(err.to_string().contains("connection handler of namespace `/`"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`BuildError`]: what to fix, naming the handler.
+    pub fn try_build(self) -> Result<SocketIo, BuildError> {
+        self.check()?;
         let engine = match self.connection_limit {
             Some(limit) => self.engine.connection_limit(Some(limit)),
             None => self.engine,
@@ -514,6 +557,6 @@ impl SocketIoBuilder {
             .collect();
         let table = NsTable::new(exact, dynamic, factory, config.clone());
         let main = table.main();
-        SocketIo::new(config, table, main, engine)
+        Ok(SocketIo::new(config, table, main, engine))
     }
 }

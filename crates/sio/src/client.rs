@@ -19,7 +19,7 @@ use sio_parser::{Data, Decoder, Encoded, Encoder, Packet, PacketKind, Value, Ver
 use tokio::time::Sleep;
 
 use crate::engine::{ConnHandler, EngineSocket};
-use crate::error::{ConnectError, HandlerError};
+use crate::error::{ConnectError, HandlerError, PacketError};
 use crate::extract::{ConnectParts, MessageParts};
 use crate::handler::{catch, catch_future, guarded};
 use crate::io::Server;
@@ -222,7 +222,7 @@ impl Client {
                     Some(Ok(fut)) => catch_future("namespace middleware", fut)
                         .await
                         .unwrap_or_else(|| Err(ConnectError::internal())),
-                    Some(Err(e)) => Err(ConnectError::new(e.to_string())),
+                    Some(Err(e)) => Err(ConnectError::new(e.client_message())),
                     None => Err(ConnectError::internal()),
                 };
                 if outcome.is_err() {
@@ -282,7 +282,7 @@ impl Client {
             match catch("connection handler", call) {
                 Some(Ok(handler)) => Ok(handler),
                 Some(Err(error)) => {
-                    let message = error.to_string();
+                    let message = error.client_message();
                     let err = HandlerError {
                         ns: name.clone(),
                         event: "connect".to_owned(),
@@ -368,7 +368,9 @@ impl Client {
                     Some(fut) => catch_future("packet middleware", fut).await,
                     None => None,
                 };
-                if let Err(err) = verdict.unwrap_or_else(|| Err(ConnectError::internal())) {
+                if let Err(err) =
+                    verdict.unwrap_or_else(|| Err(PacketError::new("Internal server error")))
+                {
                     crate::socket::reject_packet(&socket, &packet, &err);
                     return Done::Nothing;
                 }
@@ -541,7 +543,7 @@ fn handler_refused(parts: &MessageParts<'_>, event: &str, error: crate::error::E
     if let Some(id) = parts.packet.id
         && !already
     {
-        let answer = (serde_json::json!({ "message": error.to_string() }),);
+        let answer = (serde_json::json!({ "message": error.client_message() }),);
         if let Ok(ack) = parts.config.encoder.ack(&socket.ns.name, id, &answer) {
             let _ = socket.send_encoded(&ack, false);
         }

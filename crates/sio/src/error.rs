@@ -121,6 +121,56 @@ impl fmt::Display for ConnectError {
 
 impl std::error::Error for ConnectError {}
 
+/// A packet refused by a packet middleware
+/// ([`SocketRef::use_middleware`](crate::SocketRef::use_middleware), Node's
+/// `socket.use`): the socket's error listeners
+/// ([`SocketRef::on_error`](crate::SocketRef::on_error)) get it, and a
+/// client that asked for an ack gets `[{"message": .., "data": ..}]`.
+///
+/// ```
+/// let err = sio::PacketError::new("token expired").with_data(serde_json::json!({ "code": 401 }));
+/// assert_eq!(err.message(), "token expired");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PacketError {
+    message: String,
+    data: Option<serde_json::Value>,
+}
+
+impl PacketError {
+    /// A rejection with `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            data: None,
+        }
+    }
+
+    /// Adds JSON data (sent in the error ack).
+    pub fn with_data(mut self, data: serde_json::Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The data, if any.
+    pub fn data(&self) -> Option<&serde_json::Value> {
+        self.data.as_ref()
+    }
+}
+
+impl fmt::Display for PacketError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PacketError {}
+
 /// Why a handler could not be called: its extractors refused the packet.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -132,6 +182,19 @@ pub enum ExtractError {
     /// [`SocketIoBuilder::with_state`](crate::SocketIoBuilder::with_state).
     #[error("no state of type {0} was registered")]
     MissingState(&'static str),
+}
+
+impl ExtractError {
+    /// What the client is told (a `connect_error` or an error ack): the
+    /// data error, which is about what the client sent, or a generic
+    /// "internal server error" for the server's own mistakes, so that no
+    /// Rust type name leaves the server.
+    pub(crate) fn client_message(&self) -> String {
+        match self {
+            Self::Data(e) => e.to_string(),
+            Self::MissingState(_) => "internal server error".to_owned(),
+        }
+    }
 }
 
 /// What the error hook receives: a handler that was not called, or that

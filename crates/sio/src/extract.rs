@@ -8,7 +8,7 @@
 //! | [`TryData<T>`] | as `Data<T>`, the error given to the handler | as `Data<T>` |
 //! | [`Args<T>`] | ALL the arguments, as a tuple, a `Vec<T>` or `Vec<Value>` | — |
 //! | [`AckSender`] | answers the client's ack request (no-op when none was asked) | — |
-//! | [`State<T>`] | a clone of the state given to the builder | same |
+//! | [`State<T>`] (or axum's `State<T>`) | a clone of the state given to the builder | same |
 //! | [`Event`] | the event name | — |
 //! | [`HandshakeRef`] | the socket's handshake | same |
 //!
@@ -27,6 +27,8 @@ use sio_parser::{DataError, Packet};
 use crate::builder::Config;
 use crate::error::{EmitError, ExtractError};
 use crate::socket::{Handshake, SocketRef};
+#[doc(hidden)]
+pub use crate::state::StateType;
 
 /// What an event handler's extractors read.
 #[derive(Debug)]
@@ -77,6 +79,12 @@ pub trait FromMessageParts: Sized {
     /// # Errors
     /// [`ExtractError`] when the event does not hold it.
     fn from_message_parts(parts: &MessageParts<'_>) -> Result<Self, ExtractError>;
+
+    /// The state type this extractor reads, checked at `build()`.
+    #[doc(hidden)]
+    fn state_type() -> Option<StateType> {
+        None
+    }
 }
 
 /// Something a connection handler or middleware can take as an argument.
@@ -91,6 +99,12 @@ pub trait FromConnectParts: Sized {
     /// # Errors
     /// [`ExtractError`] when the connection does not hold it.
     fn from_connect_parts(parts: &ConnectParts<'_>) -> Result<Self, ExtractError>;
+
+    /// The state type this extractor reads, checked at `build()`.
+    #[doc(hidden)]
+    fn state_type() -> Option<StateType> {
+        None
+    }
 }
 
 impl FromMessageParts for SocketRef {
@@ -163,29 +177,73 @@ impl<T: DeserializeOwned> FromMessageParts for Args<T> {
 /// Shared state registered with
 /// [`SocketIoBuilder::with_state`](crate::SocketIoBuilder::with_state),
 /// cloned for each call (wrap it in an `Arc` if cloning is not cheap).
+/// axum's `State<T>` (`axum::extract::State`) is accepted the same way, so
+/// either import works.
+///
+/// `build()` checks that every state type a connection handler or
+/// middleware extracts was registered (an event handler's, registered at
+/// run time, is checked by `socket.on`, which logs an error).
 #[derive(Debug, Clone)]
 pub struct State<T>(pub T);
 
+/// Looks up the state `T`. A missing one is the server's bug: it is logged
+/// with its type, and the client is told only "internal server error".
+fn state<T: Clone + Send + Sync + 'static>(config: &Config) -> Result<T, ExtractError> {
+    config.state.get::<T>().cloned().ok_or_else(|| {
+        let name = std::any::type_name::<T>();
+        tracing::error!(
+            state = name,
+            "no state of this type was given to SocketIoBuilder::with_state"
+        );
+        ExtractError::MissingState(name)
+    })
+}
+
 impl<T: Clone + Send + Sync + 'static> State<T> {
     pub(crate) fn from_config(config: &Config) -> Result<Self, ExtractError> {
-        config
-            .state
-            .get::<T>()
-            .cloned()
-            .map(Self)
-            .ok_or(ExtractError::MissingState(std::any::type_name::<T>()))
+        state(config).map(Self)
     }
 }
 
 impl<T: Clone + Send + Sync + 'static> FromMessageParts for State<T> {
     fn from_message_parts(parts: &MessageParts<'_>) -> Result<Self, ExtractError> {
-        Self::from_config(parts.config)
+        state(parts.config).map(Self)
+    }
+
+    fn state_type() -> Option<StateType> {
+        Some(StateType::of::<T>())
     }
 }
 
 impl<T: Clone + Send + Sync + 'static> FromConnectParts for State<T> {
     fn from_connect_parts(parts: &ConnectParts<'_>) -> Result<Self, ExtractError> {
-        Self::from_config(parts.config)
+        state(parts.config).map(Self)
+    }
+
+    fn state_type() -> Option<StateType> {
+        Some(StateType::of::<T>())
+    }
+}
+
+#[cfg(feature = "axum")]
+impl<T: Clone + Send + Sync + 'static> FromMessageParts for axum::extract::State<T> {
+    fn from_message_parts(parts: &MessageParts<'_>) -> Result<Self, ExtractError> {
+        state(parts.config).map(Self)
+    }
+
+    fn state_type() -> Option<StateType> {
+        Some(StateType::of::<T>())
+    }
+}
+
+#[cfg(feature = "axum")]
+impl<T: Clone + Send + Sync + 'static> FromConnectParts for axum::extract::State<T> {
+    fn from_connect_parts(parts: &ConnectParts<'_>) -> Result<Self, ExtractError> {
+        state(parts.config).map(Self)
+    }
+
+    fn state_type() -> Option<StateType> {
+        Some(StateType::of::<T>())
     }
 }
 

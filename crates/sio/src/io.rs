@@ -14,7 +14,7 @@ use crate::builder::{Config, SocketIoBuilder};
 use crate::client::Client;
 use crate::engine::{EngineConfig, EngineHandler, EngineIoLayer, EngineSocket};
 use crate::error::BroadcastError;
-use crate::layer::SocketIoLayer;
+use crate::layer::{NotFound, SocketIoLayer, SocketIoService};
 use crate::ns::{Namespace, NsTable};
 use crate::operators::BroadcastOperators;
 use crate::socket::SocketRef;
@@ -93,8 +93,37 @@ impl SocketIo {
 
     /// The tower layer serving the server's path in front of any service
     /// (`Router::layer(io.layer())`).
+    ///
+    /// **Mounting order with axum.** `Router::layer` wraps the routes and
+    /// the fallback that exist *when it is called*. A `.fallback(..)` added
+    /// after `.layer(io.layer())` is not wrapped, so it answers
+    /// `/socket.io/` itself (a 404). Add the fallback first, or mount the
+    /// server on its own path with [`service`](Self::service), which works
+    /// in any order:
+    ///
+    /// ```
+    /// # let io = sio::SocketIo::builder().build();
+    /// let fallback = || async { (http::StatusCode::NOT_FOUND, "no such page") };
+    /// // either: fallback first, then the layer
+    /// let app: axum::Router = axum::Router::new().fallback(fallback).layer(io.layer());
+    /// // or: the server as a nested service, before or after the fallback
+    /// let app: axum::Router = axum::Router::new()
+    ///     .fallback(fallback)
+    ///     .nest_service("/socket.io", io.service());
+    /// ```
     pub fn layer(&self) -> SocketIoLayer {
         SocketIoLayer::new(self.engine.clone(), self.server.config.client_files.clone())
+    }
+
+    /// The server as a service of its own, for
+    /// `Router::nest_service("/socket.io", io.service())` (the nested
+    /// path is the builder's [`path`](crate::SocketIoBuilder::path)
+    /// without its trailing `/`) or `Router::route_service("/socket.io/",
+    /// io.service())`. Requests that are not the server's get a 404. Unlike
+    /// [`layer`](Self::layer), it does not depend on where a `.fallback`
+    /// is added.
+    pub fn service(&self) -> SocketIoService<NotFound> {
+        tower_layer::Layer::layer(&self.layer(), NotFound)
     }
 
     /// Operators on namespace `name`, if it exists (declared, or a dynamic
@@ -169,8 +198,10 @@ impl SocketIo {
         self.main_ns().emit_with_ack(event, data).await
     }
 
-    /// This server's sockets of namespace `ns`.
-    pub fn sockets(&self, ns: &str) -> Vec<SocketRef> {
+    /// This server's sockets of namespace `ns`, synchronously (Node's
+    /// `io.of(ns).sockets`). For the whole cluster: [`fetch_sockets`](Self::fetch_sockets)
+    /// (descriptions) or [`socket_ids`](Self::socket_ids).
+    pub fn local_sockets(&self, ns: &str) -> Vec<SocketRef> {
         self.server
             .table
             .get(ns)
@@ -197,7 +228,7 @@ impl SocketIo {
     #[must_use = "an operator does nothing until it is awaited"]
     pub async fn socket_ids(&self, ns: &str) -> Result<Vec<SocketId>, BroadcastError> {
         match self.of(ns) {
-            Some(op) => op.sockets().await,
+            Some(op) => op.socket_ids().await,
             None => Ok(Vec::new()),
         }
     }

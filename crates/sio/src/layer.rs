@@ -1,18 +1,23 @@
 //! [`SocketIoLayer`] and [`SocketIoService`]: the server as tower
 //! middleware; requests for its path are served, every other one goes to
-//! the inner service untouched.
+//! the inner service untouched. [`NotFound`] is the inner service of
+//! [`SocketIo::service`](crate::SocketIo::service), for mounting on a path
+//! of its own (`Router::nest_service`).
 
+use std::convert::Infallible;
 use std::fmt;
+use std::future::{Ready, ready};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http::{Request, Response};
+use http::{Request, Response, StatusCode};
 use http_body::Body;
+use http_body_util::Empty;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::engine::{EngineBody, EngineIoLayer, EngineIoService, ResponseFuture};
+use crate::engine::{EngineBody, EngineIoLayer, EngineIoService, ResponseFuture, original_path};
 use crate::io::SioHandler;
 use crate::serve_client::ClientFiles;
 
@@ -93,14 +98,39 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        if let Some(files) = self
-            .client
-            .as_ref()
-            .filter(|f| f.claims(req.method(), req.uri().path()))
-        {
-            let res = files.respond(req.method(), req.uri().path(), req.headers());
-            return ResponseFuture::engine(Box::pin(std::future::ready(res)));
+        if let Some(files) = &self.client {
+            // Under `nest_service` the prefix is gone: try the original path.
+            let paths = [Some(req.uri().path()), original_path(&req)];
+            if let Some(path) = paths
+                .into_iter()
+                .flatten()
+                .find(|p| files.claims(req.method(), p))
+            {
+                let res = files.respond(req.method(), path, req.headers());
+                return ResponseFuture::engine(Box::pin(ready(res)));
+            }
         }
         self.inner.call(req)
+    }
+}
+
+/// The inner service of [`SocketIo::service`](crate::SocketIo::service):
+/// answers 404 to every request that is not the server's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NotFound;
+
+impl<B> Service<Request<B>> for NotFound {
+    type Response = Response<Empty<Bytes>>;
+    type Error = Infallible;
+    type Future = Ready<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _req: Request<B>) -> Self::Future {
+        let mut res = Response::new(Empty::new());
+        *res.status_mut() = StatusCode::NOT_FOUND;
+        ready(Ok(res))
     }
 }

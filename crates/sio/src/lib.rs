@@ -29,13 +29,17 @@
 //!   (connect timeout, ack timeout, parser, adapter, state), declares the
 //!   namespaces ([`Ns`]: middlewares and a connection handler) and builds
 //!   a cheap-to-clone [`SocketIo`] handle whose [`SocketIo::layer`] serves
-//!   `/socket.io/`.
+//!   `/socket.io/` (add an axum `.fallback` before the layer, or mount
+//!   [`SocketIo::service`] with `Router::nest_service`).
 //! - Handlers are async closures taking extractors ([`extract`]): the
 //!   socket ([`SocketRef`]), typed data ([`Data`], [`Args`]), the ack
-//!   ([`AckSender`]), [`State`], the handshake; they return `()` or
-//!   `Result<(), E>` ([`HandlerOutput`]), an `Err` going to the error
-//!   hook. A packet whose data does not
-//!   deserialize is reported (error hook, error ack), never dropped silently.
+//!   ([`AckSender`]), [`State`] (axum's `State` works too; `build()` checks
+//!   that every state a connection handler or middleware extracts was
+//!   registered), the handshake; they return `()` or `Result<(), E>`
+//!   ([`HandlerOutput`]), an `Err` going to the error hook. A packet whose
+//!   data does not deserialize is reported (error hook, error ack), never
+//!   dropped silently; the default hook and the server's own errors are
+//!   `tracing` events, so install a subscriber to see them.
 //! - Emits are encoded once and queued on a bounded per-connection queue:
 //!   a full queue is an error ([`EmitError::BufferFull`]), volatile emits
 //!   and broadcasts skip that client.
@@ -69,13 +73,14 @@ mod socket;
 mod state;
 
 pub use ack_reply::{AckReplies, AckReply, FromAck};
-pub use builder::SocketIoBuilder;
+pub use builder::{BuildError, SocketIoBuilder};
 pub use engine::{
     ConnHandler, ConnectionError, EngineBody, EngineConfig, EngineHandler, EngineIoLayer,
     EngineIoService, EngineSocket, ResponseFuture,
 };
 pub use error::{
     AckError, BroadcastError, ConnectError, EmitError, ExtractError, HandlerError, HandlerFailure,
+    PacketError,
 };
 pub use extract::{AckSender, Args, Data, Event, HandshakeRef, State, TryData};
 pub use handler::{
@@ -83,7 +88,7 @@ pub use handler::{
     ErrorParts, FromDisconnectParts, FromErrorParts, HandlerOutput, MessageHandler, Middleware,
 };
 pub use io::SocketIo;
-pub use layer::{SocketIoLayer, SocketIoService};
+pub use layer::{NotFound, SocketIoLayer, SocketIoService};
 pub use limit::{ConnectionLimit, EventRateLimit, OverLimit};
 pub use ns::Ns;
 pub use operators::BroadcastOperators;
@@ -100,6 +105,16 @@ pub use socket::{Handshake, ListenerId, RequestHeaders, Socket, SocketEmitter, S
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
+
+/// Every Rust block of docs/guide.md, compiled by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/guide.md")]
+struct GuideDoctests;
+
+/// Every Rust block of docs/migration.md, compiled by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/migration.md")]
+struct MigrationDoctests;
 
 /// Errors of the Engine.IO layer.
 pub mod engine_error {

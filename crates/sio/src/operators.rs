@@ -188,7 +188,7 @@ impl BroadcastOperators {
     /// # Errors
     /// [`BroadcastError::Adapter`].
     #[must_use = "an operator does nothing until it is awaited"]
-    pub async fn sockets(&self) -> Result<Vec<SocketId>, BroadcastError> {
+    pub async fn socket_ids(&self) -> Result<Vec<SocketId>, BroadcastError> {
         Ok(self.ns.adapter.sockets(self.opts.clone()).await?)
     }
 

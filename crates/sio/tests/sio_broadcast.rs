@@ -30,7 +30,7 @@ async fn rooms_to_except_and_broadcast() {
     let io = server();
     let addr = serve_io(&io).await;
     let mut clients = connect_many(addr, 3).await;
-    let sockets = io.sockets("/");
+    let sockets = io.local_sockets("/");
     let by_id = |id: &str| {
         sockets
             .iter()
@@ -60,7 +60,7 @@ async fn rooms_to_except_and_broadcast() {
     assert_eq!(c2.next_text().await, r#"2["from-a",3]"#);
 
     b.leave("room");
-    let mut ids = io.of("/").unwrap().to("room").sockets().await.unwrap();
+    let mut ids = io.of("/").unwrap().to("room").socket_ids().await.unwrap();
     ids.sort();
     assert_eq!(ids, vec![a.id().clone()]);
 }
@@ -109,7 +109,13 @@ async fn fetch_sockets_join_leave_and_disconnect() {
 
     io.sockets_join("all").await.unwrap();
     assert_eq!(
-        io.of("/").unwrap().to("all").sockets().await.unwrap().len(),
+        io.of("/")
+            .unwrap()
+            .to("all")
+            .socket_ids()
+            .await
+            .unwrap()
+            .len(),
         2
     );
     io.sockets_leave("all").await.unwrap();
@@ -117,7 +123,7 @@ async fn fetch_sockets_join_leave_and_disconnect() {
         io.of("/")
             .unwrap()
             .to("all")
-            .sockets()
+            .socket_ids()
             .await
             .unwrap()
             .is_empty()
@@ -127,7 +133,7 @@ async fn fetch_sockets_join_leave_and_disconnect() {
     for (client, _) in &mut clients {
         assert_eq!(client.next().await, Frame::Text("1".to_owned()));
     }
-    assert!(io.sockets("/").is_empty());
+    assert!(io.local_sockets("/").is_empty());
 }
 
 /// A polling client that never polls: its session buffer fills, then the
@@ -160,7 +166,7 @@ async fn a_full_queue_is_an_error_volatile_drops_and_broadcasts_count() {
         .unwrap();
     assert!(call(post).await.unwrap().status().is_success());
     let socket = loop {
-        if let Some(s) = io.sockets("/").pop() {
+        if let Some(s) = io.local_sockets("/").pop() {
             break s;
         }
         tokio::task::yield_now().await;

@@ -81,7 +81,7 @@ async fn a_websocket_that_stops_reading_costs_at_most_the_bound() {
     let (stalled, stalled_id) = RawClient::connect(addr, "/", None).await; // never read again
     let (mut fast, _) = RawClient::connect(addr, "/", None).await;
     let target = io
-        .sockets("/")
+        .local_sockets("/")
         .into_iter()
         .find(|s| s.id().to_string() == stalled_id)
         .expect("the stalled socket");
@@ -137,7 +137,7 @@ async fn a_polling_client_that_never_gets_costs_at_most_the_bound() {
     let stalled = Polling::connect(addr).await;
     let (mut fast, _) = RawClient::connect(addr, "/", None).await;
     let target = io
-        .sockets("/")
+        .local_sockets("/")
         .into_iter()
         .find(|s| s.engine().sid().as_str() == stalled.sid)
         .expect("the polling socket");

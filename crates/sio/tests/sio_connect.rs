@@ -20,7 +20,7 @@ fn server() -> SocketIo {
         .ns("/", echo_auth)
         .namespace(
             "/admin",
-            Ns::new(echo_auth).with(|Data(auth): Data<serde_json::Value>| async move {
+            Ns::new(echo_auth).middleware(|Data(auth): Data<serde_json::Value>| async move {
                 if auth["token"] == "secret" {
                     Ok(())
                 } else {
@@ -41,10 +41,10 @@ async fn connect_replies_with_a_fresh_socket_id_and_runs_the_handler() {
     assert_ne!(id, client.sid, "the socket id is not the engine sid");
     assert_eq!(id.len(), 27);
     assert_eq!(client.next_text().await, r#"2["auth",{"a":1}]"#);
-    assert_eq!(io.sockets("/").len(), 1);
-    assert_eq!(io.sockets("/")[0].id().as_str(), id);
+    assert_eq!(io.local_sockets("/").len(), 1);
+    assert_eq!(io.local_sockets("/")[0].id().as_str(), id);
     assert_eq!(
-        io.sockets("/")[0].rooms(),
+        io.local_sockets("/")[0].rooms(),
         vec![sio::Room::from(id.as_str())]
     );
 }
@@ -79,12 +79,12 @@ async fn middleware_error_reaches_the_client_with_its_data() {
         r#"4/admin,{"message":"unauthorized","data":{"code":401}}"#
     );
     assert!(
-        io.sockets("/admin").is_empty(),
+        io.local_sockets("/admin").is_empty(),
         "no socket for a refused connection"
     );
     client.send(r#"0/admin,{"token":"secret"}"#).await;
     assert!(client.next_text().await.starts_with(r#"0/admin,{"sid":"#));
-    assert_eq!(io.sockets("/admin").len(), 1);
+    assert_eq!(io.local_sockets("/admin").len(), 1);
 }
 
 #[tokio::test]
@@ -178,7 +178,10 @@ async fn several_namespaces_share_one_connection() {
         client.next_text().await,
         r#"2/admin,["auth",{"token":"secret"}]"#
     );
-    assert_eq!(io.sockets("/").len() + io.sockets("/admin").len(), 2);
+    assert_eq!(
+        io.local_sockets("/").len() + io.local_sockets("/admin").len(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -188,7 +191,7 @@ async fn protocol_4_clients_are_connected_to_the_main_namespace_at_once() {
         .ns("/", echo_auth)
         .namespace(
             "/admin",
-            Ns::new(echo_auth).with(|| async {
+            Ns::new(echo_auth).middleware(|| async {
                 Err(ConnectError::new("unauthorized").with_data(json!({ "code": 401 })))
             }),
         )
@@ -208,7 +211,7 @@ async fn protocol_4_clients_are_connected_to_the_main_namespace_at_once() {
         client.next_text().await,
         r#"4/nope,{"message":"Invalid namespace"}"#
     );
-    assert_eq!(io.sockets("/").len(), 1);
+    assert_eq!(io.local_sockets("/").len(), 1);
 }
 
 #[tokio::test]
@@ -255,7 +258,7 @@ async fn auth_that_does_not_deserialize_refuses_the_connection() {
     let hooked = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let seen = hooked.clone();
     let io = SocketIo::builder()
-        .on_error(move |_, err| {
+        .on_handler_error(move |_, err| {
             assert_eq!(err.event, "connect");
             seen.store(true, std::sync::atomic::Ordering::SeqCst);
         })
@@ -267,5 +270,20 @@ async fn auth_that_does_not_deserialize_refuses_the_connection() {
     let reply = client.next_text().await;
     assert!(reply.starts_with(r#"4{"message":"#), "{reply}");
     assert!(hooked.load(std::sync::atomic::Ordering::SeqCst));
-    assert!(io.sockets("/").is_empty());
+    assert!(io.local_sockets("/").is_empty());
+}
+
+#[tokio::test]
+async fn rooms_list_the_socket_own_id_first_as_node_does() {
+    let io = SocketIo::builder()
+        .ns("/", |socket: SocketRef| async move {
+            socket.join(["~z", "!b", "~a", "!a", "0", "Z"]);
+            let rooms: Vec<String> = socket.rooms().iter().map(ToString::to_string).collect();
+            let _ = socket.emit("rooms", &rooms);
+        })
+        .build();
+    let addr = serve_io(&io).await;
+    let (mut client, id) = RawClient::connect(addr, "/", None).await;
+    let expected = json!(["rooms", [id, "!a", "!b", "0", "Z", "~a", "~z"]]);
+    assert_eq!(client.next_text().await, format!("2{expected}"));
 }

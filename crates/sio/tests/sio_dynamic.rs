@@ -56,7 +56,7 @@ async fn an_emptied_child_keeps_one_recovery_timer_however_often_it_empties() {
         let (client, _) = RawClient::connect(addr, "/dyn-a", None).await;
         client.close().await;
         tokio::time::timeout(WAIT, async {
-            while !io.sockets("/dyn-a").is_empty() {
+            while !io.local_sockets("/dyn-a").is_empty() {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         })

@@ -77,7 +77,7 @@ fn socket_state(_socket: &SocketRef) -> Option<Reasons> {
 
 fn server(errors: Arc<AtomicUsize>) -> SocketIo {
     SocketIo::builder()
-        .on_error(move |_, err| {
+        .on_handler_error(move |_, err| {
             assert_eq!(err.event, "add");
             errors.fetch_add(1, Ordering::SeqCst);
         })

@@ -29,7 +29,7 @@ fn server(log: Log) -> SocketIo {
     let hook = log.clone();
     SocketIo::builder()
         .with_state(log)
-        .on_error(move |socket, err| {
+        .on_handler_error(move |socket, err| {
             let kind = match &err.error {
                 HandlerFailure::Returned(_) => "returned",
                 HandlerFailure::Extract(_) => "extract",

@@ -8,7 +8,7 @@ mod sio_common;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use sio::{AckSender, ConnectError, SocketIo, SocketRef, Value};
+use sio::{AckSender, PacketError, SocketIo, SocketRef, Value};
 use sio_common::{RawClient, serve_io};
 
 type Log = Arc<Mutex<Vec<String>>>;
@@ -53,19 +53,19 @@ fn server(log: Log) -> SocketIo {
                     ));
                 });
                 let l4 = log.clone();
-                socket.on_error(move |err: ConnectError| {
+                socket.on_error(move |err: PacketError| {
                     l4.lock().push(format!("error:{}", err.message()));
                 });
                 // A second error listener adds to the first (Node's `on`).
                 let l5 = log.clone();
-                socket.on_error(move |socket: SocketRef, err: ConnectError| {
+                socket.on_error(move |socket: SocketRef, err: PacketError| {
                     l5.lock()
                         .push(format!("error2:{}:{}", err.message(), socket.ns()));
                 });
                 socket.use_middleware(|event, args| async move {
                     tokio::task::yield_now().await;
                     if event == "secret" && args.first().and_then(Value::as_str) != Some("token") {
-                        return Err(ConnectError::new("unauthorized")
+                        return Err(PacketError::new("unauthorized")
                             .with_data(serde_json::json!({ "event": event })));
                     }
                     Ok(())

@@ -9,7 +9,9 @@ mod sio_common;
 
 use std::time::Duration;
 
-use sio::{AckSender, ConnectError, Data, DisconnectReason, Ns, SocketIo, SocketRef, State};
+use sio::{
+    AckSender, ConnectError, Data, DisconnectReason, Ns, PacketError, SocketIo, SocketRef, State,
+};
 use sio_common::{RawClient, WAIT, serve_io};
 use tokio::sync::mpsc;
 
@@ -30,18 +32,22 @@ async fn panicking(what: &'static str) -> Result<(), ConnectError> {
     panic!("{what}")
 }
 
+async fn panicking_packet(what: &'static str) -> Result<(), PacketError> {
+    panic!("{what}")
+}
+
 fn server(left: Left) -> SocketIo {
     SocketIo::builder()
         .with_state(left)
-        .on_error(|_, _| panic!("error hook"))
+        .on_handler_error(|_, _| panic!("error hook"))
         .ns("/", tracked)
         .namespace(
             "/mw",
-            Ns::new(tracked).with(|| panicking("namespace middleware")),
+            Ns::new(tracked).middleware(|| panicking("namespace middleware")),
         )
         .namespace(
             "/mw-sync",
-            Ns::new(tracked).with(|| -> std::future::Ready<Result<(), ConnectError>> {
+            Ns::new(tracked).middleware(|| -> std::future::Ready<Result<(), ConnectError>> {
                 panic!("namespace middleware, before its future")
             }),
         )
@@ -52,7 +58,7 @@ fn server(left: Left) -> SocketIo {
         .namespace(
             "/use",
             Ns::new(|socket: SocketRef, state: State<Left>| async move {
-                socket.use_middleware(|_, _| panicking("packet middleware"));
+                socket.use_middleware(|_, _| panicking_packet("packet middleware"));
                 tracked(socket, state).await;
             }),
         )
@@ -131,9 +137,13 @@ where
     let mut expected: Vec<String> = expected_left.iter().map(|s| (*s).to_owned()).collect();
     expected.sort();
     assert_eq!(gone, expected);
-    assert_eq!(io.sockets("/").len(), 1, "only the other client is left");
+    assert_eq!(
+        io.local_sockets("/").len(),
+        1,
+        "only the other client is left"
+    );
     for ns in &NAMESPACES[1..] {
-        assert!(io.sockets(ns).is_empty(), "a ghost socket in {ns}");
+        assert!(io.local_sockets(ns).is_empty(), "a ghost socket in {ns}");
     }
     assert_eq!(io.fetch_sockets("/").await.unwrap().len(), 1);
     other.close().await;
@@ -239,8 +249,8 @@ fn sockets_leave_when_their_session_task_is_dropped() {
         let addr = serve_io(&io).await;
         RawClient::connect(addr, "/", None).await
     });
-    assert_eq!(io.sockets("/").len(), 1);
+    assert_eq!(io.local_sockets("/").len(), 1);
     drop(rt);
-    assert!(io.sockets("/").is_empty(), "a ghost socket");
+    assert!(io.local_sockets("/").is_empty(), "a ghost socket");
     drop(client);
 }

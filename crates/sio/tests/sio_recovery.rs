@@ -12,6 +12,12 @@ use sio::{ConnectionStateRecovery, DisconnectReason, Ns, SocketIo, SocketRef};
 use sio_common::{Frame, RawClient, WAIT, serve_io};
 use tokio::sync::mpsc;
 
+/// Typed socket data: restored as a `User` after a recovery.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct User {
+    user: u32,
+}
+
 struct Server {
     io: SocketIo,
     middleware_runs: Arc<AtomicUsize>,
@@ -26,15 +32,16 @@ fn server(recovery: bool) -> Server {
         let tx = tx.clone();
         async move {
             if !socket.recovered() {
-                socket.set_data(serde_json::json!({ "user": 7 }));
+                socket.set_data(User { user: 7 });
             }
-            let _ = socket.emit_args("state", &(socket.recovered(), socket.data_json()));
+            let typed = socket.data::<User>().map(|u| u.user);
+            let _ = socket.emit_args("state", &(socket.recovered(), socket.data_json(), typed));
             socket.on_disconnect(move |s: SocketRef, reason: DisconnectReason| async move {
                 let _ = tx.send(format!("{} {reason}", s.id()));
             });
         }
     })
-    .with(move || {
+    .middleware(move || {
         counter.fetch_add(1, Ordering::SeqCst);
         async { Ok(()) }
     });
@@ -76,7 +83,8 @@ async fn off_by_default_no_pid_and_no_offset() {
         [
             serde_json::json!("state"),
             false.into(),
-            serde_json::json!({"user": 7})
+            serde_json::json!({"user": 7}),
+            7.into()
         ]
     );
 }
@@ -95,7 +103,7 @@ async fn a_client_back_with_its_pid_and_offset_gets_its_session_and_missed_packe
     let state = args(&client.next_text().await);
     assert_eq!(state[1], false);
     let offset = state.last().unwrap().as_str().expect("offset").to_owned();
-    s.io.sockets("/")[0].join("r");
+    s.io.local_sockets("/")[0].join("r");
 
     client.close().await;
     let gone = tokio::time::timeout(WAIT, s.gone.recv())
@@ -131,12 +139,13 @@ async fn a_client_back_with_its_pid_and_offset_gets_its_session_and_missed_packe
     assert_eq!(state[0], "state");
     assert_eq!(state[1], true, "recovered");
     assert_eq!(state[2], serde_json::json!({"user": 7}), "data restored");
+    assert_eq!(state[3], 7, "data::<User>() restored");
     assert_eq!(
         s.middleware_runs.load(Ordering::SeqCst),
         1,
         "middlewares skipped"
     );
-    let socket = s.io.sockets("/").pop().unwrap();
+    let socket = s.io.local_sockets("/").pop().unwrap();
     assert!(socket.recovered());
     let mut rooms: Vec<String> = socket.rooms().iter().map(|r| r.to_string()).collect();
     rooms.sort();
@@ -187,7 +196,7 @@ async fn volatile_emits_and_emits_asking_an_ack_carry_no_offset() {
     let mut client = RawClient::open(addr).await;
     connect(&mut client, "").await;
     client.next_text().await; // state
-    let socket = s.io.sockets("/").pop().unwrap();
+    let socket = s.io.local_sockets("/").pop().unwrap();
     socket.volatile().emit("v", &1).unwrap();
     let ack = socket.emit_with_ack::<_, serde_json::Value>("a", &2);
     socket.emit("plain", &3).unwrap();
@@ -235,7 +244,7 @@ async fn a_dynamic_child_left_empty_keeps_its_sessions_for_the_window() {
     client.close().await;
     // Its only socket gone, the child stays while the session may come back.
     tokio::time::timeout(WAIT, async {
-        while !io.sockets("/room-1").is_empty() {
+        while !io.local_sockets("/room-1").is_empty() {
             tokio::task::yield_now().await;
         }
     })

@@ -47,7 +47,7 @@ async fn the_global_middleware_runs_before_each_namespace_own() {
         })
         .namespace(
             "/admin",
-            Ns::new(hello).with(move |s: SocketRef| {
+            Ns::new(hello).middleware(move |s: SocketRef| {
                 let order = o2.clone();
                 async move {
                     order.lock().push(format!("admin:{}", s.ns()));
@@ -220,7 +220,7 @@ async fn a_socket_sees_its_connection_upgrade_to_websocket() {
         .unwrap();
     assert_eq!(upgraded, "upgraded WebSocket");
     assert_eq!(
-        io.sockets("/")[0].engine().transport(),
+        io.local_sockets("/")[0].engine().transport(),
         TransportKind::WebSocket
     );
 }

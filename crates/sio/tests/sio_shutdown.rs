@@ -93,6 +93,6 @@ async fn close_returns_while_clients_keep_reconnecting() {
         l.await.unwrap();
     }
     assert_eq!(io.connection_count(), 0, "no session opened after close");
-    assert!(io.sockets("/").is_empty());
+    assert!(io.local_sockets("/").is_empty());
     drop(live);
 }

@@ -2,6 +2,7 @@
 //! for forwarding arguments without knowing their types.
 
 mod de;
+mod json;
 mod ser;
 
 use std::fmt;

@@ -141,7 +141,7 @@ pub async fn wait_subscribers(key: &str, n: usize) {
 
 /// The local socket `id` of `io`.
 pub fn socket(io: &SocketIo, id: &str) -> SocketRef {
-    io.sockets("/")
+    io.local_sockets("/")
         .into_iter()
         .find(|s| s.id().as_str() == id)
         .expect("a local socket")

@@ -22,6 +22,7 @@ mod registry;
 mod request;
 mod response;
 mod service;
+pub(crate) use service::original_path;
 mod websocket;
 mod wsconn;
 

@@ -26,6 +26,13 @@ impl<S, H> EngineIoService<S, H> {
         Self { inner, engine }
     }
 
+    /// True when the request is for the engine's path: its URI's path, or
+    /// (under axum's `Router::nest_service`, which strips the prefix) the
+    /// original URI's.
+    fn claims_request<B>(&self, req: &Request<B>) -> bool {
+        self.claims(req.uri().path()) || original_path(req).is_some_and(|p| self.claims(p))
+    }
+
     /// True when `path` is the engine's: exactly its path, or its path
     /// without the trailing `/`.
     fn claims(&self, path: &str) -> bool {
@@ -34,6 +41,22 @@ impl<S, H> EngineIoService<S, H> {
             || own
                 .strip_suffix('/')
                 .is_some_and(|bare| !bare.is_empty() && path == bare)
+    }
+}
+
+/// The request's path before axum's `nest_service` stripped its prefix
+/// (axum's `OriginalUri`), when the `axum` feature is on.
+pub(crate) fn original_path<B>(req: &Request<B>) -> Option<&str> {
+    #[cfg(feature = "axum")]
+    {
+        req.extensions()
+            .get::<axum::extract::OriginalUri>()
+            .map(|uri| uri.0.path())
+    }
+    #[cfg(not(feature = "axum"))]
+    {
+        let _ = req;
+        None
     }
 }
 
@@ -73,7 +96,7 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        if self.claims(req.uri().path()) {
+        if self.claims_request(&req) {
             ResponseFuture::engine(Box::pin(request::handle(self.engine.clone(), req)))
         } else {
             ResponseFuture::inner(self.inner.call(req))

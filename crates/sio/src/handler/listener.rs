@@ -10,7 +10,7 @@ use std::marker::PhantomData;
 use futures_util::future::BoxFuture;
 
 use super::{HandlerOutput, catch, catch_future, report, reported};
-use crate::error::{ConnectError, ExtractError, HandlerFailure};
+use crate::error::{ExtractError, HandlerFailure, PacketError};
 use crate::extract::{HandshakeRef, State};
 use crate::reason::DisconnectReason;
 use crate::socket::SocketRef;
@@ -26,7 +26,7 @@ pub struct DisconnectParts<'a> {
 #[derive(Debug)]
 pub struct ErrorParts<'a> {
     pub(crate) socket: &'a SocketRef,
-    pub(crate) error: &'a ConnectError,
+    pub(crate) error: &'a PacketError,
 }
 
 /// Something a disconnect or disconnecting listener can take as an
@@ -45,11 +45,11 @@ pub trait FromDisconnectParts: Sized {
 }
 
 /// Something an error listener can take as an argument: [`SocketRef`],
-/// the [`ConnectError`] a packet middleware returned, [`State<T>`],
+/// the [`PacketError`] a packet middleware returned, [`State<T>`],
 /// [`HandshakeRef`].
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be extracted in an error listener",
-    note = "error listener extractors: SocketRef, ConnectError, State<T>, HandshakeRef"
+    note = "error listener extractors: SocketRef, PacketError, State<T>, HandshakeRef"
 )]
 pub trait FromErrorParts: Sized {
     /// Takes the value.
@@ -87,7 +87,7 @@ impl FromDisconnectParts for DisconnectReason {
     }
 }
 
-impl FromErrorParts for ConnectError {
+impl FromErrorParts for PacketError {
     fn from_error_parts(parts: &ErrorParts<'_>) -> Result<Self, ExtractError> {
         Ok(parts.error.clone())
     }
@@ -163,8 +163,8 @@ pub trait DisconnectingHandler<T>: Send + 'static {
     message = "`{Self}` is not a Socket.IO error listener",
     label = "not an error listener",
     note = "an error listener is a synchronous closure or `fn` returning `()` whose arguments (at most 8) \
-            are: SocketRef, ConnectError, State<T>, HandshakeRef \
-            (annotate closure arguments: `|socket: SocketRef, err: ConnectError|`)"
+            are: SocketRef, PacketError, State<T>, HandshakeRef \
+            (annotate closure arguments: `|socket: SocketRef, err: PacketError|`)"
 )]
 pub trait ErrorListener<T>: Send + Sync + 'static {
     /// Extracts the arguments and runs the listener.
@@ -314,7 +314,7 @@ pub(crate) fn start_disconnect(
 /// Tells the error listeners of a rejected packet.
 pub(crate) fn run_error(
     socket: &SocketRef,
-    error: &ConnectError,
+    error: &PacketError,
     listeners: &[std::sync::Arc<dyn ErasedErrorListener>],
 ) {
     let parts = ErrorParts { socket, error };

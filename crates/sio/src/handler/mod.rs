@@ -21,6 +21,7 @@ use parking_lot::RwLock;
 use crate::error::{ConnectError, ExtractError, HandlerError, HandlerFailure};
 use crate::extract::{ConnectParts, FromConnectParts, FromMessageParts, MessageParts};
 use crate::socket::SocketRef;
+use crate::state::StateType;
 
 pub use listener::{
     DisconnectHandler, DisconnectParts, DisconnectingHandler, ErrorListener, ErrorParts,
@@ -33,7 +34,7 @@ pub(crate) use listener::{
 
 /// What a handler may return: `()`, or `Result<(), E>` where `E:
 /// Display`. An `Err` goes to the builder's error hook
-/// ([`SocketIoBuilder::on_error`](crate::SocketIoBuilder::on_error)) with
+/// ([`SocketIoBuilder::on_handler_error`](crate::SocketIoBuilder::on_handler_error)) with
 /// the namespace, the event and the socket, so `?` works in handlers:
 ///
 /// ```
@@ -169,6 +170,11 @@ pub trait MessageHandler<T>: Send + Sync + 'static {
     /// # Errors
     /// The first extractor that refused the packet.
     fn call(&self, parts: &MessageParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError>;
+    /// The state types its extractors read (checked at `build()`).
+    #[doc(hidden)]
+    fn state_types(&self) -> Vec<StateType> {
+        Vec::new()
+    }
 }
 
 /// A connection handler: an async closure or function taking up to 8
@@ -204,6 +210,11 @@ pub trait ConnectHandler<T>: Send + Sync + 'static {
     /// # Errors
     /// The first extractor that refused the connection.
     fn call(&self, parts: &ConnectParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError>;
+    /// The state types its extractors read (checked at `build()`).
+    #[doc(hidden)]
+    fn state_types(&self) -> Vec<StateType> {
+        Vec::new()
+    }
 }
 
 /// A namespace middleware: like a [`ConnectHandler`] but returning
@@ -231,11 +242,16 @@ pub trait Middleware<T>: Send + Sync + 'static {
         &self,
         parts: &ConnectParts<'_>,
     ) -> Result<BoxFuture<'static, Result<(), ConnectError>>, ExtractError>;
+    /// The state types its extractors read (checked at `build()`).
+    #[doc(hidden)]
+    fn state_types(&self) -> Vec<StateType> {
+        Vec::new()
+    }
 }
 
 macro_rules! impl_handlers {
     ($($T:ident),*) => {
-        #[allow(non_snake_case, unused_variables)]
+        #[allow(non_snake_case, unused_variables, unused_mut)]
         impl<F, Fut, $($T,)*> MessageHandler<($($T,)*)> for F
         where
             F: Fn($($T),*) -> Fut + Send + Sync + 'static,
@@ -248,9 +264,15 @@ macro_rules! impl_handlers {
                 let event = parts.packet.event_name().unwrap_or_default();
                 Ok(reported(self($($T),*), parts.socket, event))
             }
+
+            fn state_types(&self) -> Vec<StateType> {
+                let mut types = Vec::new();
+                $(types.extend(<$T as FromMessageParts>::state_type());)*
+                types
+            }
         }
 
-        #[allow(non_snake_case, unused_variables)]
+        #[allow(non_snake_case, unused_variables, unused_mut)]
         impl<F, Fut, $($T,)*> ConnectHandler<($($T,)*)> for F
         where
             F: Fn($($T),*) -> Fut + Send + Sync + 'static,
@@ -262,9 +284,15 @@ macro_rules! impl_handlers {
                 $(let $T = $T::from_connect_parts(parts)?;)*
                 Ok(reported(self($($T),*), parts.socket, "connect"))
             }
+
+            fn state_types(&self) -> Vec<StateType> {
+                let mut types = Vec::new();
+                $(types.extend(<$T as FromConnectParts>::state_type());)*
+                types
+            }
         }
 
-        #[allow(non_snake_case, unused_variables)]
+        #[allow(non_snake_case, unused_variables, unused_mut)]
         impl<F, Fut, $($T,)*> Middleware<($($T,)*)> for F
         where
             F: Fn($($T),*) -> Fut + Send + Sync + 'static,
@@ -277,6 +305,12 @@ macro_rules! impl_handlers {
             ) -> Result<BoxFuture<'static, Result<(), ConnectError>>, ExtractError> {
                 $(let $T = $T::from_connect_parts(parts)?;)*
                 Ok(Box::pin(self($($T),*)))
+            }
+
+            fn state_types(&self) -> Vec<StateType> {
+                let mut types = Vec::new();
+                $(types.extend(<$T as FromConnectParts>::state_type());)*
+                types
             }
         }
     };
@@ -295,11 +329,13 @@ impl_handlers!(T1, T2, T3, T4, T5, T6, T7, T8);
 /// A stored event handler, its extractor types erased.
 pub(crate) trait ErasedMessage: Send + Sync {
     fn call(&self, parts: &MessageParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError>;
+    fn state_types(&self) -> Vec<StateType>;
 }
 
 /// A stored connection handler.
 pub(crate) trait ErasedConnect: Send + Sync {
     fn call(&self, parts: &ConnectParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError>;
+    fn state_types(&self) -> Vec<StateType>;
 }
 
 /// A stored middleware.
@@ -308,6 +344,7 @@ pub(crate) trait ErasedMiddleware: Send + Sync {
         &self,
         parts: &ConnectParts<'_>,
     ) -> Result<BoxFuture<'static, Result<(), ConnectError>>, ExtractError>;
+    fn state_types(&self) -> Vec<StateType>;
 }
 
 struct Erased<H, T>(H, PhantomData<fn() -> T>);
@@ -316,11 +353,19 @@ impl<H: MessageHandler<T>, T: 'static> ErasedMessage for Erased<H, T> {
     fn call(&self, parts: &MessageParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError> {
         self.0.call(parts)
     }
+
+    fn state_types(&self) -> Vec<StateType> {
+        self.0.state_types()
+    }
 }
 
 impl<H: ConnectHandler<T>, T: 'static> ErasedConnect for Erased<H, T> {
     fn call(&self, parts: &ConnectParts<'_>) -> Result<BoxFuture<'static, ()>, ExtractError> {
         self.0.call(parts)
+    }
+
+    fn state_types(&self) -> Vec<StateType> {
+        self.0.state_types()
     }
 }
 
@@ -330,6 +375,10 @@ impl<H: Middleware<T>, T: 'static> ErasedMiddleware for Erased<H, T> {
         parts: &ConnectParts<'_>,
     ) -> Result<BoxFuture<'static, Result<(), ConnectError>>, ExtractError> {
         self.0.call(parts)
+    }
+
+    fn state_types(&self) -> Vec<StateType> {
+        self.0.state_types()
     }
 }
 

@@ -19,7 +19,7 @@ use crate::limit::{EventLimiter, EventRateLimit};
 /// let admin = Ns::new(|socket: SocketRef| async move {
 ///     socket.on("ping", |socket: SocketRef| async move { let _ = socket.emit("pong", &()); });
 /// })
-/// .with(|Data(auth): Data<serde_json::Value>| async move {
+/// .middleware(|Data(auth): Data<serde_json::Value>| async move {
 ///     if auth["token"] == "secret" { Ok(()) } else { Err(ConnectError::new("unauthorized")) }
 /// });
 /// # let _ = admin;
@@ -50,7 +50,7 @@ impl Ns {
 
     /// Adds a middleware (Node's `namespace.use`), run after the ones added
     /// before it.
-    pub fn with<M: Middleware<T>, T: Send + 'static>(self, middleware: M) -> Self {
+    pub fn middleware<M: Middleware<T>, T: Send + 'static>(self, middleware: M) -> Self {
         let mut middlewares = self.handlers.middlewares.clone();
         middlewares.push(erase_middleware(middleware));
         Self {

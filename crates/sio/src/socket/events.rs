@@ -170,6 +170,15 @@ impl SocketRef {
     {
         let id = self.listeners.id();
         let handler = erase_message(handler);
+        let state = &self.ns.config.state;
+        for ty in handler.state_types().iter().filter(|ty| !state.has(ty)) {
+            tracing::error!(
+                ns = %self.ns.name,
+                event = event.as_ref(),
+                state = ty.name(),
+                "this event handler extracts a State that was never given to SocketIoBuilder::with_state"
+            );
+        }
         self.handlers
             .lock()
             .add(event.as_ref(), handler, id, once, front);

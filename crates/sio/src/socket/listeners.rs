@@ -13,14 +13,14 @@ use parking_lot::Mutex;
 use sio_parser::Value;
 
 use super::SocketRef;
-use crate::error::ConnectError;
+use crate::error::PacketError;
 use crate::handler::{ErasedErrorListener, ErasedListener, ErrorListener, catch, run_error};
 
 /// A catch-all listener: the event name and its arguments.
 pub(crate) type AnyFn = Arc<dyn Fn(&str, &[Value]) + Send + Sync>;
 /// A packet middleware: the event name and its arguments.
 pub(crate) type PacketMiddlewareFn =
-    Arc<dyn Fn(String, Vec<Value>) -> BoxFuture<'static, Result<(), ConnectError>> + Send + Sync>;
+    Arc<dyn Fn(String, Vec<Value>) -> BoxFuture<'static, Result<(), PacketError>> + Send + Sync>;
 type ErrorFn = Arc<dyn ErasedErrorListener>;
 type UpgradeFn = Arc<dyn Fn(&SocketRef) + Send + Sync>;
 
@@ -172,7 +172,7 @@ impl Listeners {
 
     /// Reports a rejected packet to the `error` listeners (a debug log when
     /// there is none).
-    pub(crate) fn error(&self, socket: &SocketRef, err: &ConnectError) {
+    pub(crate) fn error(&self, socket: &SocketRef, err: &PacketError) {
         let listeners = self.read(|r| r.error.clone()).unwrap_or_default();
         if listeners.is_empty() {
             tracing::debug!(id = %socket.id(), "packet rejected by a middleware: {}", err.message());
@@ -273,7 +273,7 @@ impl SocketRef {
     pub fn use_middleware<F, Fut>(&self, middleware: F)
     where
         F: Fn(String, Vec<Value>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<(), ConnectError>> + Send + 'static,
+        Fut: Future<Output = Result<(), PacketError>> + Send + 'static,
     {
         let f: PacketMiddlewareFn = Arc::new(move |event, args| Box::pin(middleware(event, args)));
         self.listeners.update(|r| r.middlewares.push(f));
@@ -283,13 +283,13 @@ impl SocketRef {
     /// rejected by a middleware of [`SocketRef::use_middleware`]. A second
     /// call adds another; they run in the order added. Its arguments are
     /// extractors ([`ErrorListener`]): [`SocketRef`], the
-    /// [`ConnectError`], [`State<T>`](crate::State),
+    /// [`PacketError`], [`State<T>`](crate::State),
     /// [`HandshakeRef`](crate::HandshakeRef).
     ///
     /// ```
-    /// use sio::{ConnectError, SocketRef};
+    /// use sio::{PacketError, SocketRef};
     /// # fn register(socket: SocketRef) {
-    /// socket.on_error(|socket: SocketRef, err: ConnectError| {
+    /// socket.on_error(|socket: SocketRef, err: PacketError| {
     ///     tracing::info!(id = %socket.id(), "packet rejected: {err}");
     /// });
     /// # }

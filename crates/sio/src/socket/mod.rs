@@ -20,6 +20,7 @@ use futures_util::future::BoxFuture;
 use parking_lot::Mutex;
 use rand::RngCore as _;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sio_adapter::{Room, SocketId};
 
 use crate::client::ClientCmd;
@@ -273,9 +274,16 @@ impl Socket {
         }
     }
 
-    /// The socket's rooms, its own id included.
+    /// The socket's rooms: its own id first (as Node's `socket.rooms`),
+    /// then the others in name order.
     pub fn rooms(&self) -> Vec<Room> {
-        self.ns.adapter.socket_rooms(&self.id)
+        let own = self.id.as_str();
+        let mut rooms = self.ns.adapter.socket_rooms(&self.id);
+        rooms.sort_unstable_by(|a, b| {
+            let (a_own, b_own) = (a.as_str() == own, b.as_str() == own);
+            b_own.cmp(&a_own).then_with(|| a.cmp(b))
+        });
+        rooms
     }
 
     /// Stores typed data on the socket (Node's `socket.data`); serialized
@@ -288,9 +296,20 @@ impl Socket {
     }
 
     /// The data stored with [`Socket::set_data`], if it is a `T`.
-    pub fn data<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+    ///
+    /// After a connection-state recovery the data comes back from the
+    /// adapter as JSON (the form a cluster can keep): it is then
+    /// deserialized into `T` at each call (`None` if it does not fit);
+    /// `set_data` it again to keep it typed.
+    pub fn data<T: DeserializeOwned + Send + Sync + 'static>(&self) -> Option<Arc<T>> {
         let value = self.data.lock().as_ref()?.value.clone();
-        value.downcast().ok()
+        match value.downcast::<T>() {
+            Ok(value) => Some(value),
+            Err(value) => {
+                let json = value.downcast_ref::<serde_json::Value>()?;
+                T::deserialize(json).ok().map(Arc::new)
+            }
+        }
     }
 
     /// The stored data as JSON (`null` when none).
@@ -315,7 +334,7 @@ pub(crate) fn spawn(fut: BoxFuture<'static, ()>) {
 pub(crate) fn reject_packet(
     socket: &SocketRef,
     packet: &sio_parser::Packet,
-    err: &crate::error::ConnectError,
+    err: &crate::error::PacketError,
 ) {
     if let Some(id) = packet.id {
         let mut answer = serde_json::json!({ "message": err.message() });
@@ -347,7 +366,7 @@ pub(crate) fn over_limit(
     };
     let event = packet.event_name().unwrap_or_default();
     tracing::debug!(id = %socket.id(), event, ?verdict, "event over the rate limit");
-    let err = crate::error::ConnectError::new("rate limited");
+    let err = crate::error::PacketError::new("rate limited");
     match (verdict, limit.policy()) {
         (Verdict::Pass, _) | (_, OverLimit::Drop) => {}
         (Verdict::Disconnect, _) => {

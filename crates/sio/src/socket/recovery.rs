@@ -118,9 +118,9 @@ impl SocketRef {
 impl Socket {
     /// True when this socket took over a session the client had before a
     /// short disconnection (connection-state recovery): same id, rooms and
-    /// data, and the packets it missed were sent again. After a recovery
-    /// the data comes back as a `serde_json::Value`
-    /// (`socket.data::<serde_json::Value>()`), the form an adapter keeps.
+    /// data, and the packets it missed were sent again. The data comes
+    /// back as the JSON an adapter keeps; `socket.data::<T>()` deserializes
+    /// it into your type.
     pub fn recovered(&self) -> bool {
         self.session.recovered
     }
