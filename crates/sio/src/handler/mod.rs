@@ -139,14 +139,7 @@ where
 /// # }
 /// ```
 ///
-/// Nor does axum's `State` (sio's is [`State`](crate::State)), or a
-/// handler that is not async:
-///
-/// ```compile_fail
-/// # fn register(socket: sio::SocketRef) {
-/// socket.on("x", |axum::extract::State(n): axum::extract::State<u32>| async move { drop(n) });
-/// # }
-/// ```
+/// Nor does a handler that is not async:
 ///
 /// ```compile_fail
 /// # fn register(socket: sio::SocketRef) {
@@ -161,8 +154,7 @@ where
             sio::State<T>, Event, HandshakeRef",
     note = "to take the event's data, wrap its type: `Data(msg): Data<String>` (the first argument) or \
             `Args((a, b)): Args<(String, u32)>` (all of them); annotate every closure argument's type; \
-            an `async move` block that uses `?` ends with `Ok::<_, sio::EmitError>(())`",
-    note = "axum's `State` is not sio's: use `sio::State<T>`, registered with `SocketIoBuilder::with_state`"
+            an `async move` block that uses `?` ends with `Ok::<_, sio::EmitError>(())`"
 )]
 pub trait MessageHandler<T>: Send + Sync + 'static {
     /// Extracts the arguments and starts the handler.
