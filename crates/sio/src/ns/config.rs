@@ -17,7 +17,7 @@ use crate::limit::{EventLimiter, EventRateLimit};
 /// use sio::{ConnectError, Data, Ns, SocketRef};
 ///
 /// let admin = Ns::new(|socket: SocketRef| async move {
-///     socket.on("ping", |socket: SocketRef| async move { let _ = socket.emit("pong", &()); });
+///     socket.on("ping", |socket: SocketRef| async move { socket.emit("pong", &()) });
 /// })
 /// .middleware(|Data(auth): Data<serde_json::Value>| async move {
 ///     if auth["token"] == "secret" { Ok(()) } else { Err(ConnectError::new("unauthorized")) }
