@@ -236,6 +236,11 @@ impl<C: ConnHandler> Driver<C> {
                 // waiting poll gets them), as they did before it.
                 self.settle().await;
                 if let Some(reason) = self.shared.outbox.take_close() {
+                    // A sender queues its last messages before it asks for
+                    // the close, possibly from another thread while the
+                    // settle above ran: move them in before the session
+                    // closes (a closed session refuses messages).
+                    self.settle().await;
                     self.session.close(now, reason);
                 }
             }
