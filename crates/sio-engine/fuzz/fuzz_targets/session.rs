@@ -129,9 +129,14 @@ fuzz_target!(|input: Input| {
                 closed += 1;
             }
         }
-        assert!(s.buffered() <= MAX_BUFFERED + 4);
-        if s.is_closed() {
+        // The control slack (4 pings or pongs past the bound), plus the
+        // CLOSE a session keeps for its last GET.
+        assert!(s.buffered() <= MAX_BUFFERED + 5, "{}", s.buffered());
+        if s.is_finished() {
             assert_eq!(s.poll_timeout(), None);
+        } else if s.is_closed() {
+            // Closed, keeping its last words for a GET until a deadline.
+            assert!(s.poll_timeout().is_some());
         }
     }
     assert_eq!(closed == 1, s.is_closed());
