@@ -6,7 +6,6 @@
 
 mod sio_common;
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -22,32 +21,6 @@ mod auth_state;
 #[path = "../../../examples/newcomer/acks.rs"]
 mod acks;
 
-fn js_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/js")
-}
-
-/// Whether node and socket.io-client are there; panics when they are
-/// required and missing.
-fn node_ready() -> bool {
-    let node = std::process::Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    let ready = node && js_dir().join("node_modules/socket.io-client").is_dir();
-    let required = ["CI", "SIO_REQUIRE_NODE"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some());
-    assert!(
-        ready || !required,
-        "node and tests/js/node_modules are required here (npm ci in tests/js)"
-    );
-    if !ready {
-        eprintln!("SKIPPED: node or tests/js/node_modules missing (run `npm ci` in tests/js)");
-    }
-    ready
-}
-
 /// Serves `app` and runs the client's `scenario` against it; returns its
 /// output once it succeeded.
 async fn run(scenario: &str, app: axum::Router) -> String {
@@ -56,7 +29,7 @@ async fn run(scenario: &str, app: axum::Router) -> String {
         .arg("newcomer/client.mjs")
         .arg(scenario)
         .arg(format!("http://{addr}"))
-        .current_dir(js_dir())
+        .current_dir(sio_common::js_dir())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
@@ -78,7 +51,7 @@ async fn run(scenario: &str, app: axum::Router) -> String {
 
 #[tokio::test]
 async fn a_chat_with_rooms_and_an_http_route_that_emits() {
-    if node_ready() {
+    if sio_common::node_ready("socket.io-client") {
         let out = run("chat", chat_rooms::app()).await;
         assert!(out.contains("newcomer chat: 3 checks passed"), "{out}");
     }
@@ -86,7 +59,7 @@ async fn a_chat_with_rooms_and_an_http_route_that_emits() {
 
 #[tokio::test]
 async fn an_auth_middleware_on_state_keeps_the_user_in_socket_data() {
-    if node_ready() {
+    if sio_common::node_ready("socket.io-client") {
         let out = run("auth", auth_state::app()).await;
         assert!(out.contains("newcomer auth: 2 checks passed"), "{out}");
     }
@@ -94,7 +67,7 @@ async fn an_auth_middleware_on_state_keeps_the_user_in_socket_data() {
 
 #[tokio::test]
 async fn an_ack_from_one_socket_and_typed_acks_from_a_room() {
-    if node_ready() {
+    if sio_common::node_ready("socket.io-client") {
         let out = run("acks", acks::app()).await;
         assert!(out.contains("newcomer acks: 2 checks passed"), "{out}");
     }

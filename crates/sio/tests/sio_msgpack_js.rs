@@ -9,7 +9,6 @@
 
 mod sio_common;
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -27,20 +26,6 @@ fn uuid_like() -> String {
         let _ = write!(s, "{b:02x}");
         s
     })
-}
-
-fn js_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/js")
-}
-
-fn node_ready() -> bool {
-    let node = std::process::Command::new("node")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    let modules = js_dir().join("node_modules/socket.io-msgpack-parser");
-    node && modules.is_dir()
 }
 
 async fn on_connect(socket: SocketRef, Data(auth): Data<serde_json::Value>) {
@@ -106,18 +91,7 @@ async fn on_connect(socket: SocketRef, Data(auth): Data<serde_json::Value>) {
 
 #[tokio::test]
 async fn the_javascript_msgpack_client_talks_to_a_msgpack_server() {
-    if !node_ready() {
-        let required = ["CI", "SIO_REQUIRE_NODE"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some());
-        assert!(
-            !required,
-            "node and tests/js/node_modules are required here (npm ci in tests/js)"
-        );
-        eprintln!(
-            "SKIPPED: node or tests/js/node_modules missing (run `npm ci` in tests/js); \
-             the msgpack end-to-end test did not run"
-        );
+    if !sio_common::node_ready("socket.io-msgpack-parser") {
         return;
     }
     let refused = Arc::new(Mutex::new(Vec::new()));
@@ -142,7 +116,7 @@ async fn the_javascript_msgpack_client_talks_to_a_msgpack_server() {
     let child = tokio::process::Command::new("node")
         .arg("msgpack/client.mjs")
         .arg(format!("http://{addr}"))
-        .current_dir(js_dir())
+        .current_dir(sio_common::js_dir())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true)

@@ -32,6 +32,34 @@ pub async fn http(addr: SocketAddr, method: &str, path: &str, body: &str) -> (u1
     (status, body)
 }
 
+/// `tests/js`, where the JavaScript clients are installed.
+pub fn js_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/js")
+}
+
+/// Whether node and `tests/js/node_modules/<module>` are there. When they
+/// are not: fails if `CI` or `SIO_REQUIRE_NODE` is set (they are required
+/// there), else says the test is skipped.
+pub fn node_ready(module: &str) -> bool {
+    let node = std::process::Command::new("node")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let ready = node && js_dir().join("node_modules").join(module).is_dir();
+    let required = ["CI", "SIO_REQUIRE_NODE"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some());
+    assert!(
+        ready || !required,
+        "node and tests/js/node_modules are required here (npm ci in tests/js)"
+    );
+    if !ready {
+        eprintln!("SKIPPED: node or tests/js/node_modules missing (run `npm ci` in tests/js)");
+    }
+    ready
+}
+
 /// How long a test waits for anything.
 pub const WAIT: Duration = Duration::from_secs(5);
 
