@@ -6,7 +6,7 @@
 import { describe, test, after } from "node:test";
 import assert from "node:assert/strict";
 import { Socket } from "engine.io-client";
-import { BASE_URL, WAIT_MS, waitFor } from "../lib/helpers.mjs";
+import { BASE_URL, WAIT_MS, waitFor, eventually } from "../lib/helpers.mjs";
 import {
   MODES,
   clientV2,
@@ -114,6 +114,21 @@ for (const mode of Object.keys(MODES)) {
       assert.equal(await closed, "transport close");
       assert.deepEqual(engine.log.slice(-2), [`1${nsp},`, "close:transport close"]);
       assert.ok(other.connected);
+    });
+
+    test("engine.io: the client closes; its session is gone (a later request gets 400)", TEST, async () => {
+      const nsp = freshNamespace("cc");
+      const engine = await rawClient(mode, nsp);
+      const sid = engine.id;
+      engine.close();
+      assert.equal(engine.log.at(-1), "close:forced close");
+      // A GET the client might have sent with its CLOSE is answered (NOOP);
+      // the session itself ends at once or within the short grace.
+      await eventually(async () => {
+        const res = await fetch(`${BASE_URL}/socket.io/?EIO=4&transport=polling&sid=${sid}`);
+        await res.text();
+        return res.status === 400;
+      }, { what: `session ${sid} gone` });
     });
   });
 }
