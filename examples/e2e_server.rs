@@ -6,7 +6,7 @@
 //! ```text
 //! cargo run --release --example e2e_server -- [--port 3000] [--host 127.0.0.1]
 //!     [--recovery] [--redis redis://127.0.0.1:6379/] [--node-name NAME]
-//!     [--deflate] [--flood-limit]
+//!     [--deflate] [--flood-limit] [--redis-sharded redis://127.0.0.1:6379/]
 //! ```
 
 #[path = "e2e_server_api.rs"]
@@ -38,6 +38,9 @@ struct Cli {
     recovery: bool,
     /// Redis adapter URL (used by the Socket.IO part).
     redis: Option<String>,
+    /// Sharded Redis adapter URL (a single Redis or a node of a Redis
+    /// Cluster).
+    redis_sharded: Option<String>,
     /// This server's name in a cluster (default `node-PORT`).
     node_name: Option<String>,
     /// WebSocket per-message deflate on both endpoints.
@@ -57,6 +60,7 @@ fn parse_args() -> Result<Cli, String> {
             .map_err(|_| "invalid PORT")?,
         recovery: false,
         redis: None,
+        redis_sharded: None,
         node_name: None,
         deflate: false,
         flood_limit: false,
@@ -69,11 +73,15 @@ fn parse_args() -> Result<Cli, String> {
             "--host" => args.host = value()?,
             "--recovery" => args.recovery = true,
             "--redis" => args.redis = Some(value()?),
+            "--redis-sharded" => args.redis_sharded = Some(value()?),
             "--node-name" => args.node_name = Some(value()?),
             "--deflate" => args.deflate = true,
             "--flood-limit" => args.flood_limit = true,
             other => return Err(format!("unknown argument {other}")),
         }
+    }
+    if args.redis.is_some() && args.redis_sharded.is_some() {
+        return Err("at most one adapter flag".into());
     }
     Ok(args)
 }
@@ -116,17 +124,39 @@ fn engine_config(deflate: bool) -> EngineConfig {
 const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
 
 /// The `/socket.io/` server of the contract.
-fn socket_io(
-    node_name: String,
-    args: &Cli,
-    redis: Option<sio_redis::RedisAdapterFactory>,
-) -> SocketIo {
+/// The cluster adapter of `--redis` or `--redis-sharded`.
+enum Cluster {
+    Redis(sio_redis::RedisAdapterFactory),
+    Sharded(sio_redis::ShardedAdapterFactory),
+}
+
+/// Connects the adapter the flags ask for.
+async fn cluster(args: &Cli) -> Result<Option<Cluster>, String> {
+    if let Some(url) = &args.redis {
+        let factory = sio_redis::RedisAdapterFactory::connect(url).await;
+        return factory
+            .map(|f| Some(Cluster::Redis(f)))
+            .map_err(|e| format!("redis at {url}: {e}"));
+    }
+    if let Some(url) = &args.redis_sharded {
+        let config = sio_redis::ShardedConfig::default();
+        let factory = sio_redis::ShardedAdapterFactory::connect(url, config).await;
+        return factory
+            .map(|f| Some(Cluster::Sharded(f)))
+            .map_err(|e| format!("sharded redis at {url}: {e}"));
+    }
+    Ok(None)
+}
+
+fn socket_io(node_name: String, args: &Cli, cluster: Option<Cluster>) -> SocketIo {
     let every = Ns::new(on_connect);
     let whoami = Value::from(node_name.as_str());
     let main = MainIo::default();
     let mut builder = SocketIo::builder();
-    if let Some(redis) = redis {
-        builder = builder.adapter(redis);
+    match cluster {
+        Some(Cluster::Redis(redis)) => builder = builder.adapter(redis),
+        Some(Cluster::Sharded(sharded)) => builder = builder.adapter(sharded),
+        None => {}
     }
     if args.recovery {
         builder = builder.connection_state_recovery(
@@ -453,21 +483,19 @@ async fn main() -> ExitCode {
         deflate = args.deflate,
         flood_limit = args.flood_limit,
         redis = ?args.redis,
+        redis_sharded = ?args.redis_sharded,
         "starting"
     );
 
     let engine = EngineIoLayer::new(engine_config(args.deflate), Echo);
-    let redis = match &args.redis {
-        Some(url) => match sio_redis::RedisAdapterFactory::connect(url).await {
-            Ok(factory) => Some(factory),
-            Err(e) => {
-                eprintln!("e2e_server: redis at {url}: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
-        None => None,
+    let cluster = match cluster(&args).await {
+        Ok(cluster) => cluster,
+        Err(e) => {
+            eprintln!("e2e_server: {e}");
+            return ExitCode::FAILURE;
+        }
     };
-    let io = socket_io(node_name, &args, redis);
+    let io = socket_io(node_name, &args, cluster);
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))
         .layer(engine.clone())
