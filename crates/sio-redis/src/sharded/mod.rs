@@ -77,6 +77,28 @@ fn looks_like_a_socket_id(room: &str) -> bool {
     room.encode_utf16().count() == 20
 }
 
+/// Node's `computeChannel`: where `message` is published.
+fn channel_of(config: &ShardedConfig, message: &ClusterMessage) -> String {
+    let main = format!("{}#{}#", config.channel_prefix, message.nsp);
+    if message.kind != MessageType::Broadcast || message.request_id().is_some() {
+        return main;
+    }
+    let rooms = decode_rooms(message.field("opts").and_then(|o| o.get("rooms")));
+    let [room] = rooms.as_slice() else {
+        return main;
+    };
+    let dynamic = match config.subscription_mode {
+        SubscriptionMode::Static => false,
+        SubscriptionMode::Dynamic => !looks_like_a_socket_id(room),
+        SubscriptionMode::DynamicPrivate => true,
+    };
+    if dynamic {
+        format!("{main}{room}#")
+    } else {
+        main
+    }
+}
+
 impl Sharded {
     fn main_channel(&self, nsp: &str) -> String {
         format!("{}#{nsp}#", self.config.channel_prefix)
@@ -93,28 +115,6 @@ impl Sharded {
             SubscriptionMode::Static => false,
             SubscriptionMode::Dynamic => !private || !looks_like_a_socket_id(room),
             SubscriptionMode::DynamicPrivate => true,
-        }
-    }
-
-    /// Node's `computeChannel`.
-    fn channel_of(&self, message: &ClusterMessage) -> String {
-        let main = self.main_channel(&message.nsp);
-        if message.kind != MessageType::Broadcast || message.request_id().is_some() {
-            return main;
-        }
-        let rooms = decode_rooms(message.field("opts").and_then(|o| o.get("rooms")));
-        let [room] = rooms.as_slice() else {
-            return main;
-        };
-        let dynamic = match self.config.subscription_mode {
-            SubscriptionMode::Static => false,
-            SubscriptionMode::Dynamic => !looks_like_a_socket_id(room),
-            SubscriptionMode::DynamicPrivate => true,
-        };
-        if dynamic {
-            format!("{main}{room}#")
-        } else {
-            main
         }
     }
 
@@ -169,7 +169,7 @@ impl Transport for Sharded {
         message: ClusterMessage,
     ) -> BoxFuture<'_, Result<Option<String>, AdapterError>> {
         Box::pin(async move {
-            let channel = self.channel_of(&message);
+            let channel = channel_of(&self.config, &message);
             self.spublish(channel, self.codec.encode(&message)).await?;
             Ok(None)
         })
