@@ -206,3 +206,42 @@ async fn a_single_redis_down_at_start_is_retried_and_local_delivery_works_meanwh
     .await;
     let _ = b;
 }
+
+#[tokio::test]
+async fn a_single_redis_restarted_mid_traffic_is_subscribed_again() {
+    if !tools() {
+        return;
+    }
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}/");
+    let redis = RedisServer::start(port).unwrap();
+    redis.ping().await;
+    let config = || ShardedConfig::default().requests_timeout(Duration::from_millis(500));
+    let (a, _) = server(
+        ShardedAdapterFactory::connect(&url, config())
+            .await
+            .unwrap(),
+        "a",
+    )
+    .await;
+    let (b, addr_b) = server(
+        ShardedAdapterFactory::connect(&url, config())
+            .await
+            .unwrap(),
+        "b",
+    )
+    .await;
+    let (mut cb, idb) = RawClient::connect(addr_b, "/", None).await;
+    socket(&b, &idb).join("r");
+    let heard = async |cb: &mut RawClient, n: i64| {
+        let _ = a.to("r").emit("n", &n).await;
+        let got = tokio::time::timeout(Duration::from_millis(300), cb.next_text()).await;
+        got.is_ok_and(|t| t == format!(r#"2["n",{n}]"#))
+    };
+    eventually("before the restart", async || heard(&mut cb, 1).await).await;
+    drop(redis);
+    let redis = RedisServer::start(port).unwrap();
+    redis.ping().await;
+    // The room's channel and the namespace's are subscribed again.
+    eventually("after the restart", async || heard(&mut cb, 2).await).await;
+}
