@@ -1,6 +1,9 @@
-//! A Redis adapter for sio that speaks the protocol of Node's
-//! `@socket.io/redis-adapter` 8 (its classic `createAdapter`), so that sio
-//! servers, Node servers and `@socket.io/redis-emitter` share one cluster.
+//! Redis adapters for sio that speak the protocols of Node's
+//! `@socket.io/redis-adapter` 8, so that sio servers, Node servers and
+//! `@socket.io/redis-emitter` share one cluster: the classic `createAdapter`
+//! ([`RedisAdapterFactory`], below) and the sharded `createShardedAdapter`
+//! ([`ShardedAdapterFactory`], Redis 7 sharded pub/sub, on a single Redis or
+//! a Redis Cluster; see [its section](#the-sharded-adapter)).
 //!
 //! ```no_run
 //! use sio::SocketIo;
@@ -50,8 +53,8 @@
 //!   packets are kept by that server's in-memory store). With recovery on,
 //!   broadcasts reach the other servers with the offset as their last
 //!   argument.
-//! - Only the classic protocol is spoken: not the sharded adapter
-//!   (`createShardedAdapter`, SPUBLISH) nor the Redis Streams adapter.
+//! - The classic adapter speaks the classic protocol only; the sharded one
+//!   is below, the Redis Streams adapter is not here yet.
 //! - A room name reaches other servers as text; Node's numeric rooms
 //!   (`socket.join(42)`) arrive here as `"42"`, but a Node server does not
 //!   match the text `"42"` against its numeric room 42.
@@ -87,6 +90,39 @@
 //! namespace (1024, which also caps the answers being relayed for other
 //! servers), answers taken per request (256), the ack timeout another server
 //! may ask for (60 s); msgpack nesting is capped at 64 levels.
+//!
+//! # The sharded adapter
+//!
+//! ```no_run
+//! use sio::SocketIo;
+//! use sio_redis::{ShardedAdapterFactory, ShardedConfig, SubscriptionMode};
+//!
+//! # async fn run() -> Result<(), sio_adapter::AdapterError> {
+//! // One node of a Redis Cluster (the others are discovered), or a single Redis.
+//! let adapter = ShardedAdapterFactory::connect(
+//!     "redis://127.0.0.1:7000/",
+//!     ShardedConfig::default().subscription_mode(SubscriptionMode::Dynamic),
+//! )
+//! .await?;
+//! let io = SocketIo::builder().adapter(adapter).build();
+//! # let _ = io;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! It speaks Node's `ClusterAdapter` protocol (the `sio-cluster` crate)
+//! over SPUBLISH/SSUBSCRIBE: `{p}#{nsp}#` for every server, `{p}#{nsp}#{uid}#`
+//! for one server's answers, `{p}#{nsp}#{room}#` per room in the dynamic
+//! modes; `server_count` is `PUBSUB SHARDNUMSUB` summed over the masters.
+//! On a Redis Cluster the `redis` crate's cluster client follows MOVED/ASK
+//! and restores the subscriptions after reconnects and slot moves; on a
+//! single Redis a subscriber connection of its own reconnects with backoff
+//! (100 ms doubling to 5 s) and subscribes again. Joins, leaves and
+//! disconnects are done by the sender right after publishing (Node's
+//! `ClusterAdapter`), `rooms()` is this server's rooms, and a
+//! `fetch_sockets` that times out returns the answers that came. Garbage on
+//! any channel is dropped; the limits are those of
+//! [`ClusterConfig`](sio_cluster::ClusterConfig).
 //!
 //! `docs/cluster.md` in the repository is the longer guide.
 
