@@ -73,6 +73,21 @@ impl<T> Gather<T> {
         true
     }
 
+    /// Stops waiting for server `uid` (gone); true (and the items sent)
+    /// when it was the last one waited for.
+    fn forget(&mut self, uid: &str) -> bool {
+        let Some(missing) = &mut self.missing else {
+            return false;
+        };
+        if !missing.remove(uid) || !missing.is_empty() {
+            return false;
+        }
+        if let Some(done) = self.done.take() {
+            let _ = done.send(std::mem::take(&mut self.items));
+        }
+        true
+    }
+
     /// The items collected so far (at a timeout).
     pub fn into_partial(self) -> Vec<T> {
         self.items
@@ -199,6 +214,16 @@ impl Requests {
     /// Whether none waits.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
+    }
+
+    /// Server `uid` is gone: the requests waiting for it by uid stop
+    /// waiting for it (and end when it was the last one).
+    pub fn server_gone(&mut self, uid: &str) {
+        self.map.retain(|_, waiter| match waiter {
+            Waiter::Fetch(gather) => !gather.forget(uid),
+            Waiter::Rooms(gather) => !gather.forget(uid),
+            _ => true,
+        });
     }
 
     /// Takes `answer` from server `from` to request `id`; answers to
