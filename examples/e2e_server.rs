@@ -6,7 +6,8 @@
 //! ```text
 //! cargo run --release --example e2e_server -- [--port 3000] [--host 127.0.0.1]
 //!     [--recovery] [--redis redis://127.0.0.1:6379/] [--node-name NAME]
-//!     [--deflate] [--flood-limit]
+//!     [--deflate] [--postgres postgres://postgres@127.0.0.1:5432/test]
+//!     [--flood-limit]
 //! ```
 
 #[path = "e2e_server_api.rs"]
@@ -38,6 +39,8 @@ struct Cli {
     recovery: bool,
     /// Redis adapter URL (used by the Socket.IO part).
     redis: Option<String>,
+    /// Postgres adapter URL (used by the Socket.IO part).
+    postgres: Option<String>,
     /// This server's name in a cluster (default `node-PORT`).
     node_name: Option<String>,
     /// WebSocket per-message deflate on both endpoints.
@@ -57,6 +60,7 @@ fn parse_args() -> Result<Cli, String> {
             .map_err(|_| "invalid PORT")?,
         recovery: false,
         redis: None,
+        postgres: None,
         node_name: None,
         deflate: false,
         flood_limit: false,
@@ -69,11 +73,15 @@ fn parse_args() -> Result<Cli, String> {
             "--host" => args.host = value()?,
             "--recovery" => args.recovery = true,
             "--redis" => args.redis = Some(value()?),
+            "--postgres" => args.postgres = Some(value()?),
             "--node-name" => args.node_name = Some(value()?),
             "--deflate" => args.deflate = true,
             "--flood-limit" => args.flood_limit = true,
             other => return Err(format!("unknown argument {other}")),
         }
+    }
+    if args.redis.is_some() && args.postgres.is_some() {
+        return Err("at most one adapter flag (--redis, --postgres)".to_owned());
     }
     Ok(args)
 }
@@ -111,6 +119,18 @@ fn engine_config(deflate: bool) -> EngineConfig {
         .per_message_deflate(deflate.then(PerMessageDeflate::default))
 }
 
+/// The Postgres adapter at `url`. When PostgreSQL does not answer within
+/// 5 s the server starts anyway, alone, and the adapter keeps retrying.
+async fn postgres_adapter(url: &str) -> Result<sio_postgres::PostgresAdapterFactory, String> {
+    let config = sio_postgres::PostgresAdapterConfig::default();
+    let factory =
+        sio_postgres::PostgresAdapterFactory::new(url, config).map_err(|e| e.to_string())?;
+    if let Err(e) = factory.connected(Duration::from_secs(5)).await {
+        eprintln!("e2e_server: postgres at {url}: {e}; serving alone, retrying in the background");
+    }
+    Ok(factory)
+}
+
 /// Waits at most this long for acknowledgements (`ask`, `emit-all-ack`,
 /// `servers`).
 const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -120,6 +140,7 @@ fn socket_io(
     node_name: String,
     args: &Cli,
     redis: Option<sio_redis::RedisAdapterFactory>,
+    postgres: Option<sio_postgres::PostgresAdapterFactory>,
 ) -> SocketIo {
     let every = Ns::new(on_connect);
     let whoami = Value::from(node_name.as_str());
@@ -127,6 +148,9 @@ fn socket_io(
     let mut builder = SocketIo::builder();
     if let Some(redis) = redis {
         builder = builder.adapter(redis);
+    }
+    if let Some(postgres) = postgres {
+        builder = builder.adapter(postgres);
     }
     if args.recovery {
         builder = builder.connection_state_recovery(
@@ -453,6 +477,7 @@ async fn main() -> ExitCode {
         deflate = args.deflate,
         flood_limit = args.flood_limit,
         redis = ?args.redis,
+        postgres = ?args.postgres,
         "starting"
     );
 
@@ -467,7 +492,17 @@ async fn main() -> ExitCode {
         },
         None => None,
     };
-    let io = socket_io(node_name, &args, redis);
+    let postgres = match &args.postgres {
+        Some(url) => match postgres_adapter(url).await {
+            Ok(factory) => Some(factory),
+            Err(e) => {
+                eprintln!("e2e_server: postgres at {url}: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
+    let io = socket_io(node_name, &args, redis, postgres);
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))
         .layer(engine.clone())
