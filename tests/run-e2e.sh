@@ -12,16 +12,22 @@
 #               repo, under $CARGO_TARGET_DIR or target/). Any server that
 #               keeps the contract works, e.g. SERVER_CMD="node path/server.js".
 #   E2E_SUITES  suites to run, separated by spaces: engine socketio python
-#               recovery cluster deflate flood (default: engine). `recovery`
-#               runs against a second server started with --recovery,
+#               recovery cluster cluster-postgres deflate flood (default:
+#               engine). `recovery` runs against a second server started
+#               with --recovery,
 #               `deflate` against one started with --deflate, `flood`
 #               against one started with --flood-limit, each stopped when it is
 #               done. `cluster` runs against a server started with --redis
 #               REDIS_URL --node-name rust-1 (stopped when it is done), next
 #               to a Node socket.io server on @socket.io/redis-adapter that
 #               the suite starts itself.
+#               `cluster-postgres` runs the same suite against a server
+#               started with --postgres POSTGRES_URL --node-name rust-1, next
+#               to a Node server on @socket.io/postgres-adapter 0.5.0.
 #   REDIS_URL   the Redis of the cluster suite (default
 #               redis://127.0.0.1:6379/; .ci/run starts one)
+#   POSTGRES_URL the database of the cluster-postgres suite (default
+#               postgres://postgres@127.0.0.1:5432/test; .ci/run starts one)
 #   E2E_FLAGS   extra flags for every server this script starts, e.g.
 #               `--deflate` to run the whole battery with per-message deflate
 #   E2E_PORT    port for the server (default: a free one)
@@ -42,6 +48,7 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/sio-e2e.XXXXXX")"
 SERVER_PID=""
 EXTRA_PID=""
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/}"
+POSTGRES_URL="${POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 PASSED=0
 FAILED=0
 FAILED_SUITES=()
@@ -202,6 +209,13 @@ run_cluster_suite() {
     " (is Redis at $REDIS_URL running?)"
 }
 
+# tests/js/cluster again, both servers on the Postgres adapter.
+run_cluster_postgres_suite() {
+  CLUSTER_ADAPTER=postgres POSTGRES_URL="$POSTGRES_URL" SIO_NODE_NAME=rust-1 \
+    run_with_own_server cluster "--postgres '$POSTGRES_URL' --node-name rust-1" \
+    " (is PostgreSQL at $POSTGRES_URL running?)"
+}
+
 run_suite() {
   log "suite $1"
   case "$1" in
@@ -211,7 +225,8 @@ run_suite() {
     deflate) run_deflate_suite ;;
     flood) run_flood_suite ;;
     cluster) run_cluster_suite ;;
-    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, deflate, flood)" ;;
+    cluster-postgres) run_cluster_postgres_suite ;;
+    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, cluster-postgres, deflate, flood)" ;;
   esac
 }
 
