@@ -116,7 +116,10 @@ pub enum Waiter {
         answers: usize,
     },
     /// A broadcast with acks: client counts and acks go to `sink`; no more
-    /// acks are passed on than the counts announced.
+    /// acks are passed on than the counts announced. An ack that arrives
+    /// before its server's count (a store that does not keep one sender's
+    /// order, such as Node's Postgres adapter publishing through a pool) is
+    /// held until a count makes room for it.
     BroadcastAck {
         /// Where counts and acks go.
         sink: AckSink,
@@ -126,6 +129,8 @@ pub enum Waiter {
         announced: usize,
         /// Acks passed on.
         acks: usize,
+        /// Acks held for a count still to come (at most `max_responses`).
+        early: Vec<Option<Value>>,
     },
 }
 
@@ -137,6 +142,7 @@ impl Waiter {
             counts: 0,
             announced: 0,
             acks: 0,
+            early: Vec::new(),
         }
     }
 
@@ -252,7 +258,8 @@ impl Requests {
                     sink,
                     counts,
                     announced,
-                    ..
+                    acks,
+                    early,
                 },
                 Answer::ClientCount(n),
             ) => {
@@ -260,6 +267,14 @@ impl Requests {
                     *counts += 1;
                     *announced = announced.saturating_add(n);
                     sink.client_count(n);
+                    while *acks < *announced && !early.is_empty() {
+                        *acks += 1;
+                        let value = early.remove(0);
+                        sink.ack(AckResponse {
+                            socket: None,
+                            args: value.into_iter().collect(),
+                        });
+                    }
                 }
                 false
             }
@@ -268,6 +283,7 @@ impl Requests {
                     sink,
                     announced,
                     acks,
+                    early,
                     ..
                 },
                 Answer::Ack(value),
@@ -278,6 +294,8 @@ impl Requests {
                         socket: None,
                         args: value.into_iter().collect(),
                     });
+                } else if early.len() < max {
+                    early.push(value);
                 }
                 false
             }
@@ -354,6 +372,25 @@ mod tests {
         while let Ok(e) = stream_try(&mut stream) {
             events.push(e);
         }
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert_eq!(events[0], AckEvent::ClientCount(1));
+    }
+
+    #[test]
+    fn an_ack_before_its_count_is_held_until_the_count_comes() {
+        let mut pending = Requests::new(4, 2);
+        let (sink, mut stream) = AckStream::new(2);
+        pending.insert("a".into(), Waiter::broadcast_ack(sink));
+        for n in 1..=3 {
+            pending.on_answer("a", "n", Answer::Ack(Some(n.into())));
+        }
+        pending.on_answer("a", "n", Answer::ClientCount(1));
+        pending.remove("a");
+        let mut events = Vec::new();
+        while let Ok(e) = stream_try(&mut stream) {
+            events.push(e);
+        }
+        // The count, then the first held ack; the third was over the cap.
         assert_eq!(events.len(), 2, "{events:?}");
         assert_eq!(events[0], AckEvent::ClientCount(1));
     }

@@ -133,6 +133,18 @@ test("a broadcast from Rust reaches the Node client and back, binary intact", as
   assert.equal(await back, "from node");
 });
 
+test("large and binary broadcasts cross both ways (Postgres: through the attachments table)", async () => {
+  const [rust, js] = await pair();
+  const large = "x".repeat(9000);
+  for (const [from, to] of [[rust, js], [js, rust]]) {
+    const heard = waitFor(to, "big");
+    from.emit("emit-all", "big", large, Buffer.from([4, 5, 6]));
+    const [text, bin] = await heard;
+    assert.equal(text, large);
+    assert.deepEqual([...new Uint8Array(bin)], [4, 5, 6]);
+  }
+});
+
 test("rooms: a room broadcast crosses servers and reaches only the room", async () => {
   const [rust, js] = await pair();
   const r = room();

@@ -32,7 +32,12 @@ const byJson = (a, b) => {
 /** The adapter of `kind` and a close() for its clients. */
 async function makeAdapter({ kind, redisUrl, postgresUrl, clusterNodes, key, subscriptionMode }) {
   if (kind === "postgres") {
-    const pool = new pg.Pool({ connectionString: postgresUrl });
+    // Two clients: the adapter keeps one for LISTEN, so every NOTIFY goes
+    // through the other, in order. With more, concurrent publishes take
+    // different connections and may arrive out of order (a socketsLeave
+    // after the fetchSockets sent just after it), which the suite's
+    // read-after-write checks would see.
+    const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 });
     await pool.query(`CREATE TABLE IF NOT EXISTS socket_io_attachments (
       id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)`);
     return { adapter: createPostgresAdapter(pool, { channelPrefix: key }), close: () => pool.end() };
