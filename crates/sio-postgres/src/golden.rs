@@ -69,7 +69,7 @@ fn every_notification_decodes_and_the_adapters_reencode_byte_for_byte() {
     for note in &capture.notifications {
         assert_eq!(note.channel, "golden#/", "{}", note.step);
         match notification::parse(note.payload.clone()).expect("parses") {
-            Notification::Message(json) => {
+            Notification::Message { json, .. } => {
                 let message = decode(json.as_bytes());
                 kinds.insert(message.kind);
                 if message.uid != EMITTER_UID {

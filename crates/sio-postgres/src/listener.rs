@@ -157,8 +157,9 @@ async fn dispatch(shared: &Shared, raw: Raw) {
         return;
     }
     match notification::parse(raw.payload) {
-        Ok(Notification::Message(json)) => {
-            for receiver in &receivers {
+        Ok(Notification::Message { uid, json }) => {
+            // Our own messages come back too: not even decoded.
+            for receiver in receivers.iter().filter(|r| uid.as_deref() != Some(r.uid())) {
                 receiver.receive(Incoming::Json(json.clone()));
             }
         }

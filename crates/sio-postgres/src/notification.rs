@@ -9,7 +9,12 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Notification {
     /// A whole message, as its JSON text.
-    Message(String),
+    Message {
+        /// The sender's uid, if it gave one.
+        uid: Option<String>,
+        /// The JSON text.
+        json: String,
+    },
     /// A message stored as msgpack in row `attachment_id` of the table.
     Header {
         /// The sender's uid, if it gave one.
@@ -39,7 +44,7 @@ pub(crate) fn parse(payload: String) -> Result<Notification, Malformed> {
         _ => None,
     };
     match object.remove("attachmentId") {
-        None | Some(serde_json::Value::Null) => Ok(Notification::Message(payload)),
+        None | Some(serde_json::Value::Null) => Ok(Notification::Message { uid, json: payload }),
         Some(id) => {
             let id = match &id {
                 serde_json::Value::String(s) => s.parse::<i64>().ok(),
@@ -91,7 +96,13 @@ mod tests {
             })
         );
         let full = r#"{"type":2,"uid":"a","nsp":"/"}"#;
-        assert_eq!(parse(full.into()), Ok(Notification::Message(full.into())));
+        assert_eq!(
+            parse(full.into()),
+            Ok(Notification::Message {
+                uid: Some("a".into()),
+                json: full.into()
+            })
+        );
         for bad in ["", "[]", "12", "{", "\"x\""] {
             assert_eq!(parse(bad.into()), Err(Malformed::NotAnObject), "{bad}");
         }

@@ -1,7 +1,11 @@
 //! The query connection: NOTIFY, the attachments table (insert, select,
 //! cleanup). One connection per server, shared by every namespace (the
-//! client pipelines concurrent queries); it is opened on first use and
-//! opened again on the next use after it failed.
+//! client pipelines concurrent queries, and one sender's messages keep
+//! their order); it is opened on first use and opened again on the next
+//! use after it failed. After a failed attempt, uses fail at once with its
+//! error until a backoff has passed (100 ms, doubling up to 5 s), so that
+//! a database that does not answer does not hold every broadcast for a
+//! connection timeout.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,8 +31,26 @@ pub(crate) struct Publisher {
     config: PostgresAdapterConfig,
     /// Held while (re)connecting, so that concurrent callers wait for one
     /// attempt instead of each opening a connection.
-    conn: tokio::sync::Mutex<Option<Arc<Conn>>>,
+    conn: tokio::sync::Mutex<Slot>,
 }
+
+/// The connection, or why the last attempt failed and when to try again.
+#[derive(Default)]
+struct Slot {
+    conn: Option<Arc<Conn>>,
+    failed: Option<Failure>,
+}
+
+struct Failure {
+    error: AdapterError,
+    retry_at: tokio::time::Instant,
+    backoff: Duration,
+}
+
+/// First pause after a failed connection attempt.
+const MIN_BACKOFF: Duration = Duration::from_millis(100);
+/// Longest pause.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 pub(crate) fn transport(e: impl std::fmt::Display) -> AdapterError {
     AdapterError::Transport(format!("postgres: {e}"))
@@ -50,16 +72,46 @@ impl Publisher {
         Self {
             pg,
             config,
-            conn: tokio::sync::Mutex::new(None),
+            conn: tokio::sync::Mutex::default(),
         }
     }
 
     async fn conn(&self) -> Result<Arc<Conn>, AdapterError> {
         let mut slot = self.conn.lock().await;
-        if let Some(conn) = slot.as_ref().filter(|c| !c.client.is_closed()) {
+        if let Some(conn) = slot.conn.as_ref().filter(|c| !c.client.is_closed()) {
             return Ok(conn.clone());
         }
-        *slot = None;
+        slot.conn = None;
+        if let Some(failed) = &slot.failed
+            && tokio::time::Instant::now() < failed.retry_at
+        {
+            return Err(failed.error.clone());
+        }
+        match self.open().await {
+            Ok(conn) => {
+                let conn = Arc::new(conn);
+                slot.conn = Some(conn.clone());
+                slot.failed = None;
+                Ok(conn)
+            }
+            Err(error) => {
+                let backoff = slot
+                    .failed
+                    .as_ref()
+                    .map_or(MIN_BACKOFF, |f| (f.backoff * 2).min(MAX_BACKOFF));
+                slot.failed = Some(Failure {
+                    error: error.clone(),
+                    retry_at: tokio::time::Instant::now() + backoff,
+                    backoff,
+                });
+                Err(error)
+            }
+        }
+    }
+
+    /// Opens a connection, creates the table if missing, prepares the
+    /// statements.
+    async fn open(&self) -> Result<Conn, AdapterError> {
         let deadline = self.config.requests_timeout;
         let (client, connection) = within(deadline, self.pg.connect(NoTls)).await?;
         tokio::spawn(async move {
@@ -80,8 +132,6 @@ impl Publisher {
             cleanup: within(deadline, client.prepare(&sql::cleanup(table))).await?,
             client,
         };
-        let conn = Arc::new(conn);
-        *slot = Some(conn.clone());
         Ok(conn)
     }
 

@@ -191,3 +191,26 @@ async fn unreachable_database_is_retried_with_a_clear_error() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_database_that_never_answers_does_not_hold_every_publish() {
+    // Accepts TCP (the backlog does) and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let mut pg: tokio_postgres::Config = format!("postgres://postgres@127.0.0.1:{port}/test")
+        .parse()
+        .unwrap();
+    pg.connect_timeout(Duration::from_millis(300));
+    let config = fresh("silent").requests_timeout(Duration::from_millis(300));
+    let bus = Bus::start(pg, config);
+    let started = tokio::time::Instant::now();
+    let first = bus.publisher().notify("x", "{}").await.unwrap_err();
+    assert!(started.elapsed() >= Duration::from_millis(250), "{first}");
+    // The next ones fail at once with the same reason, until the backoff
+    // has passed.
+    let started = tokio::time::Instant::now();
+    let second = bus.publisher().notify("x", "{}").await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_millis(50));
+    assert_eq!(first, second);
+    drop(silent);
+}
