@@ -53,7 +53,9 @@ impl PostgresAdapterFactory {
         }
         let mut pg = pg;
         pg.connect_timeout(config.requests_timeout);
-        pg.application_name("sio-postgres");
+        if pg.get_application_name().is_none() {
+            pg.application_name("sio-postgres");
+        }
         let heartbeat = Heartbeat::new(
             HeartbeatConfig::new()
                 .interval(config.heartbeat_interval)

@@ -214,3 +214,60 @@ async fn a_database_that_never_answers_does_not_hold_every_publish() {
     assert_eq!(first, second);
     drop(silent);
 }
+
+#[tokio::test]
+async fn connections_killed_by_the_server_are_opened_again_and_listen_again() {
+    let Some(mut pg) = database().await else {
+        return;
+    };
+    let config = fresh("killed");
+    let name = format!("sio-test-{:08x}", rand::random::<u32>());
+    pg.application_name(&name);
+    let channel = config.channel("/");
+    let bus = Bus::start(pg.clone(), config.clone());
+    let recorder = Arc::new(Recorder::default());
+    bus.route(&channel, Arc::downgrade(&recorder) as Weak<dyn Receiver>);
+    bus.listening(&channel, Duration::from_secs(5))
+        .await
+        .unwrap();
+    bus.publisher()
+        .notify(&channel, r#"{"n":1}"#)
+        .await
+        .unwrap();
+    assert_eq!(recorder.next().await, Incoming::Json(r#"{"n":1}"#.into()));
+
+    // The server ends both connections (as a restart or a failover would).
+    let (admin, conn) = pg.connect(tokio_postgres::NoTls).await.unwrap();
+    tokio::spawn(conn);
+    let killed = admin
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = $1 AND pid <> pg_backend_pid()",
+            &[&name],
+        )
+        .await
+        .unwrap();
+    assert_eq!(killed.len(), 2, "the LISTEN and the query connections");
+    let mut status = bus.shared.status.subscribe();
+    tokio::time::timeout(Duration::from_secs(5), status.wait_for(|s| !s.connected))
+        .await
+        .expect("the loss is seen")
+        .unwrap();
+    bus.listening(&channel, Duration::from_secs(5))
+        .await
+        .unwrap();
+    // The first publish may meet the dead connection; the next one opens a
+    // new one.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while bus
+        .publisher()
+        .notify(&channel, r#"{"n":2}"#)
+        .await
+        .is_err()
+    {
+        assert!(tokio::time::Instant::now() < deadline, "publishing again");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(recorder.next().await, Incoming::Json(r#"{"n":2}"#.into()));
+    drop_table(&pg, &config.table_name).await;
+}
