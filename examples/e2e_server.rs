@@ -6,8 +6,8 @@
 //! ```text
 //! cargo run --release --example e2e_server -- [--port 3000] [--host 127.0.0.1]
 //!     [--recovery] [--redis redis://127.0.0.1:6379/] [--node-name NAME]
-//!     [--deflate] [--postgres postgres://postgres@127.0.0.1:5432/test]
-//!     [--flood-limit]
+//!     [--deflate] [--flood-limit] [--redis-sharded redis://127.0.0.1:6379/]
+//!     [--postgres postgres://postgres@127.0.0.1:5432/test]
 //! ```
 
 #[path = "e2e_server_api.rs"]
@@ -39,7 +39,10 @@ struct Cli {
     recovery: bool,
     /// Redis adapter URL (used by the Socket.IO part).
     redis: Option<String>,
-    /// Postgres adapter URL (used by the Socket.IO part).
+    /// Sharded Redis adapter URL (a single Redis or a node of a Redis
+    /// Cluster).
+    redis_sharded: Option<String>,
+    /// Postgres adapter URL.
     postgres: Option<String>,
     /// This server's name in a cluster (default `node-PORT`).
     node_name: Option<String>,
@@ -60,6 +63,7 @@ fn parse_args() -> Result<Cli, String> {
             .map_err(|_| "invalid PORT")?,
         recovery: false,
         redis: None,
+        redis_sharded: None,
         postgres: None,
         node_name: None,
         deflate: false,
@@ -73,6 +77,7 @@ fn parse_args() -> Result<Cli, String> {
             "--host" => args.host = value()?,
             "--recovery" => args.recovery = true,
             "--redis" => args.redis = Some(value()?),
+            "--redis-sharded" => args.redis_sharded = Some(value()?),
             "--postgres" => args.postgres = Some(value()?),
             "--node-name" => args.node_name = Some(value()?),
             "--deflate" => args.deflate = true,
@@ -80,8 +85,9 @@ fn parse_args() -> Result<Cli, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if args.redis.is_some() && args.postgres.is_some() {
-        return Err("at most one adapter flag (--redis, --postgres)".to_owned());
+    let adapters = [&args.redis, &args.redis_sharded, &args.postgres];
+    if adapters.iter().filter(|a| a.is_some()).count() > 1 {
+        return Err("at most one adapter flag".into());
     }
     Ok(args)
 }
@@ -119,6 +125,42 @@ fn engine_config(deflate: bool) -> EngineConfig {
         .per_message_deflate(deflate.then(PerMessageDeflate::default))
 }
 
+/// Waits at most this long for acknowledgements (`ask`, `emit-all-ack`,
+/// `servers`).
+const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// The `/socket.io/` server of the contract.
+/// The cluster adapter of `--redis`, `--redis-sharded` or `--postgres`.
+enum Cluster {
+    Redis(sio_redis::RedisAdapterFactory),
+    Sharded(sio_redis::ShardedAdapterFactory),
+    Postgres(sio_postgres::PostgresAdapterFactory),
+}
+
+/// Connects the adapter the flags ask for.
+async fn cluster(args: &Cli) -> Result<Option<Cluster>, String> {
+    if let Some(url) = &args.redis {
+        let factory = sio_redis::RedisAdapterFactory::connect(url).await;
+        return factory
+            .map(|f| Some(Cluster::Redis(f)))
+            .map_err(|e| format!("redis at {url}: {e}"));
+    }
+    if let Some(url) = &args.redis_sharded {
+        let config = sio_redis::ShardedConfig::default();
+        let factory = sio_redis::ShardedAdapterFactory::connect(url, config).await;
+        return factory
+            .map(|f| Some(Cluster::Sharded(f)))
+            .map_err(|e| format!("sharded redis at {url}: {e}"));
+    }
+    if let Some(url) = &args.postgres {
+        return postgres_adapter(url)
+            .await
+            .map(|f| Some(Cluster::Postgres(f)))
+            .map_err(|e| format!("postgres at {url}: {e}"));
+    }
+    Ok(None)
+}
+
 /// The Postgres adapter at `url`. When PostgreSQL does not answer within
 /// 5 s the server starts anyway, alone, and the adapter keeps retrying.
 async fn postgres_adapter(url: &str) -> Result<sio_postgres::PostgresAdapterFactory, String> {
@@ -131,26 +173,16 @@ async fn postgres_adapter(url: &str) -> Result<sio_postgres::PostgresAdapterFact
     Ok(factory)
 }
 
-/// Waits at most this long for acknowledgements (`ask`, `emit-all-ack`,
-/// `servers`).
-const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
-
-/// The `/socket.io/` server of the contract.
-fn socket_io(
-    node_name: String,
-    args: &Cli,
-    redis: Option<sio_redis::RedisAdapterFactory>,
-    postgres: Option<sio_postgres::PostgresAdapterFactory>,
-) -> SocketIo {
+fn socket_io(node_name: String, args: &Cli, cluster: Option<Cluster>) -> SocketIo {
     let every = Ns::new(on_connect);
     let whoami = Value::from(node_name.as_str());
     let main = MainIo::default();
     let mut builder = SocketIo::builder();
-    if let Some(redis) = redis {
-        builder = builder.adapter(redis);
-    }
-    if let Some(postgres) = postgres {
-        builder = builder.adapter(postgres);
+    match cluster {
+        Some(Cluster::Redis(redis)) => builder = builder.adapter(redis),
+        Some(Cluster::Sharded(sharded)) => builder = builder.adapter(sharded),
+        Some(Cluster::Postgres(postgres)) => builder = builder.adapter(postgres),
+        None => {}
     }
     if args.recovery {
         builder = builder.connection_state_recovery(
@@ -477,32 +509,20 @@ async fn main() -> ExitCode {
         deflate = args.deflate,
         flood_limit = args.flood_limit,
         redis = ?args.redis,
+        redis_sharded = ?args.redis_sharded,
         postgres = ?args.postgres,
         "starting"
     );
 
     let engine = EngineIoLayer::new(engine_config(args.deflate), Echo);
-    let redis = match &args.redis {
-        Some(url) => match sio_redis::RedisAdapterFactory::connect(url).await {
-            Ok(factory) => Some(factory),
-            Err(e) => {
-                eprintln!("e2e_server: redis at {url}: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
-        None => None,
+    let cluster = match cluster(&args).await {
+        Ok(cluster) => cluster,
+        Err(e) => {
+            eprintln!("e2e_server: {e}");
+            return ExitCode::FAILURE;
+        }
     };
-    let postgres = match &args.postgres {
-        Some(url) => match postgres_adapter(url).await {
-            Ok(factory) => Some(factory),
-            Err(e) => {
-                eprintln!("e2e_server: postgres at {url}: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
-        None => None,
-    };
-    let io = socket_io(node_name, &args, redis, postgres);
+    let io = socket_io(node_name, &args, cluster);
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))
         .layer(engine.clone())

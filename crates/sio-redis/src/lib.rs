@@ -100,6 +100,7 @@ mod factory;
 use sio_cluster::msgpack;
 mod pending;
 mod remote;
+mod sharded;
 mod subscriber;
 mod wire;
 
@@ -109,3 +110,4 @@ mod golden;
 pub use adapter::RedisAdapter;
 pub use config::RedisAdapterConfig;
 pub use factory::RedisAdapterFactory;
+pub use sharded::{ShardedAdapterFactory, ShardedConfig, SubscriptionMode};
