@@ -141,3 +141,22 @@ async fn acks_fetch_operations_and_server_side_events_span_the_cluster() {
     }
     common::drop_table(&db, &s).await;
 }
+
+#[tokio::test]
+async fn the_emitters_messages_without_nsp_are_delivered_and_not_counted() {
+    let Some(db) = common::database().await else {
+        return;
+    };
+    let s = setup("emitter");
+    let nodes = cluster(&s.config, &["a"]).await;
+    let (mut client, id) = RawClient::connect(nodes[0].addr, "/", None).await;
+    socket(&nodes[0].io, &id).join("room1");
+    // As @socket.io/postgres-emitter 0.1.1 writes them (golden capture).
+    let join = r#"{"type":4,"data":{"opts":{"rooms":["room1"],"except":[]},"rooms":["room9"]},"uid":"emitter"}"#;
+    let emit = r#"{"type":3,"data":{"packet":{"type":2,"data":["hello","from emitter"],"nsp":"/"},"opts":{"rooms":["room9"],"flags":{},"except":[]}},"uid":"emitter"}"#;
+    common::notify(&db, &s.channel, join).await;
+    common::notify(&db, &s.channel, emit).await;
+    assert_eq!(client.next_text().await, r#"2["hello","from emitter"]"#);
+    assert_eq!(nodes[0].factory.server_count("/"), 1);
+    common::drop_table(&db, &s).await;
+}
