@@ -40,11 +40,21 @@ impl Drop for TempDir {
     }
 }
 
+/// A free port whose cluster bus port (+10000) is free too.
+fn cluster_port() -> u16 {
+    loop {
+        let port = free_port();
+        if port < 55_000 && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+            return port;
+        }
+    }
+}
+
 async fn redis_cluster() -> Cluster {
     let dir = std::env::temp_dir().join(format!("sio-rc-{}-{}", std::process::id(), free_port()));
     std::fs::create_dir_all(&dir).unwrap();
     let dir = TempDir(dir);
-    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let ports: Vec<u16> = (0..3).map(|_| cluster_port()).collect();
     let mut nodes = Vec::new();
     for port in &ports {
         let node_dir = dir.0.join(port.to_string());
