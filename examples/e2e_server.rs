@@ -7,6 +7,7 @@
 //! cargo run --release --example e2e_server -- [--port 3000] [--host 127.0.0.1]
 //!     [--recovery] [--redis redis://127.0.0.1:6379/] [--node-name NAME]
 //!     [--deflate] [--flood-limit] [--redis-sharded redis://127.0.0.1:6379/]
+//!     [--postgres postgres://postgres@127.0.0.1:5432/test]
 //! ```
 
 #[path = "e2e_server_api.rs"]
@@ -41,6 +42,8 @@ struct Cli {
     /// Sharded Redis adapter URL (a single Redis or a node of a Redis
     /// Cluster).
     redis_sharded: Option<String>,
+    /// Postgres adapter URL.
+    postgres: Option<String>,
     /// This server's name in a cluster (default `node-PORT`).
     node_name: Option<String>,
     /// WebSocket per-message deflate on both endpoints.
@@ -61,6 +64,7 @@ fn parse_args() -> Result<Cli, String> {
         recovery: false,
         redis: None,
         redis_sharded: None,
+        postgres: None,
         node_name: None,
         deflate: false,
         flood_limit: false,
@@ -74,13 +78,15 @@ fn parse_args() -> Result<Cli, String> {
             "--recovery" => args.recovery = true,
             "--redis" => args.redis = Some(value()?),
             "--redis-sharded" => args.redis_sharded = Some(value()?),
+            "--postgres" => args.postgres = Some(value()?),
             "--node-name" => args.node_name = Some(value()?),
             "--deflate" => args.deflate = true,
             "--flood-limit" => args.flood_limit = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if args.redis.is_some() && args.redis_sharded.is_some() {
+    let adapters = [&args.redis, &args.redis_sharded, &args.postgres];
+    if adapters.iter().filter(|a| a.is_some()).count() > 1 {
         return Err("at most one adapter flag".into());
     }
     Ok(args)
@@ -124,10 +130,11 @@ fn engine_config(deflate: bool) -> EngineConfig {
 const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
 
 /// The `/socket.io/` server of the contract.
-/// The cluster adapter of `--redis` or `--redis-sharded`.
+/// The cluster adapter of `--redis`, `--redis-sharded` or `--postgres`.
 enum Cluster {
     Redis(sio_redis::RedisAdapterFactory),
     Sharded(sio_redis::ShardedAdapterFactory),
+    Postgres(sio_postgres::PostgresAdapterFactory),
 }
 
 /// Connects the adapter the flags ask for.
@@ -145,7 +152,25 @@ async fn cluster(args: &Cli) -> Result<Option<Cluster>, String> {
             .map(|f| Some(Cluster::Sharded(f)))
             .map_err(|e| format!("sharded redis at {url}: {e}"));
     }
+    if let Some(url) = &args.postgres {
+        return postgres_adapter(url)
+            .await
+            .map(|f| Some(Cluster::Postgres(f)))
+            .map_err(|e| format!("postgres at {url}: {e}"));
+    }
     Ok(None)
+}
+
+/// The Postgres adapter at `url`. When PostgreSQL does not answer within
+/// 5 s the server starts anyway, alone, and the adapter keeps retrying.
+async fn postgres_adapter(url: &str) -> Result<sio_postgres::PostgresAdapterFactory, String> {
+    let config = sio_postgres::PostgresAdapterConfig::default();
+    let factory =
+        sio_postgres::PostgresAdapterFactory::new(url, config).map_err(|e| e.to_string())?;
+    if let Err(e) = factory.connected(Duration::from_secs(5)).await {
+        eprintln!("e2e_server: postgres at {url}: {e}; serving alone, retrying in the background");
+    }
+    Ok(factory)
 }
 
 fn socket_io(node_name: String, args: &Cli, cluster: Option<Cluster>) -> SocketIo {
@@ -156,6 +181,7 @@ fn socket_io(node_name: String, args: &Cli, cluster: Option<Cluster>) -> SocketI
     match cluster {
         Some(Cluster::Redis(redis)) => builder = builder.adapter(redis),
         Some(Cluster::Sharded(sharded)) => builder = builder.adapter(sharded),
+        Some(Cluster::Postgres(postgres)) => builder = builder.adapter(postgres),
         None => {}
     }
     if args.recovery {
@@ -484,6 +510,7 @@ async fn main() -> ExitCode {
         flood_limit = args.flood_limit,
         redis = ?args.redis,
         redis_sharded = ?args.redis_sharded,
+        postgres = ?args.postgres,
         "starting"
     );
 

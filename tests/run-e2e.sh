@@ -12,7 +12,8 @@
 #               repo, under $CARGO_TARGET_DIR or target/). Any server that
 #               keeps the contract works, e.g. SERVER_CMD="node path/server.js".
 #   E2E_SUITES  suites to run, separated by spaces: engine socketio python
-#               recovery cluster deflate flood (default: engine). `recovery`
+#               recovery cluster cluster-sharded cluster-sharded-rc
+#               cluster-postgres deflate flood (default: engine). `recovery`
 #               runs against a second server started with --recovery,
 #               `deflate` against one started with --deflate, `flood`
 #               against one started with --flood-limit, each stopped when it is
@@ -25,8 +26,13 @@
 #               (Redis 7+); `cluster-sharded-rc` does it on a three-master
 #               Redis Cluster that it starts itself (redis-server and
 #               redis-cli on free ports in a temp dir, stopped after).
+#               `cluster-postgres` runs the same tests against a server
+#               started with --postgres POSTGRES_URL --node-name rust-1, next
+#               to a Node server on @socket.io/postgres-adapter 0.5.0.
 #   REDIS_URL   the Redis of the cluster suite (default
 #               redis://127.0.0.1:6379/; .ci/run starts one)
+#   POSTGRES_URL the database of the cluster-postgres suite (default
+#               postgres://postgres@127.0.0.1:5432/test; .ci/run starts one)
 #   E2E_FLAGS   extra flags for every server this script starts, e.g.
 #               `--deflate` to run the whole battery with per-message deflate
 #   E2E_PORT    port for the server (default: a free one)
@@ -47,6 +53,7 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/sio-e2e.XXXXXX")"
 SERVER_PID=""
 EXTRA_PID=""
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/}"
+POSTGRES_URL="${POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 PASSED=0
 FAILED=0
 FAILED_SUITES=()
@@ -282,6 +289,13 @@ run_cluster_sharded_rc_suite() {
   return "$status"
 }
 
+# tests/js/cluster again, both servers on the Postgres adapter.
+run_cluster_postgres_suite() {
+  CLUSTER_ADAPTER=postgres POSTGRES_URL="$POSTGRES_URL" SIO_NODE_NAME=rust-1 \
+    run_with_own_server cluster "--postgres '$POSTGRES_URL' --node-name rust-1" \
+    " (is PostgreSQL at $POSTGRES_URL running?)"
+}
+
 run_suite() {
   log "suite $1"
   case "$1" in
@@ -293,7 +307,8 @@ run_suite() {
     cluster) run_cluster_suite ;;
     cluster-sharded) run_cluster_sharded_suite ;;
     cluster-sharded-rc) run_cluster_sharded_rc_suite ;;
-    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, cluster-sharded, cluster-sharded-rc, deflate, flood)" ;;
+    cluster-postgres) run_cluster_postgres_suite ;;
+    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, cluster-sharded, cluster-sharded-rc, cluster-postgres, deflate, flood)" ;;
   esac
 }
 

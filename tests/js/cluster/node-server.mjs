@@ -9,9 +9,14 @@
 // - `sharded`: its `createShardedAdapter` (SPUBLISH/SSUBSCRIBE, e2e
 //   --redis-sharded), on a single Redis, or on a Redis Cluster when
 //   `clusterNodes` (redis:// urls of the masters) is given.
-// Other kinds (`streams`, `postgres`) are added with their adapters.
+// - `postgres`: @socket.io/postgres-adapter 0.5.0 on a pg Pool
+//   (LISTEN/NOTIFY, e2e --postgres), on the database at `postgresUrl`; the
+//   attachments table is created as its README does.
+// Other kinds (`streams`) are added with their adapters.
 import { createServer } from "node:http";
+import { createAdapter as createPostgresAdapter } from "@socket.io/postgres-adapter";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import pg from "pg";
 import { createClient, createCluster } from "redis";
 import { Server } from "socket.io";
 
@@ -25,7 +30,18 @@ const byJson = (a, b) => {
 };
 
 /** The adapter of `kind` and a close() for its clients. */
-async function makeAdapter({ kind, redisUrl, clusterNodes, key, subscriptionMode }) {
+async function makeAdapter({ kind, redisUrl, postgresUrl, clusterNodes, key, subscriptionMode }) {
+  if (kind === "postgres") {
+    // Two clients: the adapter keeps one for LISTEN, so every NOTIFY goes
+    // through the other, in order. With more, concurrent publishes take
+    // different connections and may arrive out of order (a socketsLeave
+    // after the fetchSockets sent just after it), which the suite's
+    // read-after-write checks would see.
+    const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 });
+    await pool.query(`CREATE TABLE IF NOT EXISTS socket_io_attachments (
+      id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)`);
+    return { adapter: createPostgresAdapter(pool, { channelPrefix: key }), close: () => pool.end() };
+  }
   if (kind !== "classic" && kind !== "sharded") {
     throw new Error(`unknown adapter kind: ${kind}`);
   }
@@ -45,18 +61,19 @@ async function makeAdapter({ kind, redisUrl, clusterNodes, key, subscriptionMode
 
 /**
  * Starts the server on 127.0.0.1 (a free port); resolves with its url and
- * close(). `adapter`: `classic` (default) or `sharded`; `key`: the classic
- * key or the sharded channelPrefix.
+ * close(). `adapter`: `classic` (default), `sharded` or `postgres`; `key`:
+ * the classic key, or the sharded or Postgres channelPrefix.
  */
 export async function startNodeServer({
   redisUrl,
+  postgresUrl,
   name,
   key = "socket.io",
   adapter: kind = "classic",
   clusterNodes,
   subscriptionMode,
 }) {
-  const store = await makeAdapter({ kind, redisUrl, clusterNodes, key, subscriptionMode });
+  const store = await makeAdapter({ kind, redisUrl, postgresUrl, clusterNodes, key, subscriptionMode });
   const http = createServer();
   const io = new Server(http, {
     adapter: store.adapter,
