@@ -101,6 +101,7 @@ mod factory;
 mod msgpack;
 mod pending;
 mod remote;
+pub mod streams;
 mod subscriber;
 mod wire;
 

@@ -1,0 +1,511 @@
+//! The Redis connections of the Streams adapter, shared by the namespaces
+//! of one server:
+//!
+//! - one `ConnectionManager` (it reconnects by itself) for `XADD`,
+//!   `PUBLISH`, `PUBSUB NUMSUB`, the session keys and `XRANGE`;
+//! - one reader task per stream, on its own connection (its `XREAD BLOCK`
+//!   would hold up anything else), handing each entry to the namespace it
+//!   names;
+//! - one subscriber task for the requests and answers that go over pub/sub.
+//!
+//! A reader starts at the stream's last entry (Node's `$`, made concrete
+//! at once so that nothing written during a reconnection is skipped), then
+//! always reads from the last id it saw: after a lost connection or a
+//! Redis restart it reconnects (100 ms, doubling to 5 s) and resumes there.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use parking_lot::Mutex;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use sio_adapter::AdapterError;
+use tokio::sync::{Notify, oneshot, watch};
+
+use super::RedisStreamsConfig;
+use super::entry::{self, Entry, Read};
+
+/// What a namespace's adapter takes from the driver. Both calls must
+/// return quickly (they run on the reader and subscriber tasks).
+pub(crate) trait StreamsSink: Send + Sync + 'static {
+    /// An entry of the stream for its namespace (its own included).
+    fn on_entry(&self, entry: Entry);
+    /// A message on one of its pub/sub channels.
+    fn on_message(&self, payload: &[u8]);
+}
+
+type Sink = Weak<dyn StreamsSink>;
+
+/// What the tasks share with the driver.
+struct Shared {
+    namespaces: Mutex<HashMap<String, Sink>>,
+    channels: Mutex<Channels>,
+    wake: Notify,
+    /// Generation of the channel changes applied, and of those failed.
+    progress: watch::Sender<(u64, u64)>,
+    max_message_size: usize,
+}
+
+#[derive(Default)]
+struct Channels {
+    routes: HashMap<String, Sink>,
+    generation: u64,
+}
+
+pub(crate) fn transport(e: impl std::fmt::Display) -> AdapterError {
+    AdapterError::Transport(e.to_string())
+}
+
+/// The connections of one server.
+pub(crate) struct StreamsDriver {
+    pub(crate) config: RedisStreamsConfig,
+    conn: ConnectionManager,
+    shared: Arc<Shared>,
+    /// Dropped with the driver: every task ends.
+    _stop: watch::Sender<()>,
+}
+
+impl std::fmt::Debug for StreamsDriver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamsDriver")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+impl StreamsDriver {
+    /// Connects (the first attempt of every connection must succeed) and
+    /// starts the readers, each placed at its stream's end.
+    pub(crate) async fn connect(
+        url: &str,
+        config: RedisStreamsConfig,
+    ) -> Result<Self, AdapterError> {
+        let client = redis::Client::open(url).map_err(transport)?;
+        let manager = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(config.requests_timeout))
+            .set_response_timeout(Some(config.requests_timeout))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(2));
+        let conn = client
+            .get_connection_manager_with_config(manager)
+            .await
+            .map_err(transport)?;
+        let shared = Arc::new(Shared {
+            namespaces: Mutex::new(HashMap::new()),
+            channels: Mutex::new(Channels::default()),
+            wake: Notify::new(),
+            progress: watch::Sender::new((0, 0)),
+            max_message_size: config.max_message_size,
+        });
+        let (stop, stopped) = watch::channel(());
+        let mut started = Vec::new();
+        for stream in config.streams() {
+            let (ready, rx) = oneshot::channel();
+            started.push(rx);
+            tokio::spawn(read_stream(Reader {
+                client: client.clone(),
+                stream,
+                shared: shared.clone(),
+                config: config.clone(),
+                stop: stopped.clone(),
+                ready: Some(ready),
+            }));
+        }
+        let (ready, rx) = oneshot::channel();
+        started.push(rx);
+        tokio::spawn(subscribe(
+            client,
+            shared.clone(),
+            stopped,
+            config.requests_timeout,
+            ready,
+        ));
+        for rx in started {
+            rx.await
+                .map_err(|_| AdapterError::Closed)?
+                .map_err(AdapterError::Transport)?;
+        }
+        Ok(Self {
+            config,
+            conn,
+            shared,
+            _stop: stop,
+        })
+    }
+
+    /// Routes the entries of namespace `nsp` and the messages of
+    /// `channels` to `sink`, and subscribes to the channels.
+    pub(crate) async fn register(
+        &self,
+        nsp: &str,
+        channels: &[String],
+        sink: Sink,
+    ) -> Result<(), AdapterError> {
+        self.shared
+            .namespaces
+            .lock()
+            .insert(nsp.to_owned(), sink.clone());
+        let generation = {
+            let mut ch = self.shared.channels.lock();
+            for name in channels {
+                ch.routes.insert(name.clone(), sink.clone());
+            }
+            ch.generation += 1;
+            ch.generation
+        };
+        self.shared.wake.notify_one();
+        let mut progress = self.shared.progress.subscribe();
+        let (applied, _) = *progress
+            .wait_for(|(a, f)| *a >= generation || *f >= generation)
+            .await
+            .map_err(|_| AdapterError::Closed)?;
+        if applied >= generation {
+            Ok(())
+        } else {
+            Err(AdapterError::Transport("redis unavailable".into()))
+        }
+    }
+
+    /// Forgets what [`StreamsDriver::register`] routed to `sink`.
+    pub(crate) fn unregister(&self, nsp: &str, channels: &[String], sink: &Sink) {
+        let mut namespaces = self.shared.namespaces.lock();
+        if namespaces.get(nsp).is_some_and(|s| Weak::ptr_eq(s, sink)) {
+            namespaces.remove(nsp);
+        }
+        drop(namespaces);
+        let mut ch = self.shared.channels.lock();
+        for name in channels {
+            if ch.routes.get(name).is_some_and(|s| Weak::ptr_eq(s, sink)) {
+                ch.routes.remove(name);
+            }
+        }
+        ch.generation += 1;
+        drop(ch);
+        self.shared.wake.notify_one();
+    }
+
+    /// `XADD {stream} MAXLEN ~ {max_len} * uid … nsp … type … [data …]`:
+    /// the new entry's id.
+    pub(crate) async fn xadd(
+        &self,
+        stream: &str,
+        uid: &str,
+        nsp: &str,
+        kind: u8,
+        data: Option<Vec<u8>>,
+    ) -> Result<String, AdapterError> {
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg(stream)
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(self.config.max_len)
+            .arg("*")
+            .arg("uid")
+            .arg(uid)
+            .arg("nsp")
+            .arg(nsp)
+            .arg("type")
+            .arg(kind.to_string());
+        if let Some(data) = data {
+            cmd.arg("data").arg(data);
+        }
+        cmd.query_async(&mut self.conn.clone())
+            .await
+            .map_err(transport)
+    }
+
+    /// PUBLISH.
+    pub(crate) async fn publish(
+        &self,
+        channel: &str,
+        payload: Vec<u8>,
+    ) -> Result<(), AdapterError> {
+        redis::cmd("PUBLISH")
+            .arg(channel)
+            .arg(payload)
+            .query_async::<i64>(&mut self.conn.clone())
+            .await
+            .map(|_| ())
+            .map_err(transport)
+    }
+
+    /// PUBSUB NUMSUB of one channel.
+    pub(crate) async fn numsub(&self, channel: &str) -> Result<usize, AdapterError> {
+        let reply: Vec<redis::Value> = redis::cmd("PUBSUB")
+            .arg("NUMSUB")
+            .arg(channel)
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(transport)?;
+        match reply.get(1) {
+            Some(redis::Value::Int(n)) => Ok(usize::try_from(*n).unwrap_or(0)),
+            _ => Err(transport("unexpected PUBSUB NUMSUB reply")),
+        }
+    }
+
+    /// `SET key value PX ms`.
+    pub(crate) async fn set_px(
+        &self,
+        key: &str,
+        value: Vec<u8>,
+        ttl: Duration,
+    ) -> Result<(), AdapterError> {
+        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        redis::cmd("SET")
+            .arg(key)
+            .arg(value)
+            .arg("PX")
+            .arg(ms)
+            .query_async::<()>(&mut self.conn.clone())
+            .await
+            .map_err(transport)
+    }
+
+    /// `MULTI GET key DEL key EXEC` (Redis 6.2's GETDEL, on any version).
+    pub(crate) async fn get_del(&self, key: &str) -> Result<Option<Vec<u8>>, AdapterError> {
+        let (value, _): (Option<Vec<u8>>, i64) = redis::pipe()
+            .atomic()
+            .get(key)
+            .del(key)
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(transport)?;
+        Ok(value)
+    }
+
+    /// `XRANGE stream start end [COUNT n]`.
+    pub(crate) async fn xrange(
+        &self,
+        stream: &str,
+        start: &str,
+        end: &str,
+        count: Option<usize>,
+    ) -> Result<Read, AdapterError> {
+        let mut cmd = redis::cmd("XRANGE");
+        cmd.arg(stream).arg(start).arg(end);
+        if let Some(n) = count {
+            cmd.arg("COUNT").arg(n);
+        }
+        let reply: redis::Value = cmd
+            .query_async(&mut self.conn.clone())
+            .await
+            .map_err(transport)?;
+        Ok(entry::parse_range(&reply, self.config.max_message_size))
+    }
+}
+
+/// What a reader task starts with.
+struct Reader {
+    client: redis::Client,
+    stream: String,
+    shared: Arc<Shared>,
+    config: RedisStreamsConfig,
+    stop: watch::Receiver<()>,
+    ready: Option<oneshot::Sender<Result<(), String>>>,
+}
+
+/// Reads one stream until the driver is dropped.
+async fn read_stream(mut r: Reader) {
+    let mut last: Option<String> = None;
+    let mut backoff = FIRST_BACKOFF;
+    let mut stop = r.stop.clone();
+    loop {
+        let failure = tokio::select! {
+            failure = read_until_failure(&mut r, &mut last, &mut backoff) => failure,
+            _ = stop.changed() => return,
+        };
+        if let Some(ready) = r.ready.take() {
+            let _ = ready.send(Err(failure));
+            return;
+        }
+        tracing::warn!(
+            stream = r.stream,
+            "redis streams adapter: reader: {failure}; reconnecting in {backoff:?}"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(backoff) => {}
+            _ = stop.changed() => return,
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+async fn read_until_failure(
+    r: &mut Reader,
+    last: &mut Option<String>,
+    backoff: &mut Duration,
+) -> String {
+    let config = redis::AsyncConnectionConfig::new()
+        .set_connection_timeout(Some(r.config.requests_timeout))
+        .set_response_timeout(Some(r.config.block_time + r.config.requests_timeout));
+    let mut conn: MultiplexedConnection = match r
+        .client
+        .get_multiplexed_async_connection_with_config(&config)
+        .await
+    {
+        Ok(conn) => conn,
+        Err(e) => return e.to_string(),
+    };
+    if last.is_none() {
+        // Node reads from `$`; the id it stands for, taken once, so that
+        // entries written while this reader reconnects are read too.
+        let reply: redis::RedisResult<redis::Value> = redis::cmd("XREVRANGE")
+            .arg(&r.stream)
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1)
+            .query_async(&mut conn)
+            .await;
+        match reply {
+            Ok(reply) => {
+                let id = entry::parse_range(&reply, usize::MAX)
+                    .into_iter()
+                    .next()
+                    .map_or_else(|| "0-0".to_owned(), |(id, _)| id);
+                *last = Some(id);
+            }
+            Err(e) => return e.to_string(),
+        }
+    }
+    if let Some(ready) = r.ready.take() {
+        let _ = ready.send(Ok(()));
+    }
+    let block = u64::try_from(r.config.block_time.as_millis()).unwrap_or(u64::MAX);
+    loop {
+        let from = last.clone().unwrap_or_else(|| "$".to_owned());
+        let reply: redis::RedisResult<redis::Value> = redis::cmd("XREAD")
+            .arg("COUNT")
+            .arg(r.config.read_count)
+            .arg("BLOCK")
+            .arg(block)
+            .arg("STREAMS")
+            .arg(&r.stream)
+            .arg(&from)
+            .query_async(&mut conn)
+            .await;
+        let reply = match reply {
+            Ok(reply) => reply,
+            Err(e) => return e.to_string(),
+        };
+        *backoff = FIRST_BACKOFF;
+        for (id, entry) in entry::parse_read(&reply, r.shared.max_message_size) {
+            *last = Some(id);
+            if let Some(entry) = entry {
+                let sink = r.shared.namespaces.lock().get(&entry.nsp).cloned();
+                if let Some(sink) = sink.and_then(|s| s.upgrade()) {
+                    sink.on_entry(entry);
+                }
+            }
+        }
+    }
+}
+
+/// The subscriber task: keeps the pub/sub connection subscribed to the
+/// routed channels and hands each message to its sink.
+async fn subscribe(
+    client: redis::Client,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<()>,
+    deadline: Duration,
+    ready: oneshot::Sender<Result<(), String>>,
+) {
+    let mut ready = Some(ready);
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        let failure = tokio::select! {
+            failure = serve(&client, &shared, deadline, &mut ready, &mut backoff) => failure,
+            _ = stop.changed() => return,
+        };
+        if let Some(ready) = ready.take() {
+            let _ = ready.send(Err(failure));
+            return;
+        }
+        tracing::warn!("redis streams adapter: subscriber: {failure}; reconnecting in {backoff:?}");
+        let generation = shared.channels.lock().generation;
+        shared.progress.send_modify(|p| p.1 = p.1.max(generation));
+        tokio::select! {
+            () = tokio::time::sleep(backoff) => {}
+            _ = stop.changed() => return,
+        }
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+async fn serve(
+    client: &redis::Client,
+    shared: &Shared,
+    deadline: Duration,
+    ready: &mut Option<oneshot::Sender<Result<(), String>>>,
+    backoff: &mut Duration,
+) -> String {
+    let pubsub = match tokio::time::timeout(deadline, client.get_async_pubsub()).await {
+        Ok(Ok(pubsub)) => pubsub,
+        Ok(Err(e)) => return e.to_string(),
+        Err(_) => return "connection timed out".to_owned(),
+    };
+    let (mut sink, mut stream) = pubsub.split();
+    let mut subscribed: HashSet<String> = HashSet::new();
+    if let Some(ready) = ready.take() {
+        let _ = ready.send(Ok(()));
+    }
+    *backoff = FIRST_BACKOFF;
+    loop {
+        // Make the subscriptions equal to the routes.
+        let (generation, wanted): (u64, HashSet<String>) = {
+            let ch = shared.channels.lock();
+            (ch.generation, ch.routes.keys().cloned().collect())
+        };
+        let add: Vec<&String> = wanted.difference(&subscribed).collect();
+        let remove: Vec<&String> = subscribed.difference(&wanted).collect();
+        if !add.is_empty() {
+            match tokio::time::timeout(deadline, sink.subscribe(&add)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return format!("SUBSCRIBE failed: {e}"),
+                Err(_) => return "SUBSCRIBE: no reply in time".to_owned(),
+            }
+        }
+        if !remove.is_empty() {
+            match tokio::time::timeout(deadline, sink.unsubscribe(&remove)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return format!("UNSUBSCRIBE failed: {e}"),
+                Err(_) => return "UNSUBSCRIBE: no reply in time".to_owned(),
+            }
+        }
+        subscribed = wanted;
+        shared.progress.send_modify(|p| p.0 = p.0.max(generation));
+        loop {
+            tokio::select! {
+                () = shared.wake.notified() => break,
+                message = stream.next() => match message {
+                    Some(message) => dispatch(shared, &message),
+                    None => return "connection lost".to_owned(),
+                },
+            }
+        }
+    }
+}
+
+fn dispatch(shared: &Shared, message: &redis::Msg) {
+    let payload = message.get_payload_bytes();
+    if payload.len() > shared.max_message_size {
+        tracing::debug!(
+            len = payload.len(),
+            "redis streams adapter: message too large, dropped"
+        );
+        return;
+    }
+    let sink = shared
+        .channels
+        .lock()
+        .routes
+        .get(message.get_channel_name())
+        .cloned();
+    if let Some(sink) = sink.and_then(|s| s.upgrade()) {
+        sink.on_message(payload);
+    }
+}
