@@ -188,32 +188,36 @@ impl StreamsDriver {
         self.shared.wake.notify_one();
     }
 
-    /// `XADD {stream} MAXLEN ~ {max_len} * uid … nsp … type … [data …]`:
-    /// the new entry's id.
+    /// `XADD {stream} MAXLEN ~ {max_len} * uid … nsp … type … [data …]`
+    /// for each `(type, data)` of `entries`, in one pipeline: the new
+    /// entries' ids, in order.
     pub(crate) async fn xadd(
         &self,
         stream: &str,
         uid: &str,
         nsp: &str,
-        kind: u8,
-        data: Option<Vec<u8>>,
-    ) -> Result<String, AdapterError> {
-        let mut cmd = redis::cmd("XADD");
-        cmd.arg(stream)
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(self.config.max_len)
-            .arg("*")
-            .arg("uid")
-            .arg(uid)
-            .arg("nsp")
-            .arg(nsp)
-            .arg("type")
-            .arg(kind.to_string());
-        if let Some(data) = data {
-            cmd.arg("data").arg(data);
+        entries: &[(u8, Option<Vec<u8>>)],
+    ) -> Result<Vec<String>, AdapterError> {
+        let mut pipe = redis::pipe();
+        for (kind, data) in entries {
+            let cmd = pipe
+                .cmd("XADD")
+                .arg(stream)
+                .arg("MAXLEN")
+                .arg("~")
+                .arg(self.config.max_len)
+                .arg("*")
+                .arg("uid")
+                .arg(uid)
+                .arg("nsp")
+                .arg(nsp)
+                .arg("type")
+                .arg(kind.to_string());
+            if let Some(data) = data {
+                cmd.arg("data").arg(data.as_slice());
+            }
         }
-        cmd.query_async(&mut self.conn.clone())
+        pipe.query_async(&mut self.conn.clone())
             .await
             .map_err(transport)
     }

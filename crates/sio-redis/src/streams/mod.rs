@@ -3,9 +3,13 @@
 //! stream, requests and answers over pub/sub, and sessions in Redis so
 //! that connection-state recovery works on any server.
 
+mod adapter;
 mod config;
 mod driver;
 mod entry;
+mod factory;
 mod session;
 
+pub use adapter::RedisStreamsAdapter;
 pub use config::{RedisStreamsConfig, ns_hash};
+pub use factory::RedisStreamsAdapterFactory;

@@ -1,0 +1,198 @@
+//! The Redis Streams adapter between sio servers on a redis-server of the
+//! test's own: connection-state recovery on another server (same id,
+//! rooms, data and every missed packet, binary included, in order), what
+//! gives a fresh session (past the window, trimmed past `max_len`), a
+//! Redis restart survived by the readers, and garbage in the stream.
+
+mod common;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::{Frame, RawClient, RedisServer, WAIT, free_port, serve};
+use sio::{ConnectionStateRecovery, DisconnectReason, SocketIo, SocketRef};
+use sio_redis::streams::{RedisStreamsAdapterFactory, RedisStreamsConfig};
+use tokio::sync::mpsc;
+
+struct Node {
+    io: SocketIo,
+    addr: std::net::SocketAddr,
+    gone: mpsc::UnboundedReceiver<String>,
+}
+
+/// A server on the streams adapter at `url` with recovery (`window`);
+/// each new socket gets data `{"user": 7}` and is told its state.
+async fn node(url: &str, config: RedisStreamsConfig, window: Duration) -> Node {
+    let factory = RedisStreamsAdapterFactory::connect_with(url, config)
+        .await
+        .expect("redis-server of the test");
+    let (tx, gone) = mpsc::unbounded_channel();
+    let io = SocketIo::builder()
+        .adapter(factory)
+        .connection_state_recovery(
+            ConnectionStateRecovery::default().max_disconnection_duration(window),
+        )
+        .ns("/", move |socket: SocketRef| {
+            let tx = tx.clone();
+            async move {
+                if !socket.recovered() {
+                    socket.set_data(serde_json::json!({"user": 7}));
+                }
+                let _ = socket.emit_args("state", &(socket.recovered(), socket.data_json()));
+                socket.on_disconnect(move |s: SocketRef, reason: DisconnectReason| async move {
+                    let _ = tx.send(format!("{} {reason}", s.id()));
+                });
+            }
+        })
+        .build();
+    let addr = serve(&io).await;
+    Node { io, addr, gone }
+}
+
+fn redis_server() -> Option<RedisServer> {
+    let server = RedisServer::start(free_port());
+    if server.is_none() {
+        eprintln!("skipped: no redis-server binary");
+    }
+    server
+}
+
+/// Sends CONNECT to `/` with `auth`; returns the reply's data.
+async fn connect(client: &mut RawClient, auth: &str) -> serde_json::Value {
+    client.send(&format!("0{auth}")).await;
+    let reply = client.next_text().await;
+    let body = reply.strip_prefix('0').expect("CONNECT reply");
+    serde_json::from_str(body).unwrap()
+}
+
+/// The arguments of an EVENT or BINARY_EVENT text packet.
+fn args(packet: &str) -> Vec<serde_json::Value> {
+    let json = packet.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-');
+    serde_json::from_str(json).unwrap()
+}
+
+async fn conn(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+/// Waits until the session of `pid` is in Redis.
+async fn persisted(url: &str, pid: &str) {
+    let mut c = conn(url).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let n: i64 = redis::cmd("EXISTS")
+            .arg(format!("sio:session:{pid}"))
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        if n == 1 {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "session not persisted"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// A client connected to `node`, in room `r`, that got its state event:
+/// (client, sid, pid, offset).
+async fn joined(node: &Node) -> (RawClient, String, String, String) {
+    let mut client = RawClient::open(node.addr).await;
+    let reply = connect(&mut client, "").await;
+    let sid = reply["sid"].as_str().unwrap().to_owned();
+    let pid = reply["pid"].as_str().expect("pid").to_owned();
+    let state = args(&client.next_text().await);
+    assert_eq!(state[0], "state");
+    let offset = state.last().unwrap().as_str().expect("offset").to_owned();
+    assert!(
+        offset.contains('-') && offset.bytes().next().unwrap().is_ascii_digit(),
+        "{offset}"
+    );
+    node.io
+        .local_sockets("/")
+        .into_iter()
+        .find(|s| s.id().as_str() == sid)
+        .unwrap()
+        .join("r");
+    (client, sid, pid, offset)
+}
+
+async fn leave(client: RawClient, node: &mut Node, url: &str, sid: &str, pid: &str) {
+    client.close().await;
+    let gone = tokio::time::timeout(WAIT, node.gone.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(gone, format!("{sid} transport close"));
+    persisted(url, pid).await;
+}
+
+#[tokio::test]
+async fn a_client_recovers_its_session_on_another_server() {
+    let Some(redis) = redis_server() else { return };
+    redis.ping().await;
+    let url = redis.url();
+    let window = Duration::from_secs(30);
+    let mut a = node(&url, RedisStreamsConfig::default(), window).await;
+    let b = node(&url, RedisStreamsConfig::default(), window).await;
+    let (client, sid, pid, offset) = joined(&a).await;
+    leave(client, &mut a, &url, &sid, &pid).await;
+
+    // Sent while it is away, from both servers.
+    a.io.to("r").emit("m1", &1).await.unwrap();
+    a.io.to("r").volatile().emit("volatile", &0).await.unwrap();
+    a.io.to("elsewhere").emit("not-for-it", &0).await.unwrap();
+    a.io.except("r").emit("not-for-it", &0).await.unwrap();
+    a.io.to("r")
+        .emit("m2", &Bytes::from_static(b"\x01\x02\x03"))
+        .await
+        .unwrap();
+    b.io.emit("m3", &"from-b").await.unwrap();
+
+    let mut back = RawClient::open(b.addr).await;
+    let auth = serde_json::json!({"pid": pid, "offset": offset}).to_string();
+    let reply = connect(&mut back, &auth).await;
+    assert_eq!(reply["sid"], sid.as_str(), "same id");
+    assert_eq!(reply["pid"], pid.as_str());
+    let m1 = args(&back.next_text().await);
+    assert_eq!((&m1[0], &m1[1]), (&"m1".into(), &1.into()));
+    let m2 = back.next_text().await;
+    assert!(m2.starts_with("51-"), "{m2}");
+    assert_eq!(args(&m2)[0], "m2");
+    assert_eq!(back.next().await, Frame::Binary(vec![1, 2, 3]));
+    let m3 = args(&back.next_text().await);
+    assert_eq!((&m3[0], &m3[1]), (&"m3".into(), &"from-b".into()));
+    // Every replayed event carries its entry id, in increasing order.
+    let ids: Vec<String> = [&m1, &args(&m2), &m3]
+        .iter()
+        .map(|a| a.last().unwrap().as_str().unwrap().to_owned())
+        .collect();
+    assert!(ids.iter().all(|id| id.contains('-')), "{ids:?}");
+    let state = args(&back.next_text().await);
+    assert_eq!(state[0], "state");
+    assert_eq!(state[1], true, "recovered");
+    assert_eq!(state[2], serde_json::json!({"user": 7}), "data restored");
+    let socket = b.io.local_sockets("/").pop().unwrap();
+    let mut rooms: Vec<String> = socket.rooms().iter().map(|r| r.to_string()).collect();
+    rooms.sort();
+    let mut expected = vec![sid.clone(), "r".to_owned()];
+    expected.sort();
+    assert_eq!(rooms, expected, "rooms restored");
+
+    // A broadcast from A now reaches it on B, with its offset.
+    a.io.to("r").emit("live", &2).await.unwrap();
+    let live = args(&back.next_text().await);
+    assert_eq!((&live[0], &live[1]), (&"live".into(), &2.into()));
+    assert!(live[2].as_str().unwrap() > ids[2].as_str());
+
+    // A session is restored once.
+    let mut again = RawClient::open(a.addr).await;
+    let reply = connect(&mut again, &auth).await;
+    assert_ne!(reply["sid"], sid.as_str());
+}
