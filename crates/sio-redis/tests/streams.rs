@@ -196,3 +196,225 @@ async fn a_client_recovers_its_session_on_another_server() {
     let reply = connect(&mut again, &auth).await;
     assert_ne!(reply["sid"], sid.as_str());
 }
+
+/// Waits until the session of `pid` is gone from Redis (expired).
+async fn expired(url: &str, pid: &str) {
+    let mut c = conn(url).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let n: i64 = redis::cmd("EXISTS")
+            .arg(format!("sio:session:{pid}"))
+            .query_async(&mut c)
+            .await
+            .unwrap();
+        if n == 0 {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "session kept");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Reconnects to `node` with `pid` and `offset`; asserts a fresh session.
+async fn fresh(node: &Node, sid: &str, pid: &str, offset: &str) {
+    let mut back = RawClient::open(node.addr).await;
+    let auth = serde_json::json!({"pid": pid, "offset": offset}).to_string();
+    let reply = connect(&mut back, &auth).await;
+    assert_ne!(reply["sid"], sid, "fresh id");
+    assert_ne!(reply["pid"], pid, "fresh pid");
+    let state = args(&back.next_text().await);
+    assert_eq!((&state[0], &state[1]), (&"state".into(), &false.into()));
+}
+
+#[tokio::test]
+async fn past_the_window_trimmed_or_forged_a_session_starts_fresh() {
+    let Some(redis) = redis_server() else { return };
+    redis.ping().await;
+    let url = redis.url();
+    let config = || RedisStreamsConfig::default().max_len(10);
+    let mut a = node(&url, config(), Duration::from_millis(300)).await;
+    let b = node(&url, config(), Duration::from_millis(300)).await;
+
+    // Past the window: the key expired.
+    let (client, sid, pid, offset) = joined(&a).await;
+    leave(client, &mut a, &url, &sid, &pid).await;
+    expired(&url, &pid).await;
+    fresh(&b, &sid, &pid, &offset).await;
+
+    // Trimmed: the offset is no longer in the stream (MAXLEN ~ trims
+    // whole nodes of 100 entries).
+    let mut b = node(&url, config(), Duration::from_secs(30)).await;
+    let (client, sid, pid, offset) = joined(&b).await;
+    leave(client, &mut b, &url, &sid, &pid).await;
+    for i in 0..300 {
+        a.io.emit("filler", &i).await.unwrap();
+    }
+    let first: Vec<redis::Value> = redis::cmd("XRANGE")
+        .arg("socket.io")
+        .arg("-")
+        .arg(&offset)
+        .query_async(&mut conn(&url).await)
+        .await
+        .unwrap();
+    assert!(first.is_empty(), "the offset was trimmed");
+    fresh(&a, &sid, &pid, &offset).await;
+
+    // An offset that is not an entry id, or a pid never seen.
+    let (client, sid, pid, _) = joined(&b).await;
+    leave(client, &mut b, &url, &sid, &pid).await;
+    fresh(&a, &sid, &pid, "abc-1f").await;
+    fresh(&a, "none", "forged", "1-0").await;
+}
+
+#[tokio::test]
+async fn readers_resume_from_their_last_entry_after_redis_restarts() {
+    let port = free_port();
+    let Some(first) = RedisServer::start(port) else {
+        eprintln!("skipped: no redis-server binary");
+        return;
+    };
+    first.ping().await;
+    let url = first.url();
+    let config = || RedisStreamsConfig::default().block_time(Duration::from_millis(200));
+    let window = Duration::from_secs(30);
+    let a = node(&url, config(), window).await;
+    let b = node(&url, config(), window).await;
+    let (mut client, _, _, _) = joined(&b).await;
+
+    // Connections dropped: entries written while B's reader is away are
+    // read when it comes back, in order.
+    let mut raw = conn(&url).await;
+    let _: () = redis::cmd("CLIENT")
+        .arg("KILL")
+        .arg("TYPE")
+        .arg("normal")
+        .arg("SKIPME")
+        .arg("yes")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    for i in 0..5 {
+        let data = format!(
+            r#"{{"packet":{{"type":2,"data":["gap",{i}]}},"opts":{{"rooms":[],"except":[],"flags":{{}}}}}}"#
+        );
+        let _: String = redis::cmd("XADD")
+            .arg("socket.io")
+            .arg("*")
+            .arg("uid")
+            .arg("0123456789abcdef")
+            .arg("nsp")
+            .arg("/")
+            .arg("type")
+            .arg("3")
+            .arg("data")
+            .arg(data)
+            .query_async(&mut raw)
+            .await
+            .unwrap();
+    }
+    for i in 0..5 {
+        let gap = args(&client.next_text().await);
+        assert_eq!((&gap[0], &gap[1]), (&"gap".into(), &i.into()));
+    }
+
+    // Redis restarted (its data gone): broadcasts flow again.
+    drop(first);
+    let second = RedisServer::start(port).expect("redis-server");
+    second.ping().await;
+    let deadline = tokio::time::Instant::now() + WAIT * 2;
+    let mut n = 0;
+    let got = loop {
+        n += 1;
+        let _ = a.io.emit("after", &n).await;
+        if let Ok(frame) = tokio::time::timeout(Duration::from_millis(300), client.next()).await {
+            break frame;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no broadcast after the restart"
+        );
+    };
+    let Frame::Text(got) = got else {
+        panic!("{got:?}")
+    };
+    assert_eq!(args(&got)[0], "after");
+}
+
+#[tokio::test]
+async fn garbage_in_the_stream_and_on_the_channels_is_skipped() {
+    let Some(redis) = redis_server() else { return };
+    redis.ping().await;
+    let url = redis.url();
+    let a = node(
+        &url,
+        RedisStreamsConfig::default().max_message_size(4096),
+        Duration::from_secs(30),
+    )
+    .await;
+    let (mut client, _, _, _) = joined(&a).await;
+    let mut raw = conn(&url).await;
+    let big = "x".repeat(10_000);
+    let entries: Vec<Vec<&str>> = vec![
+        vec!["uid", "u"],
+        vec!["nsp", "/", "type", "x"],
+        vec!["nsp", "/", "type", "3"],
+        vec!["nsp", "/", "type", "3", "data", "{not json"],
+        vec!["nsp", "/", "type", "3", "data", "!!!"],
+        vec!["nsp", "/", "type", "3", "data", "{}"],
+        vec![
+            "nsp",
+            "/",
+            "type",
+            "3",
+            "data",
+            r#"{"packet":{"type":2,"data":[]}}"#,
+        ],
+        vec![
+            "nsp",
+            "/",
+            "type",
+            "3",
+            "data",
+            r#"{"packet":{"type":2,"data":[1,2]}}"#,
+        ],
+        vec![
+            "nsp",
+            "/",
+            "type",
+            "3",
+            "data",
+            r#"{"packet":{"type":3,"data":["x"]}}"#,
+        ],
+        vec!["nsp", "/", "type", "4", "data", r#"{"opts":7,"rooms":"r"}"#],
+        vec![
+            "nsp",
+            "/",
+            "type",
+            "6",
+            "data",
+            r#"{"opts":{"rooms":[[]]}}"#,
+        ],
+        vec!["nsp", "/", "type", "99", "data", "{}"],
+        vec!["nsp", "/", "type", "3", "data", &big],
+    ];
+    for fields in entries {
+        let mut cmd = redis::cmd("XADD");
+        cmd.arg("socket.io").arg("*");
+        for f in fields {
+            cmd.arg(f);
+        }
+        let _: String = cmd.query_async(&mut raw).await.unwrap();
+    }
+    for payload in [&b"\xc1"[..], b"", b"\x84\xa4type\x03", big.as_bytes()] {
+        let _: i64 = redis::cmd("PUBLISH")
+            .arg("socket.io#/#")
+            .arg(payload)
+            .query_async(&mut raw)
+            .await
+            .unwrap();
+    }
+    // Still delivering, and the client saw none of the garbage.
+    a.io.emit("fine", &1).await.unwrap();
+    let fine = args(&client.next_text().await);
+    assert_eq!((&fine[0], &fine[1]), (&"fine".into(), &1.into()));
+}

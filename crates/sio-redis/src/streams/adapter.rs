@@ -271,14 +271,27 @@ impl StreamsSink for RedisStreamsAdapter {
                 let Some(mut data) = entry.data.as_deref().and_then(entry::decode_data) else {
                     return;
                 };
-                let opts = wire::read_options(data.get("opts"));
+                let Some(opts) = session::read_opts(&data) else {
+                    tracing::debug!(
+                        id = entry.id,
+                        "redis streams adapter: malformed entry skipped"
+                    );
+                    return;
+                };
+                let rooms = match data.get("rooms") {
+                    Some(Value::Array(items)) => {
+                        let rooms = wire::read_rooms(data.get("rooms"));
+                        (rooms.len() == items.len()).then_some(rooms)
+                    }
+                    _ => None,
+                };
                 match entry.kind {
                     4 => self
                         .inner
-                        .add_sockets_local(&opts, &wire::read_rooms(data.get("rooms"))),
+                        .add_sockets_local(&opts, &rooms.unwrap_or_default()),
                     5 => self
                         .inner
-                        .del_sockets_local(&opts, &wire::read_rooms(data.get("rooms"))),
+                        .del_sockets_local(&opts, &rooms.unwrap_or_default()),
                     _ => {
                         let close =
                             matches!(wire::take(&mut data, "close"), Some(Value::Bool(true)));

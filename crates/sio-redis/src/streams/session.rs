@@ -60,11 +60,23 @@ pub(crate) fn decode(stored: &[u8]) -> Option<Session> {
     })
 }
 
+/// The `opts` of a message, strictly: `rooms` and `except` must be arrays
+/// of rooms (strings or integers). A lenient read would turn a message
+/// aimed at a few sockets into one for every socket.
+pub(crate) fn read_opts(data: &Value) -> Option<BroadcastOptions> {
+    let raw = data.get("opts")?;
+    let rooms_ok = |key: &str| match raw.get(key) {
+        Some(Value::Array(items)) => wire::read_rooms(raw.get(key)).len() == items.len(),
+        _ => false,
+    };
+    (rooms_ok("rooms") && rooms_ok("except")).then(|| wire::read_options(Some(raw)))
+}
+
 /// A broadcast read back from the stream: its event data (name first) and
 /// how it was sent.
 pub(crate) fn read_broadcast(entry: &Entry) -> Option<(Vec<Value>, BroadcastOptions)> {
     let mut data = entry::decode_data(entry.data.as_deref()?)?;
-    let opts = wire::read_options(data.get("opts"));
+    let opts = read_opts(&data)?;
     let mut packet = wire::take(&mut data, "packet")?;
     // Only EVENT packets (type 2) are replayed.
     if !matches!(packet.get("type"), Some(Value::Number(n)) if n.as_u64() == Some(2)) {
@@ -186,6 +198,15 @@ mod tests {
         assert!(!includes(&[Room::from("room2")], &opts));
         let mut bad = entry.clone();
         bad.data = Some(br#"{"packet":{"type":2,"data":[1]}}"#.to_vec());
+        assert!(read_broadcast(&bad).is_none());
+        // rooms that are not rooms: skipped, not sent to everyone
+        bad.data = Some(
+            br#"{"packet":{"type":2,"data":["x"]},"opts":{"rooms":[[]],"except":[]}}"#.to_vec(),
+        );
+        assert!(read_broadcast(&bad).is_none());
+        bad.data = Some(
+            br#"{"packet":{"type":2,"data":["x"]},"opts":{"rooms":"r","except":[]}}"#.to_vec(),
+        );
         assert!(read_broadcast(&bad).is_none());
     }
 }
