@@ -6,7 +6,7 @@
 //! ```text
 //! cargo run --release --example e2e_server -- [--port 3000] [--host 127.0.0.1]
 //!     [--recovery] [--redis redis://127.0.0.1:6379/] [--node-name NAME]
-//!     [--deflate] [--flood-limit]
+//!     [--deflate] [--flood-limit] [--redis-streams URL]
 //! ```
 
 #[path = "e2e_server_api.rs"]
@@ -38,6 +38,8 @@ struct Cli {
     recovery: bool,
     /// Redis adapter URL (used by the Socket.IO part).
     redis: Option<String>,
+    /// Redis Streams adapter URL.
+    redis_streams: Option<String>,
     /// This server's name in a cluster (default `node-PORT`).
     node_name: Option<String>,
     /// WebSocket per-message deflate on both endpoints.
@@ -57,6 +59,7 @@ fn parse_args() -> Result<Cli, String> {
             .map_err(|_| "invalid PORT")?,
         recovery: false,
         redis: None,
+        redis_streams: None,
         node_name: None,
         deflate: false,
         flood_limit: false,
@@ -69,13 +72,42 @@ fn parse_args() -> Result<Cli, String> {
             "--host" => args.host = value()?,
             "--recovery" => args.recovery = true,
             "--redis" => args.redis = Some(value()?),
+            "--redis-streams" => args.redis_streams = Some(value()?),
             "--node-name" => args.node_name = Some(value()?),
             "--deflate" => args.deflate = true,
             "--flood-limit" => args.flood_limit = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
+    if args.redis.is_some() && args.redis_streams.is_some() {
+        return Err("at most one adapter flag".into());
+    }
     Ok(args)
+}
+
+/// Connects the cluster adapter of the flags, if any.
+async fn connect_cluster(args: &Cli) -> Result<Option<Cluster>, String> {
+    if let Some(url) = &args.redis {
+        let factory = sio_redis::RedisAdapterFactory::connect(url).await;
+        return factory
+            .map(|f| Some(Cluster::Redis(f)))
+            .map_err(|e| format!("redis at {url}: {e}"));
+    }
+    if let Some(url) = &args.redis_streams {
+        let factory = sio_redis::streams::RedisStreamsAdapterFactory::connect(url).await;
+        return factory
+            .map(|f| Some(Cluster::Streams(f)))
+            .map_err(|e| format!("redis streams at {url}: {e}"));
+    }
+    Ok(None)
+}
+
+/// The cluster adapter the flags chose.
+enum Cluster {
+    /// `--redis`.
+    Redis(sio_redis::RedisAdapterFactory),
+    /// `--redis-streams`.
+    Streams(sio_redis::streams::RedisStreamsAdapterFactory),
 }
 
 /// The `/engine.io/` endpoint: echoes every message on its session, text
@@ -119,14 +151,16 @@ const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
 fn socket_io(
     node_name: String,
     args: &Cli,
-    redis: Option<sio_redis::RedisAdapterFactory>,
+    cluster: Option<Cluster>,
 ) -> SocketIo {
     let every = Ns::new(on_connect);
     let whoami = Value::from(node_name.as_str());
     let main = MainIo::default();
     let mut builder = SocketIo::builder();
-    if let Some(redis) = redis {
-        builder = builder.adapter(redis);
+    match cluster {
+        Some(Cluster::Redis(factory)) => builder = builder.adapter(factory),
+        Some(Cluster::Streams(factory)) => builder = builder.adapter(factory),
+        None => {}
     }
     if args.recovery {
         builder = builder.connection_state_recovery(
@@ -453,21 +487,19 @@ async fn main() -> ExitCode {
         deflate = args.deflate,
         flood_limit = args.flood_limit,
         redis = ?args.redis,
+        redis_streams = ?args.redis_streams,
         "starting"
     );
 
     let engine = EngineIoLayer::new(engine_config(args.deflate), Echo);
-    let redis = match &args.redis {
-        Some(url) => match sio_redis::RedisAdapterFactory::connect(url).await {
-            Ok(factory) => Some(factory),
-            Err(e) => {
-                eprintln!("e2e_server: redis at {url}: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
-        None => None,
+    let cluster = match connect_cluster(&args).await {
+        Ok(cluster) => cluster,
+        Err(e) => {
+            eprintln!("e2e_server: {e}");
+            return ExitCode::FAILURE;
+        }
     };
-    let io = socket_io(node_name, &args, redis);
+    let io = socket_io(node_name, &args, cluster);
     let app = Router::new()
         .route("/health", get(|| async { "ok" }))
         .layer(engine.clone())
