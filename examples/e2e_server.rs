@@ -148,11 +148,7 @@ fn engine_config(deflate: bool) -> EngineConfig {
 const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
 
 /// The `/socket.io/` server of the contract.
-fn socket_io(
-    node_name: String,
-    args: &Cli,
-    cluster: Option<Cluster>,
-) -> SocketIo {
+fn socket_io(node_name: String, args: &Cli, cluster: Option<Cluster>) -> SocketIo {
     let every = Ns::new(on_connect);
     let whoami = Value::from(node_name.as_str());
     let main = MainIo::default();

@@ -95,10 +95,9 @@
 mod adapter;
 mod channels;
 mod config;
-mod date;
 mod driver;
 mod factory;
-mod msgpack;
+use sio_cluster::msgpack;
 mod pending;
 mod remote;
 pub mod streams;

@@ -1,13 +1,18 @@
-// A Node socket.io 4.8 server on @socket.io/redis-adapter 8.3 (classic
-// protocol, node-redis clients) that keeps the cluster part of the e2e
-// server's contract (shared/e2e-server.md): join, rooms, to, emit-all,
-// count, sockets, sockets-join, sockets-leave, disconnect-sockets,
-// emit-all-ack, servers, and the answer to the
+// A Node socket.io 4.8 server on one of Node's cluster adapters that keeps
+// the cluster part of the e2e server's contract (shared/e2e-server.md):
+// join, rooms, to, emit-all, count, sockets, sockets-join, sockets-leave,
+// disconnect-sockets, emit-all-ack, servers, and the answer to the
 // server-side event `whoami`. The cluster suite runs it next to a Rust
-// e2e_server started with --redis.
+// e2e_server on the same adapter. Adapter kinds (`adapter` option, or env
+// CLUSTER_ADAPTER in the suite):
+// - `classic`: @socket.io/redis-adapter 8.3 `createAdapter` (e2e --redis);
+// - `sharded`: its `createShardedAdapter` (SPUBLISH/SSUBSCRIBE, e2e
+//   --redis-sharded), on a single Redis, or on a Redis Cluster when
+//   `clusterNodes` (redis:// urls of the masters) is given.
+// Other kinds (`streams`, `postgres`) are added with their adapters.
 import { createServer } from "node:http";
-import { createAdapter } from "@socket.io/redis-adapter";
-import { createClient } from "redis";
+import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { createClient, createCluster } from "redis";
 import { Server } from "socket.io";
 
 const ACK_TIMEOUT = 1000;
@@ -19,14 +24,42 @@ const byJson = (a, b) => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-/** Starts the server on 127.0.0.1 (a free port); resolves with its url and close(). */
-export async function startNodeServer({ redisUrl, name, key = "socket.io" }) {
-  const pub = createClient({ url: redisUrl });
+/** The adapter of `kind` and a close() for its clients. */
+async function makeAdapter({ kind, redisUrl, clusterNodes, key, subscriptionMode }) {
+  if (kind !== "classic" && kind !== "sharded") {
+    throw new Error(`unknown adapter kind: ${kind}`);
+  }
+  const pub = clusterNodes?.length
+    ? createCluster({ rootNodes: clusterNodes.map((url) => ({ url })) })
+    : createClient({ url: redisUrl });
   const sub = pub.duplicate();
   await Promise.all([pub.connect(), sub.connect()]);
+  const close = () => Promise.allSettled([pub.quit(), sub.quit()]);
+  if (kind === "sharded") {
+    const opts = { channelPrefix: key };
+    if (subscriptionMode) opts.subscriptionMode = subscriptionMode;
+    return { adapter: createShardedAdapter(pub, sub, opts), close };
+  }
+  return { adapter: createAdapter(pub, sub, { key, requestsTimeout: ACK_TIMEOUT }), close };
+}
+
+/**
+ * Starts the server on 127.0.0.1 (a free port); resolves with its url and
+ * close(). `adapter`: `classic` (default) or `sharded`; `key`: the classic
+ * key or the sharded channelPrefix.
+ */
+export async function startNodeServer({
+  redisUrl,
+  name,
+  key = "socket.io",
+  adapter: kind = "classic",
+  clusterNodes,
+  subscriptionMode,
+}) {
+  const store = await makeAdapter({ kind, redisUrl, clusterNodes, key, subscriptionMode });
   const http = createServer();
   const io = new Server(http, {
-    adapter: createAdapter(pub, sub, { key, requestsTimeout: ACK_TIMEOUT }),
+    adapter: store.adapter,
     pingInterval: 300,
     pingTimeout: 200,
   });
@@ -83,7 +116,7 @@ export async function startNodeServer({ redisUrl, name, key = "socket.io" }) {
     io,
     async close() {
       await new Promise((resolve) => io.close(() => resolve()));
-      await Promise.allSettled([pub.quit(), sub.quit()]);
+      await store.close();
     },
   };
 }

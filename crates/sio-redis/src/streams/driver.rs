@@ -30,9 +30,9 @@ use super::entry::{self, Entry, Read};
 /// return quickly (they run on the reader and subscriber tasks).
 pub(crate) trait StreamsSink: Send + Sync + 'static {
     /// An entry of the stream for its namespace (its own included).
-    fn on_entry(&self, entry: Entry);
+    fn stream_entry(&self, entry: Entry);
     /// A message on one of its pub/sub channels.
-    fn on_message(&self, payload: &[u8]);
+    fn pubsub_message(&self, payload: &[u8]);
 }
 
 type Sink = Weak<dyn StreamsSink>;
@@ -170,16 +170,18 @@ impl StreamsDriver {
         }
     }
 
-    /// Forgets what [`StreamsDriver::register`] routed to `sink`.
-    pub(crate) fn unregister(&self, nsp: &str, channels: &[String], sink: &Sink) {
+    /// Forgets what [`StreamsDriver::register`] routed to the sink at
+    /// address `owner` (a newer adapter of the namespace keeps its routes).
+    pub(crate) fn unregister(&self, nsp: &str, channels: &[String], owner: *const ()) {
+        let mine = |s: &Sink| s.as_ptr().cast::<()>() == owner;
         let mut namespaces = self.shared.namespaces.lock();
-        if namespaces.get(nsp).is_some_and(|s| Weak::ptr_eq(s, sink)) {
+        if namespaces.get(nsp).is_some_and(mine) {
             namespaces.remove(nsp);
         }
         drop(namespaces);
         let mut ch = self.shared.channels.lock();
         for name in channels {
-            if ch.routes.get(name).is_some_and(|s| Weak::ptr_eq(s, sink)) {
+            if ch.routes.get(name).is_some_and(mine) {
                 ch.routes.remove(name);
             }
         }
@@ -402,7 +404,7 @@ async fn read_until_failure(
             if let Some(entry) = entry {
                 let sink = r.shared.namespaces.lock().get(&entry.nsp).cloned();
                 if let Some(sink) = sink.and_then(|s| s.upgrade()) {
-                    sink.on_entry(entry);
+                    sink.stream_entry(entry);
                 }
             }
         }
@@ -510,6 +512,6 @@ fn dispatch(shared: &Shared, message: &redis::Msg) {
         .get(message.get_channel_name())
         .cloned();
     if let Some(sink) = sink.and_then(|s| s.upgrade()) {
-        sink.on_message(payload);
+        sink.pubsub_message(payload);
     }
 }

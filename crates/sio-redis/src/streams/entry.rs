@@ -6,7 +6,7 @@
 use base64::Engine as _;
 use sio_parser::Value;
 
-use crate::msgpack;
+use sio_cluster::msgpack;
 
 /// One entry of the stream, its fields checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,28 +147,16 @@ pub(crate) fn decode_data(data: &[u8]) -> Option<Value> {
     msgpack::decode(&raw).ok()
 }
 
-/// The `data` field for `value`: base64 of msgpack when it holds binary
-/// (and `only_plaintext` is off), else JSON text.
-pub(crate) fn encode_data(value: &Value, only_plaintext: bool) -> Vec<u8> {
-    if !only_plaintext && has_binary(value) {
-        let mut raw = Vec::new();
-        msgpack::encode(value, &mut raw);
+/// The `data` field for `value`: base64 of msgpack with `binary` (Node:
+/// the type may carry binary, the data does, and `onlyPlaintext` is off),
+/// else JSON text.
+pub(crate) fn encode_data(value: &Value, binary: bool) -> Vec<u8> {
+    if binary {
         return base64::engine::general_purpose::STANDARD
-            .encode(raw)
+            .encode(sio_cluster::encode_msgpack(value))
             .into_bytes();
     }
-    // In key order, as `JSON.stringify` writes them.
-    serde_json::to_vec(value).unwrap_or_default()
-}
-
-/// Whether `value` holds binary anywhere.
-pub(crate) fn has_binary(value: &Value) -> bool {
-    match value {
-        Value::Binary(_) => true,
-        Value::Array(items) => items.iter().any(has_binary),
-        Value::Object(fields) => fields.iter().any(|(_, v)| has_binary(v)),
-        _ => false,
-    }
+    sio_cluster::encode_json(value)
 }
 
 /// Whether `offset` is a stream entry id (`^[0-9]+-[0-9]+$`).
@@ -250,8 +238,8 @@ mod tests {
         // streams:05 of the captures (base64 of @msgpack/msgpack).
         let b64 = "gqZwYWNrZXSCpHR5cGUCpGRhdGGTo2JpbsQDAQIDg6Fuyz/4AAAAAAAAo25lZ/+jYmlnzwAAAAEAAAAApG9wdHODpXJvb21zkKZleGNlcHSQpWZsYWdzgA==";
         let value = decode_data(b64.as_bytes()).unwrap();
-        assert!(has_binary(&value));
-        assert_eq!(encode_data(&value, false), b64.as_bytes());
+        assert!(value.has_binary());
+        assert_eq!(encode_data(&value, true), b64.as_bytes());
         // streams:01
         let json = r#"{"packet":{"type":2,"data":["hello","world",1]},"opts":{"rooms":[],"except":[],"flags":{}}}"#;
         let value = decode_data(json.as_bytes()).unwrap();

@@ -4,18 +4,30 @@
 use std::sync::{Arc, Weak};
 
 use sio_adapter::{Adapter, AdapterError, AdapterFactory, LocalNamespace};
+use sio_cluster::{ClusterAdapter, ClusterConfig, Codec, Flavor, Format, Transport};
 use sio_engine::Str;
 
 use super::RedisStreamsConfig;
 use super::adapter::RedisStreamsAdapter;
 use super::driver::StreamsDriver;
+use super::transport::StreamsTransport;
 
 /// Makes a [`RedisStreamsAdapter`] per namespace, all sharing one command
 /// connection, one reader connection per stream and one pub/sub
 /// connection. Cheap to clone (clones share the connections).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RedisStreamsAdapterFactory {
     driver: Arc<StreamsDriver>,
+    transport: Arc<dyn Transport>,
+    cluster: ClusterConfig,
+}
+
+impl std::fmt::Debug for RedisStreamsAdapterFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStreamsAdapterFactory")
+            .field("config", &self.driver.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RedisStreamsAdapterFactory {
@@ -33,9 +45,20 @@ impl RedisStreamsAdapterFactory {
     /// # Errors
     /// As [`RedisStreamsAdapterFactory::connect`].
     pub async fn connect_with(url: &str, config: RedisStreamsConfig) -> Result<Self, AdapterError> {
-        let driver = StreamsDriver::connect(url, config).await?;
+        let mut codec = Codec::default();
+        codec.format = Format::Msgpack;
+        codec.flavor = Flavor::MsgpackJs;
+        codec.max_message_size = config.max_message_size;
+        let mut cluster = ClusterConfig::default().codec(codec);
+        cluster.requests_timeout = config.requests_timeout;
+        let driver = Arc::new(StreamsDriver::connect(url, config).await?);
+        let transport = Arc::new(StreamsTransport {
+            driver: driver.clone(),
+        });
         Ok(Self {
-            driver: Arc::new(driver),
+            driver,
+            transport,
+            cluster,
         })
     }
 
@@ -47,6 +70,12 @@ impl RedisStreamsAdapterFactory {
 
 impl AdapterFactory for RedisStreamsAdapterFactory {
     fn create(&self, ns: Str, local: Weak<dyn LocalNamespace>) -> Arc<dyn Adapter> {
-        RedisStreamsAdapter::new(ns.as_str(), local, self.driver.clone())
+        let cluster = ClusterAdapter::new(
+            ns.as_str(),
+            local.clone(),
+            self.transport.clone(),
+            self.cluster.clone(),
+        );
+        RedisStreamsAdapter::new(cluster, local, self.driver.clone())
     }
 }

@@ -9,6 +9,7 @@ mod driver;
 mod entry;
 mod factory;
 mod session;
+mod transport;
 
 pub use adapter::RedisStreamsAdapter;
 pub use config::{RedisStreamsConfig, ns_hash};

@@ -9,7 +9,8 @@ use sio_parser::Value;
 
 use super::driver::StreamsDriver;
 use super::entry::{self, Entry};
-use crate::{msgpack, wire};
+use sio_cluster::message::{decode_options, decode_rooms};
+use sio_cluster::msgpack;
 
 /// How many entries one `XRANGE` of a restore takes.
 const RANGE_COUNT: usize = 1000;
@@ -45,9 +46,9 @@ pub(crate) fn decode(stored: &[u8]) -> Option<Session> {
         .decode(stored)
         .ok()?;
     let value = msgpack::decode(&raw).ok()?;
-    let sid = wire::string(&value, "sid")?;
-    let pid = wire::string(&value, "pid")?;
-    let rooms = wire::read_rooms(value.get("rooms"));
+    let sid = value.get("sid")?.as_str()?.to_owned();
+    let pid = value.get("pid")?.as_str()?.to_owned();
+    let rooms = decode_rooms(value.get("rooms"));
     let data = value
         .get("data")
         .cloned()
@@ -66,23 +67,23 @@ pub(crate) fn decode(stored: &[u8]) -> Option<Session> {
 pub(crate) fn read_opts(data: &Value) -> Option<BroadcastOptions> {
     let raw = data.get("opts")?;
     let rooms_ok = |key: &str| match raw.get(key) {
-        Some(Value::Array(items)) => wire::read_rooms(raw.get(key)).len() == items.len(),
+        Some(Value::Array(items)) => decode_rooms(raw.get(key)).len() == items.len(),
         _ => false,
     };
-    (rooms_ok("rooms") && rooms_ok("except")).then(|| wire::read_options(Some(raw)))
+    (rooms_ok("rooms") && rooms_ok("except")).then(|| decode_options(Some(raw)))
 }
 
 /// A broadcast read back from the stream: its event data (name first) and
 /// how it was sent.
 pub(crate) fn read_broadcast(entry: &Entry) -> Option<(Vec<Value>, BroadcastOptions)> {
-    let mut data = entry::decode_data(entry.data.as_deref()?)?;
+    let data = entry::decode_data(entry.data.as_deref()?)?;
     let opts = read_opts(&data)?;
-    let mut packet = wire::take(&mut data, "packet")?;
+    let packet = data.get("packet")?;
     // Only EVENT packets (type 2) are replayed.
     if !matches!(packet.get("type"), Some(Value::Number(n)) if n.as_u64() == Some(2)) {
         return None;
     }
-    match wire::take(&mut packet, "data")? {
+    match packet.get("data")?.clone() {
         Value::Array(items) if matches!(items.first(), Some(Value::String(_))) => {
             Some((items, opts))
         }

@@ -7,7 +7,7 @@ use serde_json::Number;
 use sio_parser::Value;
 
 /// How deep arrays and maps may nest in a message from Redis.
-pub(crate) const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 64;
 
 /// Most elements reserved from a declared length before they are read (as
 /// sio-parser's decoder): a length is only a claim, and nested claims must
@@ -16,7 +16,8 @@ const MAX_PREALLOC: usize = 64;
 
 /// Why bytes from Redis are not a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum MsgpackError {
+#[non_exhaustive]
+pub enum MsgpackError {
     /// The input ends inside a value.
     Truncated,
     /// A marker msgpack never uses (0xc1).
@@ -31,7 +32,7 @@ pub(crate) enum MsgpackError {
 }
 
 /// Writes `value` as notepack does.
-pub(crate) fn encode(value: &Value, out: &mut Vec<u8>) {
+pub fn encode(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Null => out.push(0xc0),
         Value::Bool(b) => out.push(if *b { 0xc3 } else { 0xc2 }),
@@ -146,7 +147,7 @@ fn int(i: i64, out: &mut Vec<u8>) {
 ///
 /// # Errors
 /// [`MsgpackError`] for anything but exactly one well-formed value.
-pub(crate) fn decode(bytes: &[u8]) -> Result<Value, MsgpackError> {
+pub fn decode(bytes: &[u8]) -> Result<Value, MsgpackError> {
     let mut reader = Reader {
         buf: bytes,
         reserved: 0,
