@@ -12,14 +12,18 @@
 #               repo, under $CARGO_TARGET_DIR or target/). Any server that
 #               keeps the contract works, e.g. SERVER_CMD="node path/server.js".
 #   E2E_SUITES  suites to run, separated by spaces: engine socketio python
-#               recovery cluster deflate flood (default: engine). `recovery`
+#               recovery cluster cluster-streams deflate flood (default: engine). `recovery`
 #               runs against a second server started with --recovery,
 #               `deflate` against one started with --deflate, `flood`
 #               against one started with --flood-limit, each stopped when it is
 #               done. `cluster` runs against a server started with --redis
 #               REDIS_URL --node-name rust-1 (stopped when it is done), next
 #               to a Node socket.io server on @socket.io/redis-adapter that
-#               the suite starts itself.
+#               the suite starts itself. `cluster-streams` runs tests/js/cluster
+#               against a server started with --redis-streams REDIS_URL (the
+#               Node server on @socket.io/redis-streams-adapter), then
+#               tests/js/cluster-streams (recovery across servers) against one
+#               started with --redis-streams REDIS_URL --recovery.
 #   REDIS_URL   the Redis of the cluster suite (default
 #               redis://127.0.0.1:6379/; .ci/run starts one)
 #   E2E_FLAGS   extra flags for every server this script starts, e.g.
@@ -202,6 +206,20 @@ run_cluster_suite() {
     " (is Redis at $REDIS_URL running?)"
 }
 
+# tests/js/cluster on the Redis Streams adapter, then tests/js/cluster-streams
+# (recovery from a Node server to a Rust one and back) against a server
+# started with --recovery too.
+run_cluster_streams_suite() {
+  local status=0
+  CLUSTER_ADAPTER=streams REDIS_URL="$REDIS_URL" SIO_NODE_NAME=rust-1 \
+    run_with_own_server cluster "--redis-streams '$REDIS_URL' --node-name rust-1" \
+    " (is Redis at $REDIS_URL running?)" || status=$?
+  REDIS_URL="$REDIS_URL" SIO_NODE_NAME=rust-1 \
+    run_with_own_server cluster-streams "--redis-streams '$REDIS_URL' --recovery --node-name rust-1" \
+    " (is Redis at $REDIS_URL running?)" || status=$?
+  return "$status"
+}
+
 run_suite() {
   log "suite $1"
   case "$1" in
@@ -211,7 +229,8 @@ run_suite() {
     deflate) run_deflate_suite ;;
     flood) run_flood_suite ;;
     cluster) run_cluster_suite ;;
-    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, deflate, flood)" ;;
+    cluster-streams) run_cluster_streams_suite ;;
+    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, cluster-streams, deflate, flood)" ;;
   esac
 }
 

@@ -1,26 +1,27 @@
-// The Redis Streams adapter: a Rust e2e_server (SIO_URL, started with
-// --redis-streams and --recovery) and a Node socket.io server on
-// @socket.io/redis-streams-adapter 0.3.1 (started here) share the stream
-// `socket.io` of the Redis at REDIS_URL. Broadcasts (binary included)
-// cross both ways with their stream entry id as offset, and a client
-// recovers its session from a Node server on the Rust one and back.
-// Runs only when SIO_ADAPTER is `streams` (run-e2e.sh's cluster-streams).
+// Connection-state recovery across servers with the Redis Streams adapter:
+// a Rust e2e_server (SIO_URL, started by run-e2e.sh's cluster-streams
+// suite with --redis-streams REDIS_URL --recovery) and a Node socket.io
+// server on @socket.io/redis-streams-adapter 0.3.1 with recovery (started
+// here) share the stream `socket.io`. Broadcasts (binary included) cross
+// both ways with their stream entry id as offset, and a client recovers
+// its session from the Node server on the Rust one and back. (The rest of
+// the cluster contract runs in tests/js/cluster with
+// CLUSTER_ADAPTER=streams.)
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, test } from "node:test";
 import { io as ioc } from "socket.io-client";
 import { BASE_URL, WAIT_MS, waitFor } from "../lib/helpers.mjs";
-import { startStreamsServer } from "./streams-node-server.mjs";
+import { startNodeServer } from "../cluster/node-server.mjs";
 
 const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
-const ON = process.env.SIO_ADAPTER === "streams";
 const ENTRY_ID = /^[0-9]+-[0-9]+$/;
 
-describe("redis streams adapter", { skip: !ON && "SIO_ADAPTER is not streams" }, () => {
+describe("redis streams adapter: recovery across servers", () => {
   let node;
   const open = new Set();
 
   before(async () => {
-    node = await startStreamsServer({ redisUrl: REDIS_URL });
+    node = await startNodeServer({ redisUrl: REDIS_URL, name: "node-js", adapter: "streams", recovery: true });
   });
   afterEach(() => {
     for (const socket of open) socket.disconnect();
@@ -112,9 +113,9 @@ describe("redis streams adapter", { skip: !ON && "SIO_ADAPTER is not streams" },
       const first = await connect(urls[from]);
       const seen = [];
       await join(first, "room-x");
-      first.emit("message", "m0");
-      const m0 = await next(first, "message-back");
-      assert.match(m0[1], ENTRY_ID);
+      first.emit("to", "room-x", "m0");
+      const m0 = await next(first, "m0");
+      assert.match(m0[0], ENTRY_ID);
       const { id, _pid: pid } = first;
       const moved = await moveTo(first, urls[to]);
       // Missed while away: to its room (binary too), elsewhere, and to all.
