@@ -8,6 +8,8 @@ mod config;
 mod driver;
 mod entry;
 mod factory;
+#[cfg(test)]
+mod golden;
 mod session;
 mod transport;
 
