@@ -44,14 +44,17 @@
 //!
 //! # Not crossing servers
 //!
-//! - **Connection-state recovery stays local**: as with Node's classic
+//! - **Connection-state recovery stays local** (the [`streams`] adapter
+//!   recovers on any server): as with Node's classic
 //!   adapter there is no session store in Redis; a client recovers its
 //!   session only on the server it was connected to (sessions and missed
 //!   packets are kept by that server's in-memory store). With recovery on,
 //!   broadcasts reach the other servers with the offset as their last
 //!   argument.
-//! - Only the classic protocol is spoken: not the sharded adapter
-//!   (`createShardedAdapter`, SPUBLISH) nor the Redis Streams adapter.
+//! - This adapter speaks the classic protocol only, not the sharded adapter
+//!   (`createShardedAdapter`, SPUBLISH). The Redis Streams adapter (Node's
+//!   `@socket.io/redis-streams-adapter`, with recovery across servers) is
+//!   in [`streams`].
 //! - A room name reaches other servers as text; Node's numeric rooms
 //!   (`socket.join(42)`) arrive here as `"42"`, but a Node server does not
 //!   match the text `"42"` against its numeric room 42.

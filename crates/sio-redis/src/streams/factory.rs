@@ -45,10 +45,12 @@ impl RedisStreamsAdapterFactory {
     /// # Errors
     /// As [`RedisStreamsAdapterFactory::connect`].
     pub async fn connect_with(url: &str, config: RedisStreamsConfig) -> Result<Self, AdapterError> {
-        let mut codec = Codec::default();
-        codec.format = Format::Msgpack;
-        codec.flavor = Flavor::MsgpackJs;
-        codec.max_message_size = config.max_message_size;
+        // Node's pub/sub part: always @msgpack/msgpack.
+        let codec = Codec {
+            format: Format::Msgpack,
+            flavor: Flavor::MsgpackJs,
+            max_message_size: config.max_message_size,
+        };
         let mut cluster = ClusterConfig::default().codec(codec);
         cluster.requests_timeout = config.requests_timeout;
         let driver = Arc::new(StreamsDriver::connect(url, config).await?);
