@@ -418,3 +418,52 @@ async fn garbage_in_the_stream_and_on_the_channels_is_skipped() {
     let fine = args(&client.next_text().await);
     assert_eq!((&fine[0], &fine[1]), (&"fine".into(), &1.into()));
 }
+
+/// `ms-seq` as a pair, for ordering entry ids.
+fn id_of(value: &serde_json::Value) -> (u64, u64) {
+    let (ms, seq) = value.as_str().unwrap().split_once('-').unwrap();
+    (ms.parse().unwrap(), seq.parse().unwrap())
+}
+
+#[tokio::test]
+async fn emits_to_one_socket_keep_their_order_and_get_increasing_offsets() {
+    let Some(redis) = redis_server() else { return };
+    redis.ping().await;
+    let url = redis.url();
+    let a = node(&url, RedisStreamsConfig::default(), Duration::from_secs(30)).await;
+    let (mut client, sid, _, first) = joined(&a).await;
+    let socket =
+        a.io.local_sockets("/")
+            .into_iter()
+            .find(|s| s.id().as_str() == sid)
+            .unwrap();
+    // Queued synchronously, delivered once Redis numbered them, in order.
+    for i in 0..300 {
+        socket.emit("seq", &i).unwrap();
+    }
+    let mut last = id_of(&serde_json::Value::from(first));
+    for i in 0..300 {
+        let got = args(&client.next_text().await);
+        assert_eq!((&got[0], &got[1]), (&"seq".into(), &i.into()));
+        let id = id_of(&got[2]);
+        assert!(id > last, "{id:?} after {last:?}");
+        last = id;
+    }
+}
+
+#[tokio::test]
+async fn more_missed_packets_than_the_restore_takes_give_a_fresh_session() {
+    let Some(redis) = redis_server() else { return };
+    redis.ping().await;
+    let url = redis.url();
+    let config = || RedisStreamsConfig::default().max_restore_packets(2);
+    let window = Duration::from_secs(30);
+    let mut a = node(&url, config(), window).await;
+    let b = node(&url, config(), window).await;
+    let (client, sid, pid, offset) = joined(&a).await;
+    leave(client, &mut a, &url, &sid, &pid).await;
+    for i in 0..3 {
+        a.io.to("r").emit("m", &i).await.unwrap();
+    }
+    fresh(&b, &sid, &pid, &offset).await;
+}

@@ -13,13 +13,12 @@
 //! always reads from the last id it saw: after a lost connection or a
 //! Redis restart it reconnects (100 ms, doubling to 5 s) and resumes there.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use futures_util::StreamExt as _;
 use parking_lot::Mutex;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig, MultiplexedConnection};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sio_adapter::AdapterError;
 use tokio::sync::{Notify, oneshot, watch};
 
@@ -35,22 +34,26 @@ pub(crate) trait StreamsSink: Send + Sync + 'static {
     fn pubsub_message(&self, payload: &[u8]);
 }
 
-type Sink = Weak<dyn StreamsSink>;
+pub(crate) type Sink = Weak<dyn StreamsSink>;
 
 /// What the tasks share with the driver.
-struct Shared {
-    namespaces: Mutex<HashMap<String, Sink>>,
-    channels: Mutex<Channels>,
-    wake: Notify,
+pub(crate) struct Shared {
+    /// The sink of each namespace, for stream entries.
+    pub(crate) namespaces: Mutex<HashMap<String, Sink>>,
+    /// The sink of each pub/sub channel.
+    pub(crate) channels: Mutex<Channels>,
+    /// Wakes the subscriber when the channels changed.
+    pub(crate) wake: Notify,
     /// Generation of the channel changes applied, and of those failed.
-    progress: watch::Sender<(u64, u64)>,
-    max_message_size: usize,
+    pub(crate) progress: watch::Sender<(u64, u64)>,
+    pub(crate) max_message_size: usize,
 }
 
+/// The pub/sub channels wanted, and a counter of their changes.
 #[derive(Default)]
-struct Channels {
-    routes: HashMap<String, Sink>,
-    generation: u64,
+pub(crate) struct Channels {
+    pub(crate) routes: HashMap<String, Sink>,
+    pub(crate) generation: u64,
 }
 
 pub(crate) fn transport(e: impl std::fmt::Display) -> AdapterError {
@@ -74,8 +77,8 @@ impl std::fmt::Debug for StreamsDriver {
     }
 }
 
-const FIRST_BACKOFF: Duration = Duration::from_millis(100);
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
+pub(crate) const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 impl StreamsDriver {
     /// Connects (the first attempt of every connection must succeed) and
@@ -106,7 +109,7 @@ impl StreamsDriver {
         for stream in config.streams() {
             let (ready, rx) = oneshot::channel();
             started.push(rx);
-            tokio::spawn(read_stream(Reader {
+            tokio::spawn(super::reader::read_stream(super::reader::Reader {
                 client: client.clone(),
                 stream,
                 shared: shared.clone(),
@@ -117,7 +120,7 @@ impl StreamsDriver {
         }
         let (ready, rx) = oneshot::channel();
         started.push(rx);
-        tokio::spawn(subscribe(
+        tokio::spawn(super::pubsub::subscribe(
             client,
             shared.clone(),
             stopped,
@@ -301,217 +304,5 @@ impl StreamsDriver {
             .await
             .map_err(transport)?;
         Ok(entry::parse_range(&reply, self.config.max_message_size))
-    }
-}
-
-/// What a reader task starts with.
-struct Reader {
-    client: redis::Client,
-    stream: String,
-    shared: Arc<Shared>,
-    config: RedisStreamsConfig,
-    stop: watch::Receiver<()>,
-    ready: Option<oneshot::Sender<Result<(), String>>>,
-}
-
-/// Reads one stream until the driver is dropped.
-async fn read_stream(mut r: Reader) {
-    let mut last: Option<String> = None;
-    let mut backoff = FIRST_BACKOFF;
-    let mut stop = r.stop.clone();
-    loop {
-        let failure = tokio::select! {
-            failure = read_until_failure(&mut r, &mut last, &mut backoff) => failure,
-            _ = stop.changed() => return,
-        };
-        if let Some(ready) = r.ready.take() {
-            let _ = ready.send(Err(failure));
-            return;
-        }
-        tracing::warn!(
-            stream = r.stream,
-            "redis streams adapter: reader: {failure}; reconnecting in {backoff:?}"
-        );
-        tokio::select! {
-            () = tokio::time::sleep(backoff) => {}
-            _ = stop.changed() => return,
-        }
-        backoff = (backoff * 2).min(MAX_BACKOFF);
-    }
-}
-
-async fn read_until_failure(
-    r: &mut Reader,
-    last: &mut Option<String>,
-    backoff: &mut Duration,
-) -> String {
-    let config = redis::AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(r.config.requests_timeout))
-        .set_response_timeout(Some(r.config.block_time + r.config.requests_timeout));
-    let mut conn: MultiplexedConnection = match r
-        .client
-        .get_multiplexed_async_connection_with_config(&config)
-        .await
-    {
-        Ok(conn) => conn,
-        Err(e) => return e.to_string(),
-    };
-    if last.is_none() {
-        // Node reads from `$`; the id it stands for, taken once, so that
-        // entries written while this reader reconnects are read too.
-        let reply: redis::RedisResult<redis::Value> = redis::cmd("XREVRANGE")
-            .arg(&r.stream)
-            .arg("+")
-            .arg("-")
-            .arg("COUNT")
-            .arg(1)
-            .query_async(&mut conn)
-            .await;
-        match reply {
-            Ok(reply) => {
-                let id = entry::parse_range(&reply, usize::MAX)
-                    .into_iter()
-                    .next()
-                    .map_or_else(|| "0-0".to_owned(), |(id, _)| id);
-                *last = Some(id);
-            }
-            Err(e) => return e.to_string(),
-        }
-    }
-    if let Some(ready) = r.ready.take() {
-        let _ = ready.send(Ok(()));
-    }
-    let block = u64::try_from(r.config.block_time.as_millis()).unwrap_or(u64::MAX);
-    loop {
-        let from = last.clone().unwrap_or_else(|| "$".to_owned());
-        let reply: redis::RedisResult<redis::Value> = redis::cmd("XREAD")
-            .arg("COUNT")
-            .arg(r.config.read_count)
-            .arg("BLOCK")
-            .arg(block)
-            .arg("STREAMS")
-            .arg(&r.stream)
-            .arg(&from)
-            .query_async(&mut conn)
-            .await;
-        let reply = match reply {
-            Ok(reply) => reply,
-            Err(e) => return e.to_string(),
-        };
-        *backoff = FIRST_BACKOFF;
-        for (id, entry) in entry::parse_read(&reply, r.shared.max_message_size) {
-            *last = Some(id);
-            if let Some(entry) = entry {
-                let sink = r.shared.namespaces.lock().get(&entry.nsp).cloned();
-                if let Some(sink) = sink.and_then(|s| s.upgrade()) {
-                    sink.stream_entry(entry);
-                }
-            }
-        }
-    }
-}
-
-/// The subscriber task: keeps the pub/sub connection subscribed to the
-/// routed channels and hands each message to its sink.
-async fn subscribe(
-    client: redis::Client,
-    shared: Arc<Shared>,
-    mut stop: watch::Receiver<()>,
-    deadline: Duration,
-    ready: oneshot::Sender<Result<(), String>>,
-) {
-    let mut ready = Some(ready);
-    let mut backoff = FIRST_BACKOFF;
-    loop {
-        let failure = tokio::select! {
-            failure = serve(&client, &shared, deadline, &mut ready, &mut backoff) => failure,
-            _ = stop.changed() => return,
-        };
-        if let Some(ready) = ready.take() {
-            let _ = ready.send(Err(failure));
-            return;
-        }
-        tracing::warn!("redis streams adapter: subscriber: {failure}; reconnecting in {backoff:?}");
-        let generation = shared.channels.lock().generation;
-        shared.progress.send_modify(|p| p.1 = p.1.max(generation));
-        tokio::select! {
-            () = tokio::time::sleep(backoff) => {}
-            _ = stop.changed() => return,
-        }
-        backoff = (backoff * 2).min(MAX_BACKOFF);
-    }
-}
-
-async fn serve(
-    client: &redis::Client,
-    shared: &Shared,
-    deadline: Duration,
-    ready: &mut Option<oneshot::Sender<Result<(), String>>>,
-    backoff: &mut Duration,
-) -> String {
-    let pubsub = match tokio::time::timeout(deadline, client.get_async_pubsub()).await {
-        Ok(Ok(pubsub)) => pubsub,
-        Ok(Err(e)) => return e.to_string(),
-        Err(_) => return "connection timed out".to_owned(),
-    };
-    let (mut sink, mut stream) = pubsub.split();
-    let mut subscribed: HashSet<String> = HashSet::new();
-    if let Some(ready) = ready.take() {
-        let _ = ready.send(Ok(()));
-    }
-    *backoff = FIRST_BACKOFF;
-    loop {
-        // Make the subscriptions equal to the routes.
-        let (generation, wanted): (u64, HashSet<String>) = {
-            let ch = shared.channels.lock();
-            (ch.generation, ch.routes.keys().cloned().collect())
-        };
-        let add: Vec<&String> = wanted.difference(&subscribed).collect();
-        let remove: Vec<&String> = subscribed.difference(&wanted).collect();
-        if !add.is_empty() {
-            match tokio::time::timeout(deadline, sink.subscribe(&add)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => return format!("SUBSCRIBE failed: {e}"),
-                Err(_) => return "SUBSCRIBE: no reply in time".to_owned(),
-            }
-        }
-        if !remove.is_empty() {
-            match tokio::time::timeout(deadline, sink.unsubscribe(&remove)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => return format!("UNSUBSCRIBE failed: {e}"),
-                Err(_) => return "UNSUBSCRIBE: no reply in time".to_owned(),
-            }
-        }
-        subscribed = wanted;
-        shared.progress.send_modify(|p| p.0 = p.0.max(generation));
-        loop {
-            tokio::select! {
-                () = shared.wake.notified() => break,
-                message = stream.next() => match message {
-                    Some(message) => dispatch(shared, &message),
-                    None => return "connection lost".to_owned(),
-                },
-            }
-        }
-    }
-}
-
-fn dispatch(shared: &Shared, message: &redis::Msg) {
-    let payload = message.get_payload_bytes();
-    if payload.len() > shared.max_message_size {
-        tracing::debug!(
-            len = payload.len(),
-            "redis streams adapter: message too large, dropped"
-        );
-        return;
-    }
-    let sink = shared
-        .channels
-        .lock()
-        .routes
-        .get(message.get_channel_name())
-        .cloned();
-    if let Some(sink) = sink.and_then(|s| s.upgrade()) {
-        sink.pubsub_message(payload);
     }
 }

@@ -65,6 +65,8 @@ mod entry;
 mod factory;
 #[cfg(test)]
 mod golden;
+mod pubsub;
+mod reader;
 mod session;
 mod transport;
 
