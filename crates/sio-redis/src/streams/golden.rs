@@ -264,3 +264,36 @@ fn sessions() {
         b"hKNzaWShYaNwaWShYqVyb29tc5CkZGF0YcA="
     );
 }
+
+/// Captured with `redis-cli monitor` from Node 0.3.1 with recovery on: a
+/// `socket.emit("hi", 1, Buffer[7])` (Node sends it through the stream,
+/// to the socket's own room), then that socket's session once its
+/// transport closed (`PX 60000`, the window).
+#[test]
+fn socket_emit_and_session_from_node() {
+    let sid = "ox0bs49Iw7z_jqtIAAAA";
+    let event = vec![
+        json(r#""hi""#),
+        json("1"),
+        Value::Binary(bytes::Bytes::from_static(&[7])),
+    ];
+    let m = message(
+        MessageType::Broadcast,
+        data::broadcast(event, &BroadcastOptions::socket(&SocketId::from(sid)), None),
+        "5c219af43e0d49d5",
+    );
+    assert_eq!(
+        field(&m),
+        "gqZwYWNrZXSCpHR5cGUCpGRhdGGTomhpAcQBB6RvcHRzg6Vyb29tc5G0b3gwYnM0OUl3N3pfanF0SUFBQUGmZXhjZXB0kKVmbGFnc4A="
+    );
+    let s = Session {
+        sid: SocketId::from(sid),
+        pid: "-cxbrF8-BLlZtXugAAAB".into(),
+        rooms: vec![Room::from(sid), Room::from("room1")],
+        data: serde_json::json!({"user": 1}),
+    };
+    assert_eq!(
+        session::encode(&s),
+        b"hKNzaWS0b3gwYnM0OUl3N3pfanF0SUFBQUGjcGlktC1jeGJyRjgtQkxsWnRYdWdBQUFCpXJvb21zkrRveDBiczQ5SXc3el9qcXRJQUFBQaVyb29tMaRkYXRhgaR1c2VyAQ=="
+    );
+}
