@@ -6,7 +6,8 @@
 //! ```text
 //! cargo run --release --example e2e_server -- [--port 3000] [--host 127.0.0.1]
 //!     [--recovery] [--redis redis://127.0.0.1:6379/] [--node-name NAME]
-//!     [--deflate] [--flood-limit] [--redis-streams URL]
+//!     [--deflate] [--flood-limit] [--redis-sharded redis://127.0.0.1:6379/]
+//!     [--redis-streams redis://127.0.0.1:6379/]
 //! ```
 
 #[path = "e2e_server_api.rs"]
@@ -38,6 +39,9 @@ struct Cli {
     recovery: bool,
     /// Redis adapter URL (used by the Socket.IO part).
     redis: Option<String>,
+    /// Sharded Redis adapter URL (a single Redis or a node of a Redis
+    /// Cluster).
+    redis_sharded: Option<String>,
     /// Redis Streams adapter URL.
     redis_streams: Option<String>,
     /// This server's name in a cluster (default `node-PORT`).
@@ -59,6 +63,7 @@ fn parse_args() -> Result<Cli, String> {
             .map_err(|_| "invalid PORT")?,
         recovery: false,
         redis: None,
+        redis_sharded: None,
         redis_streams: None,
         node_name: None,
         deflate: false,
@@ -72,6 +77,7 @@ fn parse_args() -> Result<Cli, String> {
             "--host" => args.host = value()?,
             "--recovery" => args.recovery = true,
             "--redis" => args.redis = Some(value()?),
+            "--redis-sharded" => args.redis_sharded = Some(value()?),
             "--redis-streams" => args.redis_streams = Some(value()?),
             "--node-name" => args.node_name = Some(value()?),
             "--deflate" => args.deflate = true,
@@ -79,35 +85,11 @@ fn parse_args() -> Result<Cli, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if args.redis.is_some() && args.redis_streams.is_some() {
+    let adapters = [&args.redis, &args.redis_sharded, &args.redis_streams];
+    if adapters.iter().filter(|a| a.is_some()).count() > 1 {
         return Err("at most one adapter flag".into());
     }
     Ok(args)
-}
-
-/// Connects the cluster adapter of the flags, if any.
-async fn connect_cluster(args: &Cli) -> Result<Option<Cluster>, String> {
-    if let Some(url) = &args.redis {
-        let factory = sio_redis::RedisAdapterFactory::connect(url).await;
-        return factory
-            .map(|f| Some(Cluster::Redis(f)))
-            .map_err(|e| format!("redis at {url}: {e}"));
-    }
-    if let Some(url) = &args.redis_streams {
-        let factory = sio_redis::streams::RedisStreamsAdapterFactory::connect(url).await;
-        return factory
-            .map(|f| Some(Cluster::Streams(f)))
-            .map_err(|e| format!("redis streams at {url}: {e}"));
-    }
-    Ok(None)
-}
-
-/// The cluster adapter the flags chose.
-enum Cluster {
-    /// `--redis`.
-    Redis(sio_redis::RedisAdapterFactory),
-    /// `--redis-streams`.
-    Streams(sio_redis::streams::RedisStreamsAdapterFactory),
 }
 
 /// The `/engine.io/` endpoint: echoes every message on its session, text
@@ -147,6 +129,37 @@ fn engine_config(deflate: bool) -> EngineConfig {
 /// `servers`).
 const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
 
+/// The cluster adapter of `--redis`, `--redis-sharded` or `--redis-streams`.
+enum Cluster {
+    Redis(sio_redis::RedisAdapterFactory),
+    Sharded(sio_redis::ShardedAdapterFactory),
+    Streams(sio_redis::streams::RedisStreamsAdapterFactory),
+}
+
+/// Connects the adapter the flags ask for.
+async fn cluster(args: &Cli) -> Result<Option<Cluster>, String> {
+    if let Some(url) = &args.redis {
+        let factory = sio_redis::RedisAdapterFactory::connect(url).await;
+        return factory
+            .map(|f| Some(Cluster::Redis(f)))
+            .map_err(|e| format!("redis at {url}: {e}"));
+    }
+    if let Some(url) = &args.redis_sharded {
+        let config = sio_redis::ShardedConfig::default();
+        let factory = sio_redis::ShardedAdapterFactory::connect(url, config).await;
+        return factory
+            .map(|f| Some(Cluster::Sharded(f)))
+            .map_err(|e| format!("sharded redis at {url}: {e}"));
+    }
+    if let Some(url) = &args.redis_streams {
+        let factory = sio_redis::streams::RedisStreamsAdapterFactory::connect(url).await;
+        return factory
+            .map(|f| Some(Cluster::Streams(f)))
+            .map_err(|e| format!("redis streams at {url}: {e}"));
+    }
+    Ok(None)
+}
+
 /// The `/socket.io/` server of the contract.
 fn socket_io(node_name: String, args: &Cli, cluster: Option<Cluster>) -> SocketIo {
     let every = Ns::new(on_connect);
@@ -154,8 +167,9 @@ fn socket_io(node_name: String, args: &Cli, cluster: Option<Cluster>) -> SocketI
     let main = MainIo::default();
     let mut builder = SocketIo::builder();
     match cluster {
-        Some(Cluster::Redis(factory)) => builder = builder.adapter(factory),
-        Some(Cluster::Streams(factory)) => builder = builder.adapter(factory),
+        Some(Cluster::Redis(redis)) => builder = builder.adapter(redis),
+        Some(Cluster::Sharded(sharded)) => builder = builder.adapter(sharded),
+        Some(Cluster::Streams(streams)) => builder = builder.adapter(streams),
         None => {}
     }
     if args.recovery {
@@ -483,12 +497,13 @@ async fn main() -> ExitCode {
         deflate = args.deflate,
         flood_limit = args.flood_limit,
         redis = ?args.redis,
+        redis_sharded = ?args.redis_sharded,
         redis_streams = ?args.redis_streams,
         "starting"
     );
 
     let engine = EngineIoLayer::new(engine_config(args.deflate), Echo);
-    let cluster = match connect_cluster(&args).await {
+    let cluster = match cluster(&args).await {
         Ok(cluster) => cluster,
         Err(e) => {
             eprintln!("e2e_server: {e}");

@@ -12,18 +12,25 @@
 #               repo, under $CARGO_TARGET_DIR or target/). Any server that
 #               keeps the contract works, e.g. SERVER_CMD="node path/server.js".
 #   E2E_SUITES  suites to run, separated by spaces: engine socketio python
-#               recovery cluster cluster-streams deflate flood (default: engine). `recovery`
+#               recovery cluster cluster-sharded cluster-sharded-rc
+#               cluster-streams deflate flood (default: engine). `recovery`
 #               runs against a second server started with --recovery,
 #               `deflate` against one started with --deflate, `flood`
 #               against one started with --flood-limit, each stopped when it is
 #               done. `cluster` runs against a server started with --redis
 #               REDIS_URL --node-name rust-1 (stopped when it is done), next
 #               to a Node socket.io server on @socket.io/redis-adapter that
-#               the suite starts itself. `cluster-streams` runs tests/js/cluster
-#               against a server started with --redis-streams REDIS_URL (the
-#               Node server on @socket.io/redis-streams-adapter), then
-#               tests/js/cluster-streams (recovery across servers) against one
-#               started with --redis-streams REDIS_URL --recovery.
+#               the suite starts itself. `cluster-sharded` runs the same
+#               tests against a server started with --redis-sharded
+#               REDIS_URL, next to a Node server on createShardedAdapter
+#               (Redis 7+); `cluster-sharded-rc` does it on a three-master
+#               Redis Cluster that it starts itself (redis-server and
+#               redis-cli on free ports in a temp dir, stopped after).
+#               `cluster-streams` runs tests/js/cluster against a server
+#               started with --redis-streams REDIS_URL (the Node server on
+#               @socket.io/redis-streams-adapter), then tests/js/cluster-streams
+#               (recovery across servers) against one started with
+#               --redis-streams REDIS_URL --recovery.
 #   REDIS_URL   the Redis of the cluster suite (default
 #               redis://127.0.0.1:6379/; .ci/run starts one)
 #   E2E_FLAGS   extra flags for every server this script starts, e.g.
@@ -72,6 +79,7 @@ stop_server() {
 
 cleanup() {
   [ -z "$EXTRA_PID" ] || kill -KILL "$EXTRA_PID" 2>/dev/null || true
+  stop_redis_cluster
   stop_server
   rm -rf "$WORK"
 }
@@ -220,6 +228,73 @@ run_cluster_streams_suite() {
   return "$status"
 }
 
+# tests/js/cluster with the sharded adapter on REDIS_URL.
+run_cluster_sharded_suite() {
+  REDIS_URL="$REDIS_URL" SIO_NODE_NAME=rust-1 CLUSTER_ADAPTER=sharded \
+    run_with_own_server cluster "--redis-sharded '$REDIS_URL' --node-name rust-1" \
+    " (is Redis 7 at $REDIS_URL running?)"
+}
+
+# The Redis Cluster of cluster-sharded-rc: pids and ports of its masters.
+RC_PIDS=()
+RC_PORTS=()
+
+stop_redis_cluster() {
+  local pid
+  for pid in "${RC_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${RC_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  RC_PIDS=()
+}
+
+# Starts three cluster-enabled redis-servers on free ports in $WORK/rc and
+# joins them into one cluster (no replicas); waits for cluster_state:ok.
+start_redis_cluster() {
+  command -v redis-server >/dev/null && command -v redis-cli >/dev/null \
+    || { log "redis-server and redis-cli are needed for cluster-sharded-rc"; return 1; }
+  local dir="$WORK/rc" port i nodes=()
+  mkdir -p "$dir"
+  for i in 1 2 3; do
+    port="$(free_port)"
+    mkdir -p "$dir/$port"
+    (cd "$dir/$port" && exec redis-server --port "$port" --bind 127.0.0.1 --cluster-enabled yes \
+      --cluster-config-file "nodes-$port.conf" --cluster-node-timeout 2000 --save "" \
+      --appendonly no --daemonize no) >"$dir/$port/log" 2>&1 </dev/null &
+    RC_PIDS+=("$!")
+    RC_PORTS+=("$port")
+    nodes+=("127.0.0.1:$port")
+  done
+  for port in "${RC_PORTS[@]}"; do
+    local deadline=$((SECONDS + 10))
+    until redis-cli -p "$port" ping >/dev/null 2>&1; do
+      [ "$SECONDS" -lt "$deadline" ] || { log "redis-server on $port did not start"; return 1; }
+      sleep 0.1
+    done
+  done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$dir/create.log" 2>&1 \
+    || { cat "$dir/create.log" >&2; return 1; }
+  local deadline=$((SECONDS + 30)) ok
+  for port in "${RC_PORTS[@]}"; do
+    until redis-cli -p "$port" cluster info 2>/dev/null | grep -q 'cluster_state:ok'; do
+      [ "$SECONDS" -lt "$deadline" ] || { log "the Redis Cluster is not ok"; return 1; }
+      sleep 0.2
+    done
+  done
+  log "redis cluster ok on ports ${RC_PORTS[*]}"
+}
+
+# tests/js/cluster with the sharded adapter on a Redis Cluster of its own.
+run_cluster_sharded_rc_suite() {
+  local status=0 urls
+  start_redis_cluster || { stop_redis_cluster; count 0 1 1; return 1; }
+  urls="$(printf 'redis://127.0.0.1:%s,' "${RC_PORTS[@]}")"
+  REDIS_URL="redis://127.0.0.1:${RC_PORTS[0]}" CLUSTER_NODES="${urls%,}" SIO_NODE_NAME=rust-1 \
+    CLUSTER_ADAPTER=sharded run_with_own_server cluster \
+    "--redis-sharded 'redis://127.0.0.1:${RC_PORTS[0]}' --node-name rust-1" || status=$?
+  stop_redis_cluster
+  RC_PORTS=()
+  return "$status"
+}
+
 run_suite() {
   log "suite $1"
   case "$1" in
@@ -229,8 +304,10 @@ run_suite() {
     deflate) run_deflate_suite ;;
     flood) run_flood_suite ;;
     cluster) run_cluster_suite ;;
+    cluster-sharded) run_cluster_sharded_suite ;;
+    cluster-sharded-rc) run_cluster_sharded_rc_suite ;;
     cluster-streams) run_cluster_streams_suite ;;
-    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, cluster-streams, deflate, flood)" ;;
+    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, cluster-sharded, cluster-sharded-rc, cluster-streams, deflate, flood)" ;;
   esac
 }
 

@@ -122,6 +122,12 @@ impl ClusterAdapter {
         &self.uid
     }
 
+    /// This adapter as an `Arc` (for a transport hook that keeps it);
+    /// `None` while it is being dropped.
+    pub fn arc(&self) -> Option<Arc<ClusterAdapter>> {
+        self.me.upgrade()
+    }
+
     /// The namespace's name.
     pub fn nsp(&self) -> &str {
         &self.nsp

@@ -51,10 +51,10 @@
 //!   packets are kept by that server's in-memory store). With recovery on,
 //!   broadcasts reach the other servers with the offset as their last
 //!   argument.
-//! - This adapter speaks the classic protocol only, not the sharded adapter
-//!   (`createShardedAdapter`, SPUBLISH). The Redis Streams adapter (Node's
-//!   `@socket.io/redis-streams-adapter`, with recovery across servers) is
-//!   in [`streams`].
+//! - This adapter speaks the classic protocol only. Node's sharded adapter
+//!   (`createShardedAdapter`, SPUBLISH) is [`ShardedAdapterFactory`]; the
+//!   Redis Streams adapter (Node's `@socket.io/redis-streams-adapter`, with
+//!   recovery across servers) is in [`streams`].
 //! - A room name reaches other servers as text; Node's numeric rooms
 //!   (`socket.join(42)`) arrive here as `"42"`, but a Node server does not
 //!   match the text `"42"` against its numeric room 42.
@@ -103,6 +103,7 @@ mod factory;
 use sio_cluster::msgpack;
 mod pending;
 mod remote;
+mod sharded;
 pub mod streams;
 mod subscriber;
 mod wire;
@@ -113,3 +114,4 @@ mod golden;
 pub use adapter::RedisAdapter;
 pub use config::RedisAdapterConfig;
 pub use factory::RedisAdapterFactory;
+pub use sharded::{ShardedAdapterFactory, ShardedConfig, SubscriptionMode};

@@ -16,9 +16,20 @@ impl RedisServer {
     /// Starts one on `port` (no persistence); `None` when there is no
     /// `redis-server` binary.
     pub fn start(port: u16) -> Option<Self> {
-        let child = Command::new("redis-server")
+        Self::start_with(port, &[], None)
+    }
+
+    /// Starts one on `port` with `extra` arguments, in directory `dir`
+    /// (where a cluster node writes its config file).
+    pub fn start_with(port: u16, extra: &[&str], dir: Option<&std::path::Path>) -> Option<Self> {
+        let mut command = Command::new("redis-server");
+        if let Some(dir) = dir {
+            command.current_dir(dir);
+        }
+        let child = command
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
