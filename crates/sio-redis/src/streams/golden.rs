@@ -265,7 +265,8 @@ fn sessions() {
     );
 }
 
-/// Captured with `redis-cli monitor` from Node 0.3.1 with recovery on: a
+/// Captured with `redis-cli monitor` next to
+/// `tests/js/cluster/capture-streams.mjs` (Node 0.3.1, recovery on): a
 /// `socket.emit("hi", 1, Buffer[7])` (Node sends it through the stream,
 /// to the socket's own room), then that socket's session once its
 /// transport closed (`PX 60000`, the window).
