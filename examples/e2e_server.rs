@@ -7,6 +7,7 @@
 //! cargo run --release --example e2e_server -- [--port 3000] [--host 127.0.0.1]
 //!     [--recovery] [--redis redis://127.0.0.1:6379/] [--node-name NAME]
 //!     [--deflate] [--flood-limit] [--redis-sharded redis://127.0.0.1:6379/]
+//!     [--redis-streams redis://127.0.0.1:6379/]
 //! ```
 
 #[path = "e2e_server_api.rs"]
@@ -41,6 +42,8 @@ struct Cli {
     /// Sharded Redis adapter URL (a single Redis or a node of a Redis
     /// Cluster).
     redis_sharded: Option<String>,
+    /// Redis Streams adapter URL.
+    redis_streams: Option<String>,
     /// This server's name in a cluster (default `node-PORT`).
     node_name: Option<String>,
     /// WebSocket per-message deflate on both endpoints.
@@ -61,6 +64,7 @@ fn parse_args() -> Result<Cli, String> {
         recovery: false,
         redis: None,
         redis_sharded: None,
+        redis_streams: None,
         node_name: None,
         deflate: false,
         flood_limit: false,
@@ -74,13 +78,15 @@ fn parse_args() -> Result<Cli, String> {
             "--recovery" => args.recovery = true,
             "--redis" => args.redis = Some(value()?),
             "--redis-sharded" => args.redis_sharded = Some(value()?),
+            "--redis-streams" => args.redis_streams = Some(value()?),
             "--node-name" => args.node_name = Some(value()?),
             "--deflate" => args.deflate = true,
             "--flood-limit" => args.flood_limit = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if args.redis.is_some() && args.redis_sharded.is_some() {
+    let adapters = [&args.redis, &args.redis_sharded, &args.redis_streams];
+    if adapters.iter().filter(|a| a.is_some()).count() > 1 {
         return Err("at most one adapter flag".into());
     }
     Ok(args)
@@ -123,11 +129,11 @@ fn engine_config(deflate: bool) -> EngineConfig {
 /// `servers`).
 const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
 
-/// The `/socket.io/` server of the contract.
-/// The cluster adapter of `--redis` or `--redis-sharded`.
+/// The cluster adapter of `--redis`, `--redis-sharded` or `--redis-streams`.
 enum Cluster {
     Redis(sio_redis::RedisAdapterFactory),
     Sharded(sio_redis::ShardedAdapterFactory),
+    Streams(sio_redis::streams::RedisStreamsAdapterFactory),
 }
 
 /// Connects the adapter the flags ask for.
@@ -145,9 +151,16 @@ async fn cluster(args: &Cli) -> Result<Option<Cluster>, String> {
             .map(|f| Some(Cluster::Sharded(f)))
             .map_err(|e| format!("sharded redis at {url}: {e}"));
     }
+    if let Some(url) = &args.redis_streams {
+        let factory = sio_redis::streams::RedisStreamsAdapterFactory::connect(url).await;
+        return factory
+            .map(|f| Some(Cluster::Streams(f)))
+            .map_err(|e| format!("redis streams at {url}: {e}"));
+    }
     Ok(None)
 }
 
+/// The `/socket.io/` server of the contract.
 fn socket_io(node_name: String, args: &Cli, cluster: Option<Cluster>) -> SocketIo {
     let every = Ns::new(on_connect);
     let whoami = Value::from(node_name.as_str());
@@ -156,6 +169,7 @@ fn socket_io(node_name: String, args: &Cli, cluster: Option<Cluster>) -> SocketI
     match cluster {
         Some(Cluster::Redis(redis)) => builder = builder.adapter(redis),
         Some(Cluster::Sharded(sharded)) => builder = builder.adapter(sharded),
+        Some(Cluster::Streams(streams)) => builder = builder.adapter(streams),
         None => {}
     }
     if args.recovery {
@@ -484,6 +498,7 @@ async fn main() -> ExitCode {
         flood_limit = args.flood_limit,
         redis = ?args.redis,
         redis_sharded = ?args.redis_sharded,
+        redis_streams = ?args.redis_streams,
         "starting"
     );
 

@@ -12,7 +12,8 @@
 #               repo, under $CARGO_TARGET_DIR or target/). Any server that
 #               keeps the contract works, e.g. SERVER_CMD="node path/server.js".
 #   E2E_SUITES  suites to run, separated by spaces: engine socketio python
-#               recovery cluster deflate flood (default: engine). `recovery`
+#               recovery cluster cluster-sharded cluster-sharded-rc
+#               cluster-streams deflate flood (default: engine). `recovery`
 #               runs against a second server started with --recovery,
 #               `deflate` against one started with --deflate, `flood`
 #               against one started with --flood-limit, each stopped when it is
@@ -25,6 +26,11 @@
 #               (Redis 7+); `cluster-sharded-rc` does it on a three-master
 #               Redis Cluster that it starts itself (redis-server and
 #               redis-cli on free ports in a temp dir, stopped after).
+#               `cluster-streams` runs tests/js/cluster against a server
+#               started with --redis-streams REDIS_URL (the Node server on
+#               @socket.io/redis-streams-adapter), then tests/js/cluster-streams
+#               (recovery across servers) against one started with
+#               --redis-streams REDIS_URL --recovery.
 #   REDIS_URL   the Redis of the cluster suite (default
 #               redis://127.0.0.1:6379/; .ci/run starts one)
 #   E2E_FLAGS   extra flags for every server this script starts, e.g.
@@ -208,6 +214,20 @@ run_cluster_suite() {
     " (is Redis at $REDIS_URL running?)"
 }
 
+# tests/js/cluster on the Redis Streams adapter, then tests/js/cluster-streams
+# (recovery from a Node server to a Rust one and back) against a server
+# started with --recovery too.
+run_cluster_streams_suite() {
+  local status=0
+  CLUSTER_ADAPTER=streams REDIS_URL="$REDIS_URL" SIO_NODE_NAME=rust-1 \
+    run_with_own_server cluster "--redis-streams '$REDIS_URL' --node-name rust-1" \
+    " (is Redis at $REDIS_URL running?)" || status=$?
+  REDIS_URL="$REDIS_URL" SIO_NODE_NAME=rust-1 \
+    run_with_own_server cluster-streams "--redis-streams '$REDIS_URL' --recovery --node-name rust-1" \
+    " (is Redis at $REDIS_URL running?)" || status=$?
+  return "$status"
+}
+
 # tests/js/cluster with the sharded adapter on REDIS_URL.
 run_cluster_sharded_suite() {
   REDIS_URL="$REDIS_URL" SIO_NODE_NAME=rust-1 CLUSTER_ADAPTER=sharded \
@@ -293,7 +313,8 @@ run_suite() {
     cluster) run_cluster_suite ;;
     cluster-sharded) run_cluster_sharded_suite ;;
     cluster-sharded-rc) run_cluster_sharded_rc_suite ;;
-    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, cluster-sharded, cluster-sharded-rc, deflate, flood)" ;;
+    cluster-streams) run_cluster_streams_suite ;;
+    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, cluster-sharded, cluster-sharded-rc, cluster-streams, deflate, flood)" ;;
   esac
 }
 

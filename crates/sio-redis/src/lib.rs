@@ -47,14 +47,17 @@
 //!
 //! # Not crossing servers
 //!
-//! - **Connection-state recovery stays local**: as with Node's classic
+//! - **Connection-state recovery stays local** (the [`streams`] adapter
+//!   recovers on any server): as with Node's classic
 //!   adapter there is no session store in Redis; a client recovers its
 //!   session only on the server it was connected to (sessions and missed
 //!   packets are kept by that server's in-memory store). With recovery on,
 //!   broadcasts reach the other servers with the offset as their last
 //!   argument.
-//! - The classic adapter speaks the classic protocol only; the sharded one
-//!   is below, the Redis Streams adapter is not here yet.
+//! - The classic adapter speaks the classic protocol only. The sharded one
+//!   (Node's `createShardedAdapter`, SPUBLISH) is below; the Redis Streams
+//!   adapter (Node's `@socket.io/redis-streams-adapter`, with recovery across
+//!   servers) is in [`streams`].
 //! - A room name reaches other servers as text; Node's numeric rooms
 //!   (`socket.join(42)`) arrive here as `"42"`, but a Node server does not
 //!   match the text `"42"` against its numeric room 42.
@@ -137,6 +140,7 @@ use sio_cluster::msgpack;
 mod pending;
 mod remote;
 mod sharded;
+pub mod streams;
 mod subscriber;
 mod wire;
 

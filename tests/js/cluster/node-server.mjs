@@ -8,10 +8,14 @@
 // - `classic`: @socket.io/redis-adapter 8.3 `createAdapter` (e2e --redis);
 // - `sharded`: its `createShardedAdapter` (SPUBLISH/SSUBSCRIBE, e2e
 //   --redis-sharded), on a single Redis, or on a Redis Cluster when
-//   `clusterNodes` (redis:// urls of the masters) is given.
-// Other kinds (`streams`, `postgres`) are added with their adapters.
+//   `clusterNodes` (redis:// urls of the masters) is given;
+// - `streams`: @socket.io/redis-streams-adapter 0.3.1 (e2e
+//   --redis-streams), with connection-state recovery (window 2000 ms, as
+//   the e2e server's --recovery) when `recovery` is set.
+// Other kinds (`postgres`) are added with their adapters.
 import { createServer } from "node:http";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 import { createClient, createCluster } from "redis";
 import { Server } from "socket.io";
 
@@ -26,6 +30,15 @@ const byJson = (a, b) => {
 
 /** The adapter of `kind` and a close() for its clients. */
 async function makeAdapter({ kind, redisUrl, clusterNodes, key, subscriptionMode }) {
+  if (kind === "streams") {
+    // One client: the adapter duplicates it for its readers and pub/sub.
+    const client = createClient({ url: redisUrl });
+    await client.connect();
+    return {
+      adapter: createStreamsAdapter(client, { channelPrefix: key }),
+      close: () => Promise.allSettled([client.quit()]),
+    };
+  }
   if (kind !== "classic" && kind !== "sharded") {
     throw new Error(`unknown adapter kind: ${kind}`);
   }
@@ -45,8 +58,9 @@ async function makeAdapter({ kind, redisUrl, clusterNodes, key, subscriptionMode
 
 /**
  * Starts the server on 127.0.0.1 (a free port); resolves with its url and
- * close(). `adapter`: `classic` (default) or `sharded`; `key`: the classic
- * key or the sharded channelPrefix.
+ * close(). `adapter`: `classic` (default), `sharded` or `streams`; `key`:
+ * the classic key or the sharded/streams channelPrefix; `recovery`:
+ * connection-state recovery on (2000 ms).
  */
 export async function startNodeServer({
   redisUrl,
@@ -55,11 +69,13 @@ export async function startNodeServer({
   adapter: kind = "classic",
   clusterNodes,
   subscriptionMode,
+  recovery = false,
 }) {
   const store = await makeAdapter({ kind, redisUrl, clusterNodes, key, subscriptionMode });
   const http = createServer();
   const io = new Server(http, {
     adapter: store.adapter,
+    ...(recovery ? { connectionStateRecovery: { maxDisconnectionDuration: 2000 } } : {}),
     pingInterval: 300,
     pingTimeout: 200,
   });
