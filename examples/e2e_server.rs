@@ -8,6 +8,7 @@
 //!     [--recovery] [--redis redis://127.0.0.1:6379/] [--node-name NAME]
 //!     [--deflate] [--flood-limit] [--redis-sharded redis://127.0.0.1:6379/]
 //!     [--redis-streams redis://127.0.0.1:6379/]
+//!     [--postgres postgres://postgres@127.0.0.1:5432/test]
 //! ```
 
 #[path = "e2e_server_api.rs"]
@@ -44,6 +45,8 @@ struct Cli {
     redis_sharded: Option<String>,
     /// Redis Streams adapter URL.
     redis_streams: Option<String>,
+    /// Postgres adapter URL.
+    postgres: Option<String>,
     /// This server's name in a cluster (default `node-PORT`).
     node_name: Option<String>,
     /// WebSocket per-message deflate on both endpoints.
@@ -65,6 +68,7 @@ fn parse_args() -> Result<Cli, String> {
         redis: None,
         redis_sharded: None,
         redis_streams: None,
+        postgres: None,
         node_name: None,
         deflate: false,
         flood_limit: false,
@@ -79,13 +83,19 @@ fn parse_args() -> Result<Cli, String> {
             "--redis" => args.redis = Some(value()?),
             "--redis-sharded" => args.redis_sharded = Some(value()?),
             "--redis-streams" => args.redis_streams = Some(value()?),
+            "--postgres" => args.postgres = Some(value()?),
             "--node-name" => args.node_name = Some(value()?),
             "--deflate" => args.deflate = true,
             "--flood-limit" => args.flood_limit = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    let adapters = [&args.redis, &args.redis_sharded, &args.redis_streams];
+    let adapters = [
+        &args.redis,
+        &args.redis_sharded,
+        &args.redis_streams,
+        &args.postgres,
+    ];
     if adapters.iter().filter(|a| a.is_some()).count() > 1 {
         return Err("at most one adapter flag".into());
     }
@@ -129,11 +139,13 @@ fn engine_config(deflate: bool) -> EngineConfig {
 /// `servers`).
 const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
 
-/// The cluster adapter of `--redis`, `--redis-sharded` or `--redis-streams`.
+/// The cluster adapter of `--redis`, `--redis-sharded`, `--redis-streams` or
+/// `--postgres`.
 enum Cluster {
     Redis(sio_redis::RedisAdapterFactory),
     Sharded(sio_redis::ShardedAdapterFactory),
     Streams(sio_redis::streams::RedisStreamsAdapterFactory),
+    Postgres(sio_postgres::PostgresAdapterFactory),
 }
 
 /// Connects the adapter the flags ask for.
@@ -157,7 +169,25 @@ async fn cluster(args: &Cli) -> Result<Option<Cluster>, String> {
             .map(|f| Some(Cluster::Streams(f)))
             .map_err(|e| format!("redis streams at {url}: {e}"));
     }
+    if let Some(url) = &args.postgres {
+        return postgres_adapter(url)
+            .await
+            .map(|f| Some(Cluster::Postgres(f)))
+            .map_err(|e| format!("postgres at {url}: {e}"));
+    }
     Ok(None)
+}
+
+/// The Postgres adapter at `url`. When PostgreSQL does not answer within
+/// 5 s the server starts anyway, alone, and the adapter keeps retrying.
+async fn postgres_adapter(url: &str) -> Result<sio_postgres::PostgresAdapterFactory, String> {
+    let config = sio_postgres::PostgresAdapterConfig::default();
+    let factory =
+        sio_postgres::PostgresAdapterFactory::new(url, config).map_err(|e| e.to_string())?;
+    if let Err(e) = factory.connected(Duration::from_secs(5)).await {
+        eprintln!("e2e_server: postgres at {url}: {e}; serving alone, retrying in the background");
+    }
+    Ok(factory)
 }
 
 /// The `/socket.io/` server of the contract.
@@ -170,6 +200,7 @@ fn socket_io(node_name: String, args: &Cli, cluster: Option<Cluster>) -> SocketI
         Some(Cluster::Redis(redis)) => builder = builder.adapter(redis),
         Some(Cluster::Sharded(sharded)) => builder = builder.adapter(sharded),
         Some(Cluster::Streams(streams)) => builder = builder.adapter(streams),
+        Some(Cluster::Postgres(postgres)) => builder = builder.adapter(postgres),
         None => {}
     }
     if args.recovery {
@@ -499,6 +530,7 @@ async fn main() -> ExitCode {
         redis = ?args.redis,
         redis_sharded = ?args.redis_sharded,
         redis_streams = ?args.redis_streams,
+        postgres = ?args.postgres,
         "starting"
     );
 

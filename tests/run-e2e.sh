@@ -13,7 +13,7 @@
 #               keeps the contract works, e.g. SERVER_CMD="node path/server.js".
 #   E2E_SUITES  suites to run, separated by spaces: engine socketio python
 #               recovery cluster cluster-sharded cluster-sharded-rc
-#               cluster-streams deflate flood (default: engine). `recovery`
+#               cluster-streams cluster-postgres deflate flood (default: engine). `recovery`
 #               runs against a second server started with --recovery,
 #               `deflate` against one started with --deflate, `flood`
 #               against one started with --flood-limit, each stopped when it is
@@ -31,8 +31,13 @@
 #               @socket.io/redis-streams-adapter), then tests/js/cluster-streams
 #               (recovery across servers) against one started with
 #               --redis-streams REDIS_URL --recovery.
+#               `cluster-postgres` runs the same tests against a server
+#               started with --postgres POSTGRES_URL --node-name rust-1, next
+#               to a Node server on @socket.io/postgres-adapter 0.5.0.
 #   REDIS_URL   the Redis of the cluster suite (default
 #               redis://127.0.0.1:6379/; .ci/run starts one)
+#   POSTGRES_URL the database of the cluster-postgres suite (default
+#               postgres://postgres@127.0.0.1:5432/test; .ci/run starts one)
 #   E2E_FLAGS   extra flags for every server this script starts, e.g.
 #               `--deflate` to run the whole battery with per-message deflate
 #   E2E_PORT    port for the server (default: a free one)
@@ -53,6 +58,7 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/sio-e2e.XXXXXX")"
 SERVER_PID=""
 EXTRA_PID=""
 REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/}"
+POSTGRES_URL="${POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}"
 PASSED=0
 FAILED=0
 FAILED_SUITES=()
@@ -302,6 +308,13 @@ run_cluster_sharded_rc_suite() {
   return "$status"
 }
 
+# tests/js/cluster again, both servers on the Postgres adapter.
+run_cluster_postgres_suite() {
+  CLUSTER_ADAPTER=postgres POSTGRES_URL="$POSTGRES_URL" SIO_NODE_NAME=rust-1 \
+    run_with_own_server cluster "--postgres '$POSTGRES_URL' --node-name rust-1" \
+    " (is PostgreSQL at $POSTGRES_URL running?)"
+}
+
 run_suite() {
   log "suite $1"
   case "$1" in
@@ -314,7 +327,8 @@ run_suite() {
     cluster-sharded) run_cluster_sharded_suite ;;
     cluster-sharded-rc) run_cluster_sharded_rc_suite ;;
     cluster-streams) run_cluster_streams_suite ;;
-    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, cluster-sharded, cluster-sharded-rc, cluster-streams, deflate, flood)" ;;
+    cluster-postgres) run_cluster_postgres_suite ;;
+    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, cluster-sharded, cluster-sharded-rc, cluster-streams, cluster-postgres, deflate, flood)" ;;
   esac
 }
 

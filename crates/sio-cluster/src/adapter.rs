@@ -150,6 +150,13 @@ impl ClusterAdapter {
             .contains(room)
     }
 
+    /// Server `uid` is gone (the heartbeat layer forgot it): requests that
+    /// wait for its answer by uid stop waiting for it, and end if it was
+    /// the last one they waited for.
+    pub fn server_gone(&self, uid: &str) {
+        self.requests.lock().server_gone(uid);
+    }
+
     /// Requests of this namespace waiting for answers.
     pub fn pending_requests(&self) -> usize {
         self.requests.lock().len()
@@ -184,13 +191,20 @@ impl ClusterAdapter {
         if opts.flags.local {
             return Ok(local);
         }
-        let servers = self.transport.server_count(&self.nsp).await?;
-        if servers <= 1 {
-            return Ok(local);
-        }
         let id = random_id();
         let (done, result) = oneshot::channel();
-        let waiter = Waiter::Fetch(Gather::new(servers, local, done));
+        let gather = match self.transport.nodes(&self.nsp) {
+            Some(nodes) if nodes.is_empty() => return Ok(local),
+            Some(nodes) => Gather::with_missing(nodes, local, done),
+            None => {
+                let servers = self.transport.server_count(&self.nsp).await?;
+                if servers <= 1 {
+                    return Ok(local);
+                }
+                Gather::new(servers, local, done)
+            }
+        };
+        let waiter = Waiter::Fetch(gather);
         if !self.requests.lock().insert(id.clone(), waiter) {
             return Err(too_many());
         }

@@ -42,10 +42,17 @@
 //!   on this server (the sharded transport subscribes per room there); and
 //!   optional session persist/restore hooks so that a store with history
 //!   (Redis Streams) can recover sessions across servers.
-//! - **Heartbeats.** `ClusterAdapterWithHeartbeat` (Postgres) is meant as a
-//!   transport-level layer: it answers INITIAL_HEARTBEAT, publishes
-//!   heartbeats, counts the live uids for `server_count`; the core ignores
-//!   types 1, 2 and 13 and offers [`pending::Gather::with_missing`].
+//! - **Heartbeats.** [`Heartbeat`] is Node's `ClusterAdapterWithHeartbeat`
+//!   (used by the Postgres adapter) as a layer that a transport drives: it
+//!   publishes INITIAL_HEARTBEAT when a namespace starts and answers
+//!   others' with a HEARTBEAT, sends a HEARTBEAT after an idle interval,
+//!   publishes ADAPTER_CLOSE when it stops, and counts the uids heard from
+//!   within a timeout ([`NodeTable`]) for `server_count`. A transport that
+//!   knows those uids returns them from [`Transport::nodes`]: fetchSockets
+//!   then waits for an answer from each ([`pending::Gather::with_missing`])
+//!   and stops waiting for one that is forgotten
+//!   ([`ClusterAdapter::server_gone`]). The core itself ignores types 1, 2
+//!   and 13.
 //!
 //! # What differs from Node
 //!
@@ -86,6 +93,7 @@ mod codec;
 mod config;
 mod date;
 mod factory;
+mod heartbeat;
 pub mod message;
 pub mod msgpack;
 pub mod pending;
@@ -99,5 +107,6 @@ pub use adapter::{ClusterAdapter, event_data, random_id};
 pub use codec::{Codec, CodecError, Flavor, Format, JsonValue, encode_json, encode_msgpack};
 pub use config::ClusterConfig;
 pub use factory::ClusterAdapterFactory;
+pub use heartbeat::{Heartbeat, HeartbeatConfig, NodeTable};
 pub use message::{ClusterMessage, EMITTER_UID, MessageType, Undefined};
 pub use transport::Transport;

@@ -73,6 +73,21 @@ impl<T> Gather<T> {
         true
     }
 
+    /// Stops waiting for server `uid` (gone); true (and the items sent)
+    /// when it was the last one waited for.
+    fn forget(&mut self, uid: &str) -> bool {
+        let Some(missing) = &mut self.missing else {
+            return false;
+        };
+        if !missing.remove(uid) || !missing.is_empty() {
+            return false;
+        }
+        if let Some(done) = self.done.take() {
+            let _ = done.send(std::mem::take(&mut self.items));
+        }
+        true
+    }
+
     /// The items collected so far (at a timeout).
     pub fn into_partial(self) -> Vec<T> {
         self.items
@@ -101,7 +116,10 @@ pub enum Waiter {
         answers: usize,
     },
     /// A broadcast with acks: client counts and acks go to `sink`; no more
-    /// acks are passed on than the counts announced.
+    /// acks are passed on than the counts announced. An ack that arrives
+    /// before its server's count (a store that does not keep one sender's
+    /// order, such as Node's Postgres adapter publishing through a pool) is
+    /// held until a count makes room for it.
     BroadcastAck {
         /// Where counts and acks go.
         sink: AckSink,
@@ -111,6 +129,8 @@ pub enum Waiter {
         announced: usize,
         /// Acks passed on.
         acks: usize,
+        /// Acks held for a count still to come (at most `max_responses`).
+        early: Vec<Option<Value>>,
     },
 }
 
@@ -122,6 +142,7 @@ impl Waiter {
             counts: 0,
             announced: 0,
             acks: 0,
+            early: Vec::new(),
         }
     }
 
@@ -201,6 +222,16 @@ impl Requests {
         self.map.is_empty()
     }
 
+    /// Server `uid` is gone: the requests waiting for it by uid stop
+    /// waiting for it (and end when it was the last one).
+    pub fn server_gone(&mut self, uid: &str) {
+        self.map.retain(|_, waiter| match waiter {
+            Waiter::Fetch(gather) => !gather.forget(uid),
+            Waiter::Rooms(gather) => !gather.forget(uid),
+            _ => true,
+        });
+    }
+
     /// Takes `answer` from server `from` to request `id`; answers to
     /// unknown requests, and answers of the wrong kind, are dropped.
     pub fn on_answer(&mut self, id: &str, from: &str, answer: Answer) {
@@ -227,7 +258,8 @@ impl Requests {
                     sink,
                     counts,
                     announced,
-                    ..
+                    acks,
+                    early,
                 },
                 Answer::ClientCount(n),
             ) => {
@@ -235,6 +267,14 @@ impl Requests {
                     *counts += 1;
                     *announced = announced.saturating_add(n);
                     sink.client_count(n);
+                    while *acks < *announced && !early.is_empty() {
+                        *acks += 1;
+                        let value = early.remove(0);
+                        sink.ack(AckResponse {
+                            socket: None,
+                            args: value.into_iter().collect(),
+                        });
+                    }
                 }
                 false
             }
@@ -243,6 +283,7 @@ impl Requests {
                     sink,
                     announced,
                     acks,
+                    early,
                     ..
                 },
                 Answer::Ack(value),
@@ -253,6 +294,8 @@ impl Requests {
                         socket: None,
                         args: value.into_iter().collect(),
                     });
+                } else if early.len() < max {
+                    early.push(value);
                 }
                 false
             }
@@ -329,6 +372,25 @@ mod tests {
         while let Ok(e) = stream_try(&mut stream) {
             events.push(e);
         }
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert_eq!(events[0], AckEvent::ClientCount(1));
+    }
+
+    #[test]
+    fn an_ack_before_its_count_is_held_until_the_count_comes() {
+        let mut pending = Requests::new(4, 2);
+        let (sink, mut stream) = AckStream::new(2);
+        pending.insert("a".into(), Waiter::broadcast_ack(sink));
+        for n in 1..=3 {
+            pending.on_answer("a", "n", Answer::Ack(Some(n.into())));
+        }
+        pending.on_answer("a", "n", Answer::ClientCount(1));
+        pending.remove("a");
+        let mut events = Vec::new();
+        while let Ok(e) = stream_try(&mut stream) {
+            events.push(e);
+        }
+        // The count, then the first held ack; the third was over the cap.
         assert_eq!(events.len(), 2, "{events:?}");
         assert_eq!(events[0], AckEvent::ClientCount(1));
     }

@@ -3,6 +3,7 @@
 //! [`ClusterAdapter`]: Node's `doPublish` / `doPublishResponse` /
 //! `serverCount`, the subscription of each namespace, and optional hooks.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use sio_adapter::{AdapterError, BoxFuture, RestoredSession, Room, Session};
@@ -57,6 +58,17 @@ pub trait Transport: Send + Sync + 'static {
     /// # Errors
     /// As [`Transport::publish`].
     fn server_count(&self, nsp: &str) -> BoxFuture<'_, Result<usize, AdapterError>>;
+
+    /// The uids of the other servers of namespace `nsp`, when the
+    /// transport knows them (the heartbeat variant, see
+    /// [`Heartbeat`](crate::Heartbeat)): fetchSockets then waits for an
+    /// answer from each of them rather than for `server_count - 1`
+    /// answers, and stops waiting for one that is forgotten
+    /// ([`ClusterAdapter::server_gone`]). Default: `None`.
+    fn nodes(&self, nsp: &str) -> Option<HashSet<String>> {
+        let _ = nsp;
+        None
+    }
 
     /// Room `room` was just created on this server (its first local socket
     /// joined); `private` when it is a socket's own room. Called

@@ -7,11 +7,16 @@
 // default key `socket.io`. Clients on each side see the other side's
 // broadcasts, rooms, fetchSockets, socketsJoin, broadcasts with acks and
 // server-side events, and (classic only) @socket.io/redis-emitter reaches
-// both.
+// both. With CLUSTER_ADAPTER=postgres both servers use the Postgres adapter
+// on the database at POSTGRES_URL (Rust: e2e --postgres), and
+// @socket.io/postgres-emitter reaches the Rust server's clients (Node's
+// adapter 0.5.0 drops the emitter's messages, which carry no `nsp`).
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, afterEach, before, test } from "node:test";
+import { Emitter as PostgresEmitter } from "@socket.io/postgres-emitter";
 import { Emitter } from "@socket.io/redis-emitter";
+import pg from "pg";
 import { createClient } from "redis";
 import { io as ioc } from "socket.io-client";
 import { BASE_URL, WAIT_MS, waitFor } from "../lib/helpers.mjs";
@@ -22,14 +27,17 @@ const RUST_NAME = process.env.SIO_NODE_NAME || "rust-1";
 const NODE_NAME = "node-js";
 const KIND = process.env.CLUSTER_ADAPTER || "classic";
 const CLUSTER_NODES = (process.env.CLUSTER_NODES || "").split(",").filter(Boolean);
+const POSTGRES_URL = process.env.POSTGRES_URL || "postgres://postgres@127.0.0.1:5432/test";
 
 let node;
 let redis;
+let pool;
 const open = new Set();
 
 before(async () => {
   node = await startNodeServer({
     redisUrl: REDIS_URL,
+    postgresUrl: POSTGRES_URL,
     name: NODE_NAME,
     adapter: KIND,
     clusterNodes: CLUSTER_NODES,
@@ -38,6 +46,7 @@ before(async () => {
     redis = createClient({ url: REDIS_URL });
     await redis.connect();
   }
+  if (KIND === "postgres") pool = new pg.Pool({ connectionString: POSTGRES_URL });
   // Both servers must count each other before the first request.
   const rust = await connect(BASE_URL);
   const deadline = Date.now() + WAIT_MS;
@@ -58,6 +67,7 @@ afterEach(() => {
 after(async () => {
   await node?.close();
   await redis?.quit();
+  await pool?.end();
 });
 
 async function connect(url) {
@@ -143,6 +153,18 @@ test("a broadcast from Rust reaches the Node client and back, binary intact", as
   assert.equal(await back, "from node");
 });
 
+test("large and binary broadcasts cross both ways (Postgres: through the attachments table)", async () => {
+  const [rust, js] = await pair();
+  const large = "x".repeat(9000);
+  for (const [from, to] of [[rust, js], [js, rust]]) {
+    const heard = waitFor(to, "big");
+    from.emit("emit-all", "big", large, Buffer.from([4, 5, 6]));
+    const [text, bin] = await heard;
+    assert.equal(text, large);
+    assert.deepEqual([...new Uint8Array(bin)], [4, 5, 6]);
+  }
+});
+
 test("rooms: a room broadcast crosses servers and reaches only the room", async () => {
   const [rust, js] = await pair();
   const r = room();
@@ -216,6 +238,30 @@ test("@socket.io/redis-emitter reaches the clients of both servers", { skip: KIN
     assert.equal(text, "e");
     assert.deepEqual([...new Uint8Array(bin)], [9]);
   }
+  const r = room();
+  await ask(rust, "join", r);
+  const only = waitFor(rust, "em-room");
+  emitter.to(r).emit("em-room", 1);
+  assert.equal(await only, 1);
+  const r2 = room();
+  emitter.in(r).socketsJoin(r2);
+  const moved = waitFor(rust, "em-moved");
+  emitter.to(r2).emit("em-moved", 2);
+  assert.equal(await moved, 2);
+});
+
+test("@socket.io/postgres-emitter reaches the clients of the Rust server", { skip: KIND !== "postgres" }, async () => {
+  const [rust] = await pair();
+  const emitter = new PostgresEmitter(pool);
+  const got = waitFor(rust, "from-emitter");
+  emitter.emit("from-emitter", "e", Buffer.from([9]));
+  const [text, bin] = await got;
+  assert.equal(text, "e");
+  assert.deepEqual([...new Uint8Array(bin)], [9]);
+  const large = "x".repeat(9000);
+  const big = waitFor(rust, "em-large");
+  emitter.emit("em-large", large);
+  assert.equal(await big, large);
   const r = room();
   await ask(rust, "join", r);
   const only = waitFor(rust, "em-room");

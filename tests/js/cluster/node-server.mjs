@@ -11,11 +11,15 @@
 //   `clusterNodes` (redis:// urls of the masters) is given;
 // - `streams`: @socket.io/redis-streams-adapter 0.3.1 (e2e
 //   --redis-streams), with connection-state recovery (window 2000 ms, as
-//   the e2e server's --recovery) when `recovery` is set.
-// Other kinds (`postgres`) are added with their adapters.
+//   the e2e server's --recovery) when `recovery` is set;
+// - `postgres`: @socket.io/postgres-adapter 0.5.0 on a pg Pool
+//   (LISTEN/NOTIFY, e2e --postgres), on the database at `postgresUrl`; the
+//   attachments table is created as its README does.
 import { createServer } from "node:http";
+import { createAdapter as createPostgresAdapter } from "@socket.io/postgres-adapter";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
 import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
+import pg from "pg";
 import { createClient, createCluster } from "redis";
 import { Server } from "socket.io";
 
@@ -29,7 +33,18 @@ const byJson = (a, b) => {
 };
 
 /** The adapter of `kind` and a close() for its clients. */
-async function makeAdapter({ kind, redisUrl, clusterNodes, key, subscriptionMode }) {
+async function makeAdapter({ kind, redisUrl, postgresUrl, clusterNodes, key, subscriptionMode }) {
+  if (kind === "postgres") {
+    // Two clients: the adapter keeps one for LISTEN, so every NOTIFY goes
+    // through the other, in order. With more, concurrent publishes take
+    // different connections and may arrive out of order (a socketsLeave
+    // after the fetchSockets sent just after it), which the suite's
+    // read-after-write checks would see.
+    const pool = new pg.Pool({ connectionString: postgresUrl, max: 2 });
+    await pool.query(`CREATE TABLE IF NOT EXISTS socket_io_attachments (
+      id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)`);
+    return { adapter: createPostgresAdapter(pool, { channelPrefix: key }), close: () => pool.end() };
+  }
   if (kind === "streams") {
     // One client: the adapter duplicates it for its readers and pub/sub.
     const client = createClient({ url: redisUrl });
@@ -58,12 +73,13 @@ async function makeAdapter({ kind, redisUrl, clusterNodes, key, subscriptionMode
 
 /**
  * Starts the server on 127.0.0.1 (a free port); resolves with its url and
- * close(). `adapter`: `classic` (default), `sharded` or `streams`; `key`:
- * the classic key or the sharded/streams channelPrefix; `recovery`:
- * connection-state recovery on (2000 ms).
+ * close(). `adapter`: `classic` (default), `sharded`, `streams` or
+ * `postgres`; `key`: the classic key, or the sharded, streams or Postgres
+ * channelPrefix; `recovery`: connection-state recovery on (2000 ms).
  */
 export async function startNodeServer({
   redisUrl,
+  postgresUrl,
   name,
   key = "socket.io",
   adapter: kind = "classic",
@@ -71,7 +87,7 @@ export async function startNodeServer({
   subscriptionMode,
   recovery = false,
 }) {
-  const store = await makeAdapter({ kind, redisUrl, clusterNodes, key, subscriptionMode });
+  const store = await makeAdapter({ kind, redisUrl, postgresUrl, clusterNodes, key, subscriptionMode });
   const http = createServer();
   const io = new Server(http, {
     adapter: store.adapter,

@@ -4,3 +4,4 @@
 mod bus;
 mod flow;
 mod golden;
+mod heartbeat;
