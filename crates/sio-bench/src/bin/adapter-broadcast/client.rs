@@ -49,8 +49,8 @@ impl Shared {
 /// What one receiver saw.
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
-    /// Send → receive, µs, per phase.
-    pub(crate) latencies: [Vec<u64>; PHASES],
+    /// (broadcast's seq, send → receive in µs), per phase.
+    pub(crate) latencies: [Vec<(u64, u64)>; PHASES],
     /// The last delivery of each phase, µs since `base`.
     pub(crate) last_us: [u64; PHASES],
 }
@@ -104,14 +104,14 @@ async fn next_text(ws: &mut Ws) -> Res<String> {
     }
 }
 
-/// `42["tick",[phase,seq,stamp]]` → (phase, stamp).
-fn parse_tick(packet: &str) -> Option<(usize, u64)> {
+/// `42["tick",[phase,seq,stamp]]` → (phase, seq, stamp).
+fn parse_tick(packet: &str) -> Option<(usize, u64, u64)> {
     let body = packet.strip_prefix("42[\"tick\",[")?.strip_suffix("]]")?;
     let mut fields = body.split(',');
     let phase = fields.next()?.parse().ok()?;
-    let _seq: u64 = fields.next()?.parse().ok()?;
+    let seq = fields.next()?.parse().ok()?;
     let stamp = fields.next()?.parse().ok()?;
-    (phase < PHASES).then_some((phase, stamp))
+    (phase < PHASES).then_some((phase, seq, stamp))
 }
 
 /// Reads until `stop` changes: pongs pings, counts `warm` once and every
@@ -134,12 +134,12 @@ pub(crate) async fn receive(
             Some(Err(e)) => return Err(e.to_string()),
             None => return Err("websocket closed".into()),
         };
-        if let Some((phase, stamp)) = parse_tick(&text) {
+        if let Some((phase, seq, stamp)) = parse_tick(&text) {
             let now = shared.now_us();
             if let (Some(l), Some(last)) =
                 (seen.latencies.get_mut(phase), seen.last_us.get_mut(phase))
             {
-                l.push(now.saturating_sub(stamp));
+                l.push((seq, now.saturating_sub(stamp)));
                 *last = now;
             }
             if let Some(count) = shared.delivered.get(phase) {
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn ticks_parse() {
-        assert_eq!(parse_tick("42[\"tick\",[1,7,12345]]"), Some((1, 12345)));
+        assert_eq!(parse_tick("42[\"tick\",[1,7,12345]]"), Some((1, 7, 12345)));
         assert_eq!(parse_tick("42[\"tick\",[2,7,12345]]"), None);
         assert_eq!(parse_tick("42[\"warm\",1]"), None);
     }

@@ -28,6 +28,9 @@ pub(crate) struct Report {
     pub(crate) paced: (u64, u64),
     /// Paced phase p50 and p99, µs, receivers on server B.
     pub(crate) paced_remote: (u64, u64),
+    /// Paced phase p50 and p99 of each broadcast's first delivery on
+    /// server B (on A with `memory`), µs: the hop through the adapter.
+    pub(crate) first: (u64, u64),
     /// Throughput phase p50 and p99, µs, every receiver.
     pub(crate) burst: (u64, u64),
 }
@@ -164,7 +167,9 @@ pub(crate) async fn run(opts: &Opts) -> Result<Report, String> {
     })
     .await;
 
-    // Phase 1: at most `window` broadcasts in flight, for throughput.
+    // Phase 1: at most `window` broadcasts in flight, for throughput, each
+    // emitted from a task of its own (as many senders would).
+    let mut emits = tokio::task::JoinSet::new();
     let t0 = shared.now_us();
     let deadline = Instant::now() + step;
     for seq in 0..opts.messages {
@@ -179,7 +184,11 @@ pub(crate) async fn run(opts: &Opts) -> Result<Report, String> {
                 break;
             }
         }
-        if !tick(&io_a, &shared, 1, seq).await {
+        let (io, shared) = (io_a.clone(), Arc::clone(&shared));
+        emits.spawn(async move { tick(&io, &shared, 1, seq).await });
+    }
+    while let Some(sent) = emits.join_next().await {
+        if !matches!(sent, Ok(true)) {
             emit_errors += 1;
         }
     }
@@ -228,18 +237,31 @@ fn report(
     let mut delivered = [0u64; client::PHASES];
     let mut last = 0;
     let mut figures = Vec::new();
+    let mut firsts = Vec::new();
     for (phase, name) in ["paced", "burst"].into_iter().enumerate() {
         let mut all = Vec::new();
         let mut remote = Vec::new();
+        let sent = if phase == 0 {
+            opts.paced
+        } else {
+            opts.messages
+        };
+        let mut first = vec![u64::MAX; usize::try_from(sent).unwrap_or(0)];
         for (i, s) in seen.iter_mut().enumerate() {
             let Some(s) = s else { continue };
             let Some(l) = s.latencies.get_mut(phase) else {
                 continue;
             };
             if i >= remote_from {
-                remote.extend_from_slice(l);
+                for &(seq, us) in l.iter() {
+                    remote.push(us);
+                    let slot = usize::try_from(seq).ok().and_then(|s| first.get_mut(s));
+                    if let Some(f) = slot {
+                        *f = (*f).min(us);
+                    }
+                }
             }
-            all.append(l);
+            all.extend(l.iter().map(|&(_, us)| us));
             if phase == 1 {
                 last = last.max(s.last_us.get(1).copied().unwrap_or(0));
             }
@@ -249,9 +271,12 @@ fn report(
         }
         let (p50, p99) = percentiles(&mut all);
         let (r50, r99) = percentiles(&mut remote);
+        first.retain(|&us| us != u64::MAX);
+        let (f50, f99) = percentiles(&mut first);
         figures.push(((p50, p99), (r50, r99)));
+        firsts.push((f50, f99));
         fields.push(format!(
-            "\"{name}_p50_us\":{p50},\"{name}_p99_us\":{p99},\"{name}_remote_p50_us\":{r50},\"{name}_remote_p99_us\":{r99}"
+            "\"{name}_p50_us\":{p50},\"{name}_p99_us\":{p99},\"{name}_remote_p50_us\":{r50},\"{name}_remote_p99_us\":{r99},\"{name}_first_p50_us\":{f50},\"{name}_first_p99_us\":{f99}"
         ));
     }
     let [got_paced, got_burst] = delivered;
@@ -276,12 +301,14 @@ fn report(
     let none = ((0, 0), (0, 0));
     let (paced, paced_remote) = figures.first().copied().unwrap_or(none);
     let (burst, _) = figures.get(1).copied().unwrap_or(none);
+    let first = firsts.first().copied().unwrap_or((0, 0));
     Report {
         json,
         ok,
         rate,
         paced,
         paced_remote,
+        first,
         burst,
     }
 }

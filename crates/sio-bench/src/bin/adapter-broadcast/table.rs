@@ -18,6 +18,7 @@ struct Medians {
     rate: f64,
     paced: (u64, u64),
     remote: (u64, u64),
+    first: (u64, u64),
     burst: (u64, u64),
 }
 
@@ -27,12 +28,17 @@ fn medians(reports: &[&Report]) -> Medians {
         rate: median(reports.iter().map(|r| r.rate).collect()),
         paced: (pick(&|r| r.paced.0), pick(&|r| r.paced.1)),
         remote: (pick(&|r| r.paced_remote.0), pick(&|r| r.paced_remote.1)),
+        first: (pick(&|r| r.first.0), pick(&|r| r.first.1)),
         burst: (pick(&|r| r.burst.0), pick(&|r| r.burst.1)),
     }
 }
 
 fn ms(us: u64) -> String {
     format!("{:.2}", us as f64 / 1000.0)
+}
+
+fn signed_ms(us: u64, base: u64) -> String {
+    format!("{:+.2}", (us as f64 - base as f64) / 1000.0)
 }
 
 /// One row per adapter of `runs` (in the order of `kinds`): medians of its
@@ -47,14 +53,14 @@ pub(crate) fn markdown(kinds: &[Kind], runs: &[(Kind, Report)]) -> String {
     let base = of(Kind::Memory);
     let base = (!base.is_empty()).then(|| medians(&base));
     let mut out = String::from(
-        "| adapter | rounds ok | deliveries/s (window) | p50 / p99 paced, ms | p50 / p99 paced, server B, ms | added p50 / p99, ms | p50 / p99 under load, ms |\n|---|---|---|---|---|---|---|\n",
+        "| adapter | rounds ok | deliveries/s | paced: every delivery p50 / p99, ms | paced: server B's deliveries | paced: first delivery on B | added: first delivery − baseline's | under load: every delivery |\n|---|---|---|---|---|---|---|---|\n",
     );
     for &kind in kinds {
         let reports = of(kind);
         let total = runs.iter().filter(|(k, _)| *k == kind).count();
         if reports.is_empty() {
             out.push_str(&format!(
-                "| {} | 0/{total} | – | – | – | – | – |\n",
+                "| {} | 0/{total} | – | – | – | – | – | – |\n",
                 kind.name()
             ));
             continue;
@@ -63,13 +69,13 @@ pub(crate) fn markdown(kinds: &[Kind], runs: &[(Kind, Report)]) -> String {
         let added = match base {
             Some(b) if kind != Kind::Memory => format!(
                 "{} / {}",
-                ms(m.remote.0.saturating_sub(b.paced.0)),
-                ms(m.remote.1.saturating_sub(b.paced.1))
+                signed_ms(m.first.0, b.first.0),
+                signed_ms(m.first.1, b.first.1)
             ),
             _ => "–".into(),
         };
         out.push_str(&format!(
-            "| {} | {}/{total} | {:.0} | {} / {} | {} / {} | {added} | {} / {} |\n",
+            "| {} | {}/{total} | {:.0} | {} / {} | {} / {} | {} / {} | {added} | {} / {} |\n",
             kind.name(),
             reports.len(),
             m.rate,
@@ -77,6 +83,8 @@ pub(crate) fn markdown(kinds: &[Kind], runs: &[(Kind, Report)]) -> String {
             ms(m.paced.1),
             ms(m.remote.0),
             ms(m.remote.1),
+            ms(m.first.0),
+            ms(m.first.1),
             ms(m.burst.0),
             ms(m.burst.1),
         ));
