@@ -251,10 +251,17 @@ stop_redis_cluster() {
 start_redis_cluster() {
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null \
     || { log "redis-server and redis-cli are needed for cluster-sharded-rc"; return 1; }
-  local dir="$WORK/rc" port i nodes=()
+  local dir="$WORK/rc" port nodes=()
   mkdir -p "$dir"
-  for i in 1 2 3; do
-    port="$(free_port)"
+  for _ in 1 2 3; do
+    # the cluster bus listens on port + 10000
+    port="$(node -e 'const net = require("net");
+      const pick = () => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => {
+        const p = s.address().port; s.close();
+        if (p >= 55000) return pick();
+        const bus = net.createServer(); bus.once("error", pick);
+        bus.listen(p + 10000, "127.0.0.1", () => { bus.close(); console.log(p); }); }); };
+      pick();')"
     mkdir -p "$dir/$port"
     (cd "$dir/$port" && exec redis-server --port "$port" --bind 127.0.0.1 --cluster-enabled yes \
       --cluster-config-file "nodes-$port.conf" --cluster-node-timeout 2000 --save "" \

@@ -16,8 +16,9 @@ use tokio::sync::{Semaphore, oneshot};
 
 use crate::channels::Channels;
 use crate::driver::Driver;
-use crate::pending::{Echoes, Gather, Pending, Waiter};
+use crate::pending::Echoes;
 use crate::wire::{self, JsonOpts, JsonRequest, JsonValue, kind};
+use sio_cluster::pending::{Gather, Requests, Waiter};
 
 /// The Redis adapter of one namespace (made by
 /// [`RedisAdapterFactory`](crate::RedisAdapterFactory)); see the crate docs.
@@ -29,7 +30,7 @@ pub struct RedisAdapter {
     pub(crate) local: Weak<dyn LocalNamespace>,
     pub(crate) inner: MemoryAdapter,
     pub(crate) driver: Arc<Driver>,
-    pub(crate) pending: Mutex<Pending>,
+    pub(crate) pending: Mutex<Requests>,
     /// Own join/leave/disconnect requests waiting for their echo.
     pub(crate) echoes: Mutex<Echoes>,
     /// Answers to other servers' acked requests being relayed at once.
@@ -99,7 +100,7 @@ impl RedisAdapter {
     ) -> Arc<Self> {
         let uid = new_id();
         let config = &driver.config;
-        let pending = Pending::new(config.max_pending_requests, config.max_responses);
+        let pending = Requests::new(config.max_pending_requests, config.max_responses);
         let relays = Arc::new(Semaphore::new(config.max_pending_requests));
         let channels = Channels::new(&config.key, nsp, &uid);
         Arc::new_cyclic(|me| Self {
@@ -267,12 +268,7 @@ impl RedisAdapter {
     ) -> Result<(), AdapterError> {
         let data = event_data(packet)?;
         let id = new_id();
-        let waiter = Waiter::BroadcastAck {
-            sink: sink.clone(),
-            counts: 0,
-            announced: 0,
-            acks: 0,
-        };
+        let waiter = Waiter::broadcast_ack(sink.clone());
         if !self.pending.lock().insert(id.clone(), waiter) {
             return Err(too_many());
         }
@@ -484,7 +480,7 @@ impl Adapter for RedisAdapter {
     ) -> BoxFuture<'_, Result<(), AdapterError>> {
         Box::pin(async move {
             let id = new_id();
-            let waiter = Waiter::ServerSide { sink, answers: 0 };
+            let waiter = Waiter::server_side(sink);
             if !self.pending.lock().insert(id.clone(), waiter) {
                 return Err(too_many());
             }

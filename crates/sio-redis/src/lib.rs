@@ -1,6 +1,11 @@
-//! A Redis adapter for sio that speaks the protocol of Node's
-//! `@socket.io/redis-adapter` 8 (its classic `createAdapter`), so that sio
-//! servers, Node servers and `@socket.io/redis-emitter` share one cluster.
+//! Redis adapters for sio that speak the protocols of Node's
+//! `@socket.io/redis-adapter` 8, so that sio servers, Node servers and
+//! `@socket.io/redis-emitter` share one cluster: the classic `createAdapter`
+//! ([`RedisAdapterFactory`], below) and the sharded `createShardedAdapter`
+//! ([`ShardedAdapterFactory`], Redis 7 sharded pub/sub, on a single Redis or
+//! a Redis Cluster; see [its section](#the-sharded-adapter)); and Node's
+//! `@socket.io/redis-streams-adapter` 0.3 ([`streams`]: a Redis stream, and
+//! connection-state recovery on any server).
 //!
 //! ```no_run
 //! use sio::SocketIo;
@@ -51,10 +56,10 @@
 //!   packets are kept by that server's in-memory store). With recovery on,
 //!   broadcasts reach the other servers with the offset as their last
 //!   argument.
-//! - This adapter speaks the classic protocol only. Node's sharded adapter
-//!   (`createShardedAdapter`, SPUBLISH) is [`ShardedAdapterFactory`]; the
-//!   Redis Streams adapter (Node's `@socket.io/redis-streams-adapter`, with
-//!   recovery across servers) is in [`streams`].
+//! - The classic adapter speaks the classic protocol only; the sharded one
+//!   is below, and the Redis Streams adapter (Node's
+//!   `@socket.io/redis-streams-adapter`, with recovery across servers) is
+//!   in [`streams`].
 //! - A room name reaches other servers as text; Node's numeric rooms
 //!   (`socket.join(42)`) arrive here as `"42"`, but a Node server does not
 //!   match the text `"42"` against its numeric room 42.
@@ -90,6 +95,44 @@
 //! namespace (1024, which also caps the answers being relayed for other
 //! servers), answers taken per request (256), the ack timeout another server
 //! may ask for (60 s); msgpack nesting is capped at 64 levels.
+//!
+//! # The sharded adapter
+//!
+//! ```no_run
+//! use sio::SocketIo;
+//! use sio_redis::{ShardedAdapterFactory, ShardedConfig, SubscriptionMode};
+//!
+//! # async fn run() -> Result<(), sio_adapter::AdapterError> {
+//! // One node of a Redis Cluster (the others are discovered), or a single Redis.
+//! let adapter = ShardedAdapterFactory::connect(
+//!     "redis://127.0.0.1:7000/",
+//!     ShardedConfig::default().subscription_mode(SubscriptionMode::Dynamic),
+//! )
+//! .await?;
+//! let io = SocketIo::builder().adapter(adapter).build();
+//! # let _ = io;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! It speaks Node's `ClusterAdapter` protocol (the `sio-cluster` crate)
+//! over SPUBLISH/SSUBSCRIBE: `{p}#{nsp}#` for every server, `{p}#{nsp}#{uid}#`
+//! for one server's answers, `{p}#{nsp}#{room}#` per room in the dynamic
+//! modes; `server_count` is `PUBSUB SHARDNUMSUB` summed over the masters.
+//! On a Redis Cluster the `redis` crate's cluster client follows MOVED/ASK
+//! and restores the subscriptions after reconnects and slot moves; on a
+//! single Redis a subscriber connection of its own reconnects with backoff
+//! (100 ms doubling to 5 s) and subscribes again. Joins, leaves and
+//! disconnects are done by the sender right after publishing (Node's
+//! `ClusterAdapter`), `rooms()` is this server's rooms, and a
+//! `fetch_sockets` that times out returns the answers that came. Garbage on
+//! any channel is dropped; the limits are those of
+//! [`ClusterConfig`](sio_cluster::ClusterConfig).
+//!
+//! # The Redis Streams adapter
+//!
+//! See [`streams`]: Node's `@socket.io/redis-streams-adapter` 0.3.1, with
+//! sessions in Redis so that a client recovers its session on any server.
 //!
 //! `docs/cluster.md` in the repository is the longer guide.
 

@@ -20,8 +20,9 @@ impl RedisAdapter {
             Route::Response => {
                 if let Some(response) = wire::parse(payload)
                     && let Some(id) = wire::string(&response, "requestId")
+                    && let Some(answer) = crate::pending::classic_answer(&response)
                 {
-                    self.pending.lock().on_response(&id, &response);
+                    self.pending.lock().on_answer(&id, "", answer);
                 }
             }
         }

@@ -129,7 +129,7 @@ async fn broadcasts_rooms_and_binary_cross_servers() {
 
 #[tokio::test]
 async fn fetch_sockets_joins_server_side_events_and_acks_span_both_servers() {
-    let (_prefix, a, b) = pair("sh-ops", SubscriptionMode::Static).await;
+    let (_prefix, a, b) = pair("sh-ops", SubscriptionMode::Dynamic).await;
     let (mut ca, ida) = RawClient::connect(a.addr, "/", None).await;
     let (mut cb, idb) = RawClient::connect(b.addr, "/", None).await;
 

@@ -40,11 +40,21 @@ impl Drop for TempDir {
     }
 }
 
+/// A free port whose cluster bus port (+10000) is free too.
+fn cluster_port() -> u16 {
+    loop {
+        let port = free_port();
+        if port < 55_000 && std::net::TcpListener::bind(("127.0.0.1", port + 10_000)).is_ok() {
+            return port;
+        }
+    }
+}
+
 async fn redis_cluster() -> Cluster {
     let dir = std::env::temp_dir().join(format!("sio-rc-{}-{}", std::process::id(), free_port()));
     std::fs::create_dir_all(&dir).unwrap();
     let dir = TempDir(dir);
-    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
+    let ports: Vec<u16> = (0..3).map(|_| cluster_port()).collect();
     let mut nodes = Vec::new();
     for port in &ports {
         let node_dir = dir.0.join(port.to_string());
@@ -195,4 +205,43 @@ async fn a_single_redis_down_at_start_is_retried_and_local_delivery_works_meanwh
     })
     .await;
     let _ = b;
+}
+
+#[tokio::test]
+async fn a_single_redis_restarted_mid_traffic_is_subscribed_again() {
+    if !tools() {
+        return;
+    }
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}/");
+    let redis = RedisServer::start(port).unwrap();
+    redis.ping().await;
+    let config = || ShardedConfig::default().requests_timeout(Duration::from_millis(500));
+    let (a, _) = server(
+        ShardedAdapterFactory::connect(&url, config())
+            .await
+            .unwrap(),
+        "a",
+    )
+    .await;
+    let (b, addr_b) = server(
+        ShardedAdapterFactory::connect(&url, config())
+            .await
+            .unwrap(),
+        "b",
+    )
+    .await;
+    let (mut cb, idb) = RawClient::connect(addr_b, "/", None).await;
+    socket(&b, &idb).join("r");
+    let heard = async |cb: &mut RawClient, n: i64| {
+        let _ = a.to("r").emit("n", &n).await;
+        let got = tokio::time::timeout(Duration::from_millis(300), cb.next_text()).await;
+        got.is_ok_and(|t| t == format!(r#"2["n",{n}]"#))
+    };
+    eventually("before the restart", async || heard(&mut cb, 1).await).await;
+    drop(redis);
+    let redis = RedisServer::start(port).unwrap();
+    redis.ping().await;
+    // The room's channel and the namespace's are subscribed again.
+    eventually("after the restart", async || heard(&mut cb, 2).await).await;
 }

@@ -208,15 +208,17 @@ async fn rooms_created_and_deleted_are_told_to_the_transport() {
     a.adapter.del(&a1, &Room::from("lobby"));
     a.adapter.del_all(&SocketId::from("a2"));
     let uid = &a.adapter.uid()[..4];
-    let log: Vec<String> = bus.rooms.lock().clone();
+    let mut log: Vec<String> = bus.rooms.lock().clone();
+    // The rooms a disconnecting socket leaves come in no set order.
+    log[3..].sort();
     assert_eq!(
         log,
         [
             format!("{uid} +a1 private"),
             format!("{uid} +lobby public"),
             format!("{uid} +a2 private"),
-            format!("{uid} -lobby public"),
             format!("{uid} -a2 private"),
+            format!("{uid} -lobby public"),
         ]
     );
 }
