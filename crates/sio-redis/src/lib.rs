@@ -3,7 +3,9 @@
 //! `@socket.io/redis-emitter` share one cluster: the classic `createAdapter`
 //! ([`RedisAdapterFactory`], below) and the sharded `createShardedAdapter`
 //! ([`ShardedAdapterFactory`], Redis 7 sharded pub/sub, on a single Redis or
-//! a Redis Cluster; see [its section](#the-sharded-adapter)).
+//! a Redis Cluster; see [its section](#the-sharded-adapter)); and Node's
+//! `@socket.io/redis-streams-adapter` 0.3 ([`streams`]: a Redis stream, and
+//! connection-state recovery on any server).
 //!
 //! ```no_run
 //! use sio::SocketIo;
@@ -54,10 +56,10 @@
 //!   packets are kept by that server's in-memory store). With recovery on,
 //!   broadcasts reach the other servers with the offset as their last
 //!   argument.
-//! - The classic adapter speaks the classic protocol only. The sharded one
-//!   (Node's `createShardedAdapter`, SPUBLISH) is below; the Redis Streams
-//!   adapter (Node's `@socket.io/redis-streams-adapter`, with recovery across
-//!   servers) is in [`streams`].
+//! - The classic adapter speaks the classic protocol only; the sharded one
+//!   is below, and the Redis Streams adapter (Node's
+//!   `@socket.io/redis-streams-adapter`, with recovery across servers) is
+//!   in [`streams`].
 //! - A room name reaches other servers as text; Node's numeric rooms
 //!   (`socket.join(42)`) arrive here as `"42"`, but a Node server does not
 //!   match the text `"42"` against its numeric room 42.
@@ -126,6 +128,11 @@
 //! `fetch_sockets` that times out returns the answers that came. Garbage on
 //! any channel is dropped; the limits are those of
 //! [`ClusterConfig`](sio_cluster::ClusterConfig).
+//!
+//! # The Redis Streams adapter
+//!
+//! See [`streams`]: Node's `@socket.io/redis-streams-adapter` 0.3.1, with
+//! sessions in Redis so that a client recovers its session on any server.
 //!
 //! `docs/cluster.md` in the repository is the longer guide.
 

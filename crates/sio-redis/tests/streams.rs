@@ -467,3 +467,62 @@ async fn more_missed_packets_than_the_restore_takes_give_a_fresh_session() {
     }
     fresh(&b, &sid, &pid, &offset).await;
 }
+
+#[tokio::test]
+async fn a_server_started_while_redis_is_down_delivers_locally_then_joins() {
+    let port = free_port();
+    let url = format!("redis://127.0.0.1:{port}/");
+    let factory = RedisStreamsAdapterFactory::connect_lazy(
+        &url,
+        RedisStreamsConfig::default().requests_timeout(Duration::from_millis(300)),
+    )
+    .expect("a valid URL");
+    let a = SocketIo::builder()
+        .adapter(factory)
+        .ns("/", |_: SocketRef| async {})
+        .build();
+    let addr = serve(&a).await;
+    let (mut client, _) = RawClient::connect(addr, "/", None).await;
+    // Redis down: delivered here, the cluster part fails.
+    let sent = a.emit("local", &1).await;
+    assert!(sent.is_err(), "{sent:?}");
+    let got = args(&client.next_text().await);
+    assert_eq!((&got[0], &got[1]), (&"local".into(), &1.into()));
+
+    // Redis up: the readers and the subscriber connect by themselves.
+    let Some(redis) = RedisServer::start(port) else {
+        eprintln!("skipped: no redis-server binary");
+        return;
+    };
+    redis.ping().await;
+    let b = node(&url, RedisStreamsConfig::default(), Duration::from_secs(30)).await;
+    let deadline = tokio::time::Instant::now() + WAIT * 2;
+    let mut n = 0;
+    loop {
+        n += 1;
+        let _ = b.io.emit("from-b", &n).await;
+        if let Ok(Frame::Text(t)) =
+            tokio::time::timeout(Duration::from_millis(300), client.next()).await
+        {
+            assert_eq!(args(&t)[0], "from-b");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "A never joined");
+    }
+    // And A's broadcasts reach B's clients.
+    let (mut on_b, _, _, _) = joined(&b).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if a.emit("from-a", &0).await.is_ok() {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "A cannot publish");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    loop {
+        let got = args(&on_b.next_text().await);
+        if got[0] == "from-a" {
+            break;
+        }
+    }
+}

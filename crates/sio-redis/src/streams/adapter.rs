@@ -109,12 +109,25 @@ impl RedisStreamsAdapter {
             .unwrap_or_default()
     }
 
+    /// Starts the task that writes the queue to the stream (once, inside a
+    /// runtime): at `init`, or at the first broadcast if that comes first.
+    fn start_worker(&self) {
+        let mut worker = self.worker.lock();
+        if worker.is_some()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+            && let Some(queue) = worker.take()
+        {
+            runtime.spawn(work(self.me.clone(), queue));
+        }
+    }
+
     fn enqueue(
         &self,
         packet: Encoded,
         opts: BroadcastOptions,
         done: Option<oneshot::Sender<Result<BroadcastReport, AdapterError>>>,
     ) {
+        self.start_worker();
         let job = Job { packet, opts, done };
         if let Err(e) = self.queue.try_send(job) {
             let job = match e {
@@ -213,9 +226,7 @@ async fn work(adapter: Weak<RedisStreamsAdapter>, mut queue: mpsc::Receiver<Job>
 
 impl Adapter for RedisStreamsAdapter {
     fn init(&self) -> BoxFuture<'_, Result<(), AdapterError>> {
-        if let Some(queue) = self.worker.lock().take() {
-            tokio::spawn(work(self.me.clone(), queue));
-        }
+        self.start_worker();
         self.cluster.init()
     }
 

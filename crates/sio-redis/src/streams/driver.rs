@@ -77,6 +77,16 @@ impl std::fmt::Debug for StreamsDriver {
     }
 }
 
+/// The command connection: it reconnects by itself, each command waiting
+/// at most the requests timeout.
+fn manager_config(config: &RedisStreamsConfig) -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(config.requests_timeout))
+        .set_response_timeout(Some(config.requests_timeout))
+        .set_number_of_retries(2)
+        .set_max_delay(Duration::from_secs(2))
+}
+
 pub(crate) const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
@@ -88,15 +98,42 @@ impl StreamsDriver {
         config: RedisStreamsConfig,
     ) -> Result<Self, AdapterError> {
         let client = redis::Client::open(url).map_err(transport)?;
-        let manager = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(config.requests_timeout))
-            .set_response_timeout(Some(config.requests_timeout))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_secs(2));
         let conn = client
-            .get_connection_manager_with_config(manager)
+            .get_connection_manager_with_config(manager_config(&config))
             .await
             .map_err(transport)?;
+        let (driver, started) = Self::start(client, conn, config, true);
+        for rx in started {
+            rx.await
+                .map_err(|_| AdapterError::Closed)?
+                .map_err(AdapterError::Transport)?;
+        }
+        Ok(driver)
+    }
+
+    /// Starts at once, Redis reachable or not: every connection is made
+    /// (and made again) in the background, with backoff; until then
+    /// commands fail with [`AdapterError::Transport`]. Only an invalid URL
+    /// fails. Needs a tokio runtime.
+    pub(crate) fn connect_lazy(
+        url: &str,
+        config: RedisStreamsConfig,
+    ) -> Result<Self, AdapterError> {
+        let client = redis::Client::open(url).map_err(transport)?;
+        let conn = client
+            .get_connection_manager_lazy(manager_config(&config))
+            .map_err(transport)?;
+        Ok(Self::start(client, conn, config, false).0)
+    }
+
+    /// Spawns the readers and the subscriber; with `eager`, each tells how
+    /// its first connection went (and gives up if it failed).
+    fn start(
+        client: redis::Client,
+        conn: ConnectionManager,
+        config: RedisStreamsConfig,
+        eager: bool,
+    ) -> (Self, Vec<oneshot::Receiver<Result<(), String>>>) {
         let shared = Arc::new(Shared {
             namespaces: Mutex::new(HashMap::new()),
             channels: Mutex::new(Channels::default()),
@@ -106,38 +143,37 @@ impl StreamsDriver {
         });
         let (stop, stopped) = watch::channel(());
         let mut started = Vec::new();
+        let mut ready = || {
+            eager.then(|| {
+                let (ready, rx) = oneshot::channel();
+                started.push(rx);
+                ready
+            })
+        };
         for stream in config.streams() {
-            let (ready, rx) = oneshot::channel();
-            started.push(rx);
             tokio::spawn(super::reader::read_stream(super::reader::Reader {
                 client: client.clone(),
                 stream,
                 shared: shared.clone(),
                 config: config.clone(),
                 stop: stopped.clone(),
-                ready: Some(ready),
+                ready: ready(),
             }));
         }
-        let (ready, rx) = oneshot::channel();
-        started.push(rx);
         tokio::spawn(super::pubsub::subscribe(
             client,
             shared.clone(),
             stopped,
             config.requests_timeout,
-            ready,
+            ready(),
         ));
-        for rx in started {
-            rx.await
-                .map_err(|_| AdapterError::Closed)?
-                .map_err(AdapterError::Transport)?;
-        }
-        Ok(Self {
+        let driver = Self {
             config,
             conn,
             shared,
             _stop: stop,
-        })
+        };
+        (driver, started)
     }
 
     /// Routes the entries of namespace `nsp` and the messages of

@@ -45,29 +45,54 @@ impl RedisStreamsAdapterFactory {
     /// # Errors
     /// As [`RedisStreamsAdapterFactory::connect`].
     pub async fn connect_with(url: &str, config: RedisStreamsConfig) -> Result<Self, AdapterError> {
-        // Node's pub/sub part: always @msgpack/msgpack.
-        let codec = Codec {
-            format: Format::Msgpack,
-            flavor: Flavor::MsgpackJs,
-            max_message_size: config.max_message_size,
-        };
-        let mut cluster = ClusterConfig::default().codec(codec);
-        cluster.requests_timeout = config.requests_timeout;
+        let cluster = cluster_config(&config);
         let driver = Arc::new(StreamsDriver::connect(url, config).await?);
+        Ok(Self::with_driver(driver, cluster))
+    }
+
+    /// Starts at once, whether Redis is reachable or not: the connections
+    /// are made in the background and made again after any failure (100 ms
+    /// backoff, doubling to 5 s). Until Redis answers, local delivery
+    /// works and the cluster part of each operation fails with
+    /// [`AdapterError::Transport`]; once it does, every namespace is
+    /// subscribed and read. Call it inside a tokio runtime.
+    ///
+    /// # Errors
+    /// [`AdapterError::Transport`] for an invalid URL only.
+    pub fn connect_lazy(url: &str, config: RedisStreamsConfig) -> Result<Self, AdapterError> {
+        let cluster = cluster_config(&config);
+        let driver = Arc::new(StreamsDriver::connect_lazy(url, config)?);
+        Ok(Self::with_driver(driver, cluster))
+    }
+
+    fn with_driver(driver: Arc<StreamsDriver>, cluster: ClusterConfig) -> Self {
         let transport = Arc::new(StreamsTransport {
             driver: driver.clone(),
         });
-        Ok(Self {
+        Self {
             driver,
             transport,
             cluster,
-        })
+        }
     }
 
     /// The options in force.
     pub fn config(&self) -> &RedisStreamsConfig {
         &self.driver.config
     }
+}
+
+/// sio-cluster's options for the Streams adapter: Node's pub/sub part is
+/// always @msgpack/msgpack.
+fn cluster_config(config: &RedisStreamsConfig) -> ClusterConfig {
+    let codec = Codec {
+        format: Format::Msgpack,
+        flavor: Flavor::MsgpackJs,
+        max_message_size: config.max_message_size,
+    };
+    let mut cluster = ClusterConfig::default().codec(codec);
+    cluster.requests_timeout = config.requests_timeout;
+    cluster
 }
 
 impl AdapterFactory for RedisStreamsAdapterFactory {

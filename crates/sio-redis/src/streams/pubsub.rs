@@ -18,9 +18,8 @@ pub(crate) async fn subscribe(
     shared: Arc<Shared>,
     mut stop: watch::Receiver<()>,
     deadline: Duration,
-    ready: oneshot::Sender<Result<(), String>>,
+    mut ready: Option<oneshot::Sender<Result<(), String>>>,
 ) {
-    let mut ready = Some(ready);
     let mut backoff = FIRST_BACKOFF;
     loop {
         let failure = tokio::select! {
