@@ -7,6 +7,7 @@
 //! cargo run --release --example e2e_server -- [--port 3000] [--host 127.0.0.1]
 //!     [--recovery] [--redis redis://127.0.0.1:6379/] [--node-name NAME]
 //!     [--deflate] [--flood-limit] [--redis-sharded redis://127.0.0.1:6379/]
+//!     [--redis-streams redis://127.0.0.1:6379/]
 //!     [--postgres postgres://postgres@127.0.0.1:5432/test]
 //! ```
 
@@ -42,6 +43,8 @@ struct Cli {
     /// Sharded Redis adapter URL (a single Redis or a node of a Redis
     /// Cluster).
     redis_sharded: Option<String>,
+    /// Redis Streams adapter URL.
+    redis_streams: Option<String>,
     /// Postgres adapter URL.
     postgres: Option<String>,
     /// This server's name in a cluster (default `node-PORT`).
@@ -64,6 +67,7 @@ fn parse_args() -> Result<Cli, String> {
         recovery: false,
         redis: None,
         redis_sharded: None,
+        redis_streams: None,
         postgres: None,
         node_name: None,
         deflate: false,
@@ -78,6 +82,7 @@ fn parse_args() -> Result<Cli, String> {
             "--recovery" => args.recovery = true,
             "--redis" => args.redis = Some(value()?),
             "--redis-sharded" => args.redis_sharded = Some(value()?),
+            "--redis-streams" => args.redis_streams = Some(value()?),
             "--postgres" => args.postgres = Some(value()?),
             "--node-name" => args.node_name = Some(value()?),
             "--deflate" => args.deflate = true,
@@ -85,7 +90,12 @@ fn parse_args() -> Result<Cli, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    let adapters = [&args.redis, &args.redis_sharded, &args.postgres];
+    let adapters = [
+        &args.redis,
+        &args.redis_sharded,
+        &args.redis_streams,
+        &args.postgres,
+    ];
     if adapters.iter().filter(|a| a.is_some()).count() > 1 {
         return Err("at most one adapter flag".into());
     }
@@ -129,11 +139,12 @@ fn engine_config(deflate: bool) -> EngineConfig {
 /// `servers`).
 const ACK_TIMEOUT: Duration = Duration::from_millis(1000);
 
-/// The `/socket.io/` server of the contract.
-/// The cluster adapter of `--redis`, `--redis-sharded` or `--postgres`.
+/// The cluster adapter of `--redis`, `--redis-sharded`, `--redis-streams` or
+/// `--postgres`.
 enum Cluster {
     Redis(sio_redis::RedisAdapterFactory),
     Sharded(sio_redis::ShardedAdapterFactory),
+    Streams(sio_redis::streams::RedisStreamsAdapterFactory),
     Postgres(sio_postgres::PostgresAdapterFactory),
 }
 
@@ -151,6 +162,12 @@ async fn cluster(args: &Cli) -> Result<Option<Cluster>, String> {
         return factory
             .map(|f| Some(Cluster::Sharded(f)))
             .map_err(|e| format!("sharded redis at {url}: {e}"));
+    }
+    if let Some(url) = &args.redis_streams {
+        let factory = sio_redis::streams::RedisStreamsAdapterFactory::connect(url).await;
+        return factory
+            .map(|f| Some(Cluster::Streams(f)))
+            .map_err(|e| format!("redis streams at {url}: {e}"));
     }
     if let Some(url) = &args.postgres {
         return postgres_adapter(url)
@@ -173,6 +190,7 @@ async fn postgres_adapter(url: &str) -> Result<sio_postgres::PostgresAdapterFact
     Ok(factory)
 }
 
+/// The `/socket.io/` server of the contract.
 fn socket_io(node_name: String, args: &Cli, cluster: Option<Cluster>) -> SocketIo {
     let every = Ns::new(on_connect);
     let whoami = Value::from(node_name.as_str());
@@ -181,6 +199,7 @@ fn socket_io(node_name: String, args: &Cli, cluster: Option<Cluster>) -> SocketI
     match cluster {
         Some(Cluster::Redis(redis)) => builder = builder.adapter(redis),
         Some(Cluster::Sharded(sharded)) => builder = builder.adapter(sharded),
+        Some(Cluster::Streams(streams)) => builder = builder.adapter(streams),
         Some(Cluster::Postgres(postgres)) => builder = builder.adapter(postgres),
         None => {}
     }
@@ -510,6 +529,7 @@ async fn main() -> ExitCode {
         flood_limit = args.flood_limit,
         redis = ?args.redis,
         redis_sharded = ?args.redis_sharded,
+        redis_streams = ?args.redis_streams,
         postgres = ?args.postgres,
         "starting"
     );

@@ -13,7 +13,7 @@
 #               keeps the contract works, e.g. SERVER_CMD="node path/server.js".
 #   E2E_SUITES  suites to run, separated by spaces: engine socketio python
 #               recovery cluster cluster-sharded cluster-sharded-rc
-#               cluster-postgres deflate flood (default: engine). `recovery`
+#               cluster-streams cluster-postgres deflate flood (default: engine). `recovery`
 #               runs against a second server started with --recovery,
 #               `deflate` against one started with --deflate, `flood`
 #               against one started with --flood-limit, each stopped when it is
@@ -26,6 +26,11 @@
 #               (Redis 7+); `cluster-sharded-rc` does it on a three-master
 #               Redis Cluster that it starts itself (redis-server and
 #               redis-cli on free ports in a temp dir, stopped after).
+#               `cluster-streams` runs tests/js/cluster against a server
+#               started with --redis-streams REDIS_URL (the Node server on
+#               @socket.io/redis-streams-adapter), then tests/js/cluster-streams
+#               (recovery across servers) against one started with
+#               --redis-streams REDIS_URL --recovery.
 #               `cluster-postgres` runs the same tests against a server
 #               started with --postgres POSTGRES_URL --node-name rust-1, next
 #               to a Node server on @socket.io/postgres-adapter 0.5.0.
@@ -215,6 +220,20 @@ run_cluster_suite() {
     " (is Redis at $REDIS_URL running?)"
 }
 
+# tests/js/cluster on the Redis Streams adapter, then tests/js/cluster-streams
+# (recovery from a Node server to a Rust one and back) against a server
+# started with --recovery too.
+run_cluster_streams_suite() {
+  local status=0
+  CLUSTER_ADAPTER=streams REDIS_URL="$REDIS_URL" SIO_NODE_NAME=rust-1 \
+    run_with_own_server cluster "--redis-streams '$REDIS_URL' --node-name rust-1" \
+    " (is Redis at $REDIS_URL running?)" || status=$?
+  REDIS_URL="$REDIS_URL" SIO_NODE_NAME=rust-1 \
+    run_with_own_server cluster-streams "--redis-streams '$REDIS_URL' --recovery --node-name rust-1" \
+    " (is Redis at $REDIS_URL running?)" || status=$?
+  return "$status"
+}
+
 # tests/js/cluster with the sharded adapter on REDIS_URL.
 run_cluster_sharded_suite() {
   REDIS_URL="$REDIS_URL" SIO_NODE_NAME=rust-1 CLUSTER_ADAPTER=sharded \
@@ -307,8 +326,9 @@ run_suite() {
     cluster) run_cluster_suite ;;
     cluster-sharded) run_cluster_sharded_suite ;;
     cluster-sharded-rc) run_cluster_sharded_rc_suite ;;
+    cluster-streams) run_cluster_streams_suite ;;
     cluster-postgres) run_cluster_postgres_suite ;;
-    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, cluster-sharded, cluster-sharded-rc, cluster-postgres, deflate, flood)" ;;
+    *) die "unknown suite: $1 (engine, socketio, python, recovery, cluster, cluster-sharded, cluster-sharded-rc, cluster-streams, cluster-postgres, deflate, flood)" ;;
   esac
 }
 

@@ -191,6 +191,29 @@ pub trait Adapter: Send + Sync + 'static {
         let _ = (offset, packet, opts);
     }
 
+    /// Whether this adapter gives recovery offsets itself: a cluster
+    /// adapter whose log numbers what it carries (the entry ids of a Redis
+    /// stream). Then, with recovery on, the server encodes events without
+    /// an offset and never calls [`Adapter::persist_packet`]; the adapter
+    /// appends the offset as the last argument of every EVENT it delivers
+    /// that is neither volatile nor asking for an ack, here and on the
+    /// other servers, and emits to one socket go through
+    /// [`Adapter::broadcast_detached`]. Default: false (the server numbers
+    /// the packets and hands them to [`Adapter::persist_packet`]).
+    fn assigns_offsets(&self) -> bool {
+        false
+    }
+
+    /// For an adapter that [assigns offsets](Adapter::assigns_offsets):
+    /// starts [`Adapter::broadcast`] of `packet` without waiting for it.
+    /// Broadcasts started this way or with [`Adapter::broadcast`] are
+    /// delivered in the order of the calls (the work is queued before
+    /// either returns). Default: nothing (the server calls it only when
+    /// `assigns_offsets` is true).
+    fn broadcast_detached(&self, packet: Encoded, opts: BroadcastOptions) {
+        let _ = (packet, opts);
+    }
+
     /// Keeps the session of a socket that disconnected for a recoverable
     /// reason, for the recovery window. Default: nothing.
     fn persist_session(&self, session: Session) {

@@ -30,10 +30,12 @@ pub trait Transport: Send + Sync + 'static {
 
     /// Publishes `message` to every server of its namespace (Node's
     /// `doPublish`). Resolves with the message's offset when the store has
-    /// one (a stream entry id), for connection-state recovery. (The sender
-    /// side does not use it yet: sio puts its own offset in the packet
-    /// before broadcasting. Receivers get a store's offset through
-    /// [`ClusterAdapter::on_message`].)
+    /// one (a stream entry id), for connection-state recovery. (The
+    /// `ClusterAdapter` itself does not use it on the sender side: sio puts
+    /// its own offset in the packet before broadcasting, unless the adapter
+    /// [assigns offsets](sio_adapter::Adapter::assigns_offsets), as the
+    /// Redis Streams adapter of sio-redis does around a `ClusterAdapter`.
+    /// Receivers get a store's offset through [`ClusterAdapter::on_message`].)
     ///
     /// # Errors
     /// [`AdapterError::Transport`] when the store cannot be reached.

@@ -67,7 +67,7 @@ fn event_data(packet: &Encoded) -> Result<Vec<Value>, AdapterError> {
     ))
 }
 
-fn decode_event(packet: &Encoded) -> Option<Vec<Value>> {
+pub(crate) fn decode_event(packet: &Encoded) -> Option<Vec<Value>> {
     let parser = match packet {
         Encoded::Text { .. } => Parser::Default,
         Encoded::Binary(_) => Parser::MsgPack,

@@ -3,7 +3,9 @@
 //! `@socket.io/redis-emitter` share one cluster: the classic `createAdapter`
 //! ([`RedisAdapterFactory`], below) and the sharded `createShardedAdapter`
 //! ([`ShardedAdapterFactory`], Redis 7 sharded pub/sub, on a single Redis or
-//! a Redis Cluster; see [its section](#the-sharded-adapter)).
+//! a Redis Cluster; see [its section](#the-sharded-adapter)); and Node's
+//! `@socket.io/redis-streams-adapter` 0.3 ([`streams`]: a Redis stream, and
+//! connection-state recovery on any server).
 //!
 //! ```no_run
 //! use sio::SocketIo;
@@ -47,14 +49,17 @@
 //!
 //! # Not crossing servers
 //!
-//! - **Connection-state recovery stays local**: as with Node's classic
+//! - **Connection-state recovery stays local** (the [`streams`] adapter
+//!   recovers on any server): as with Node's classic
 //!   adapter there is no session store in Redis; a client recovers its
 //!   session only on the server it was connected to (sessions and missed
 //!   packets are kept by that server's in-memory store). With recovery on,
 //!   broadcasts reach the other servers with the offset as their last
 //!   argument.
 //! - The classic adapter speaks the classic protocol only; the sharded one
-//!   is below, the Redis Streams adapter is not here yet.
+//!   is below, and the Redis Streams adapter (Node's
+//!   `@socket.io/redis-streams-adapter`, with recovery across servers) is
+//!   in [`streams`].
 //! - A room name reaches other servers as text; Node's numeric rooms
 //!   (`socket.join(42)`) arrive here as `"42"`, but a Node server does not
 //!   match the text `"42"` against its numeric room 42.
@@ -124,6 +129,11 @@
 //! any channel is dropped; the limits are those of
 //! [`ClusterConfig`](sio_cluster::ClusterConfig).
 //!
+//! # The Redis Streams adapter
+//!
+//! See [`streams`]: Node's `@socket.io/redis-streams-adapter` 0.3.1, with
+//! sessions in Redis so that a client recovers its session on any server.
+//!
 //! `docs/cluster.md` in the repository is the longer guide.
 
 #![forbid(unsafe_code)]
@@ -137,6 +147,7 @@ use sio_cluster::msgpack;
 mod pending;
 mod remote;
 mod sharded;
+pub mod streams;
 mod subscriber;
 mod wire;
 

@@ -156,8 +156,9 @@ fn next_offset() -> String {
 
 /// Encodes EVENT `event` with `args` and, when recovery is on, an offset
 /// as last argument, handing the packet to the adapter's store for the
-/// sockets `opts` targets (asked for only then). Without recovery, or for
-/// a `volatile` event, a plain encode.
+/// sockets `opts` targets (asked for only then). Without recovery, for
+/// a `volatile` event, or when the adapter
+/// [assigns offsets](sio_adapter::Adapter::assigns_offsets), a plain encode.
 pub(crate) fn encode_event<'a, T: Serialize + ?Sized>(
     ns: &Namespace,
     event: &str,
@@ -166,7 +167,8 @@ pub(crate) fn encode_event<'a, T: Serialize + ?Sized>(
     opts: impl FnOnce() -> Cow<'a, BroadcastOptions>,
 ) -> Result<Encoded, EncodeError> {
     let encoder = &ns.config.encoder;
-    if ns.config.recovery.is_none() || volatile {
+    // An adapter that assigns offsets appends them itself.
+    if ns.config.recovery.is_none() || volatile || ns.adapter.assigns_offsets() {
         return encoder.event(&ns.name, event, args, None);
     }
     let mut items = match Value::from_serialize(args)? {

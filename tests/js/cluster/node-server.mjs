@@ -8,14 +8,17 @@
 // - `classic`: @socket.io/redis-adapter 8.3 `createAdapter` (e2e --redis);
 // - `sharded`: its `createShardedAdapter` (SPUBLISH/SSUBSCRIBE, e2e
 //   --redis-sharded), on a single Redis, or on a Redis Cluster when
-//   `clusterNodes` (redis:// urls of the masters) is given.
+//   `clusterNodes` (redis:// urls of the masters) is given;
+// - `streams`: @socket.io/redis-streams-adapter 0.3.1 (e2e
+//   --redis-streams), with connection-state recovery (window 2000 ms, as
+//   the e2e server's --recovery) when `recovery` is set;
 // - `postgres`: @socket.io/postgres-adapter 0.5.0 on a pg Pool
 //   (LISTEN/NOTIFY, e2e --postgres), on the database at `postgresUrl`; the
 //   attachments table is created as its README does.
-// Other kinds (`streams`) are added with their adapters.
 import { createServer } from "node:http";
 import { createAdapter as createPostgresAdapter } from "@socket.io/postgres-adapter";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 import pg from "pg";
 import { createClient, createCluster } from "redis";
 import { Server } from "socket.io";
@@ -42,6 +45,15 @@ async function makeAdapter({ kind, redisUrl, postgresUrl, clusterNodes, key, sub
       id bigserial UNIQUE, created_at timestamptz DEFAULT NOW(), payload bytea)`);
     return { adapter: createPostgresAdapter(pool, { channelPrefix: key }), close: () => pool.end() };
   }
+  if (kind === "streams") {
+    // One client: the adapter duplicates it for its readers and pub/sub.
+    const client = createClient({ url: redisUrl });
+    await client.connect();
+    return {
+      adapter: createStreamsAdapter(client, { channelPrefix: key }),
+      close: () => Promise.allSettled([client.quit()]),
+    };
+  }
   if (kind !== "classic" && kind !== "sharded") {
     throw new Error(`unknown adapter kind: ${kind}`);
   }
@@ -61,8 +73,9 @@ async function makeAdapter({ kind, redisUrl, postgresUrl, clusterNodes, key, sub
 
 /**
  * Starts the server on 127.0.0.1 (a free port); resolves with its url and
- * close(). `adapter`: `classic` (default), `sharded` or `postgres`; `key`:
- * the classic key, or the sharded or Postgres channelPrefix.
+ * close(). `adapter`: `classic` (default), `sharded`, `streams` or
+ * `postgres`; `key`: the classic key, or the sharded, streams or Postgres
+ * channelPrefix; `recovery`: connection-state recovery on (2000 ms).
  */
 export async function startNodeServer({
   redisUrl,
@@ -72,11 +85,13 @@ export async function startNodeServer({
   adapter: kind = "classic",
   clusterNodes,
   subscriptionMode,
+  recovery = false,
 }) {
   const store = await makeAdapter({ kind, redisUrl, postgresUrl, clusterNodes, key, subscriptionMode });
   const http = createServer();
   const io = new Server(http, {
     adapter: store.adapter,
+    ...(recovery ? { connectionStateRecovery: { maxDisconnectionDuration: 2000 } } : {}),
     pingInterval: 300,
     pingTimeout: 200,
   });

@@ -64,6 +64,19 @@ impl SocketEmitter<'_> {
     /// # Errors
     /// See [`Socket::emit`].
     pub fn emit_args<T: Serialize + ?Sized>(&self, event: &str, args: &T) -> Result<(), EmitError> {
+        let ns = &self.socket.ns;
+        if ns.config.recovery.is_some() && !self.volatile && ns.adapter.assigns_offsets() {
+            // The adapter numbers the event (as Node does, through a
+            // broadcast to this socket's own room) and delivers it in order.
+            if !self.socket.connected() {
+                return Err(EmitError::Closed);
+            }
+            let packet = ns.config.encoder.event(&ns.name, event, args, None)?;
+            let mut opts = BroadcastOptions::socket(&self.socket.id);
+            opts.flags.compress = self.compress;
+            ns.adapter.broadcast_detached(packet, opts);
+            return Ok(());
+        }
         let packet =
             crate::recovery::encode_event(&self.socket.ns, event, args, self.volatile, || {
                 Cow::Owned(BroadcastOptions::socket(&self.socket.id))
