@@ -63,6 +63,7 @@ mod io;
 mod layer;
 mod limit;
 mod mailbox;
+pub mod metrics;
 mod ns;
 mod operators;
 mod reason;

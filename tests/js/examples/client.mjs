@@ -138,7 +138,24 @@ async function hyper() {
   pass("Socket.IO over WebSocket and long-polling on plain hyper, with the peer's address");
 }
 
-const scenarios = { auth, cluster, tower, hyper };
+async function metrics() {
+  const a = await connect(url, { transports: ["websocket"] });
+  const b = await connect(url, { transports: ["polling"] });
+  for (const n of [1, 2, 3]) assert.equal(await a.timeout(5000).emitWithAck("echo", n), n);
+  const shout = next(b, "shout");
+  a.emit("shout", "hey");
+  assert.equal(await shout, "hey");
+  // no "question" listener: the server's ack times out
+  assert.equal(await a.timeout(5000).emitWithAck("ask"), false);
+  assert.equal(await a.timeout(5000).emitWithAck("count"), 2);
+  const scrape = await (await fetch(`${url}/metrics`)).text();
+  console.log(`--- scrape ---\n${scrape}--- end ---`);
+  pass("traffic made and scraped");
+  a.close();
+  b.close();
+}
+
+const scenarios = { auth, cluster, tower, hyper, metrics };
 await scenarios[scenario]();
 console.log(`example ${scenario}: ${checks} checks passed`);
 process.exit(0);
