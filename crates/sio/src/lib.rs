@@ -71,6 +71,7 @@ mod recovery;
 mod rooms;
 mod serve_client;
 mod socket;
+mod spans;
 mod state;
 
 pub use ack_reply::{AckReplies, AckReply, FromAck};

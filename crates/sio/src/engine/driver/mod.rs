@@ -400,6 +400,7 @@ impl<C: ConnHandler> Driver<C> {
                     }
                     Event::Upgraded => {
                         crate::metrics::connection_upgraded();
+                        crate::spans::upgraded();
                         self.shared.upgraded.store(true, Ordering::Release);
                         self.conn.on_upgrade();
                     }
