@@ -17,7 +17,7 @@
 //! | `sio_packets_sent_total` | counter | | Engine.IO messages handed to a transport |
 //! | `sio_bytes_sent_total` | counter | | their payload bytes |
 //! | `sio_broadcasts_total` | counter | | broadcasts started on this server (`io.emit`, `to(..).emit`, with or without acks) |
-//! | `sio_broadcast_recipients_total` | counter | | local sockets those broadcasts were queued for |
+//! | `sio_broadcast_recipients_total` | counter | | local sockets those broadcasts were queued for (for a broadcast with acks: the sockets of the cluster that answered) |
 //! | `sio_deliveries_dropped_total` | counter | | packets not queued for a socket because its buffer was full (volatile emits included) |
 //! | `sio_acks_sent_total` | counter | | acknowledgements answered to clients ([`AckSender`](crate::AckSender)) |
 //! | `sio_acks_timed_out_total` | counter | | acks the server waited for and did not get in time (per socket; a broadcast with acks counts once) |

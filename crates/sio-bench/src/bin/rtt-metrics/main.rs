@@ -33,13 +33,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         None
     };
     let io = SocketIo::builder()
-        .ns("/", |socket: SocketRef, Data(auth): Data<Value>| async move {
-            socket.on(
+        .ns(
+            "/",
+            |socket: SocketRef, Data(auth): Data<Value>| async move {
+                socket.on(
                 "message-with-ack",
                 |Args(args): Args<Vec<Value>>, ack: AckSender| async move { ack.send_args(&args) },
             );
-            socket.emit("auth", &auth)
-        })
+                socket.emit("auth", &auth)
+            },
+        )
         .build();
     let app = Router::new()
         .route(
