@@ -6,7 +6,10 @@
 mod sio_common;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use sio::{AckSender, SocketIo, SocketRef};
 use sio_common::RawClient;
@@ -35,25 +38,33 @@ impl Captured {
     }
 }
 
-#[tokio::test]
-async fn a_log_in_a_handler_carries_the_session_and_socket_spans() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_target(false)
-        .with_max_level(tracing::Level::INFO)
-        .init();
+/// The global subscriber (installed once for the tests of this binary).
+fn captured() -> &'static Captured {
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .with_target(false)
+            .with_max_level(tracing::Level::INFO)
+            .init();
+        captured
+    })
+}
 
+/// A server whose `/chat` handlers log, prefixed with `tag`; served with
+/// the client's address in `ConnectInfo`.
+async fn server(tag: &'static str) -> SocketAddr {
     let io = SocketIo::builder()
-        .ns("/chat", |socket: SocketRef| async move {
-            tracing::info!("user: connected");
-            socket.on("hello", |ack: AckSender| async move {
-                tracing::info!(n = 1, "user: in the handler");
+        .ns("/chat", move |socket: SocketRef| async move {
+            tracing::info!("{tag}: connected");
+            socket.on("hello", move |ack: AckSender| async move {
+                tracing::info!(n = 1, "{tag}: in the handler");
                 let _ = ack.send("hi");
             });
-            socket.on_disconnect(|| async move { tracing::info!("user: gone") });
+            socket.on_disconnect(move || async move { tracing::info!("{tag}: gone") });
         })
         .build();
     let app = axum::Router::new().layer(io.layer());
@@ -63,6 +74,13 @@ async fn a_log_in_a_handler_carries_the_session_and_socket_spans() {
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, service).await.unwrap()
     });
+    addr
+}
+
+#[tokio::test]
+async fn a_log_in_a_handler_carries_the_session_and_socket_spans() {
+    let captured = captured();
+    let addr = server("user").await;
 
     let (mut client, id) = RawClient::connect(addr, "/chat", None).await;
     client.send(r#"2/chat,7["hello"]"#).await;
@@ -92,5 +110,51 @@ async fn a_log_in_a_handler_carries_the_session_and_socket_spans() {
     assert!(
         gone[0].contains(&session) && gone[0].contains(&socket),
         "{gone:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_session_span_says_when_it_upgraded() {
+    let captured = captured();
+    let addr = server("upgrader").await;
+    let (status, open) =
+        sio_common::http(addr, "GET", "/socket.io/?EIO=4&transport=polling", "").await;
+    assert_eq!(status, 200, "{open}");
+    let open: serde_json::Value = serde_json::from_str(open.strip_prefix('0').unwrap()).unwrap();
+    let sid = open["sid"].as_str().unwrap().to_owned();
+    let path = format!("/socket.io/?EIO=4&transport=polling&sid={sid}");
+    assert_eq!(
+        sio_common::http(addr, "POST", &path, "40/chat,").await.1,
+        "ok"
+    );
+    let (_, reply) = sio_common::http(addr, "GET", &path, "").await;
+    assert!(reply.starts_with("40/chat,"), "{reply}");
+
+    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket&sid={sid}");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    ws.send(WsMessage::text("2probe")).await.unwrap();
+    let probe = ws.next().await.unwrap().unwrap();
+    assert_eq!(probe.to_text().unwrap(), "3probe");
+    ws.send(WsMessage::text("5")).await.unwrap();
+    ws.send(WsMessage::text(r#"42/chat,7["hello"]"#))
+        .await
+        .unwrap();
+    loop {
+        let frame = ws.next().await.unwrap().unwrap();
+        if frame.to_text().unwrap() == r#"43/chat,7["hi"]"# {
+            break;
+        }
+    }
+    let before = captured.lines_with("upgrader: connected");
+    assert!(
+        before[0].contains(&format!("session{{sid={sid} transport=polling protocol=4")),
+        "{before:?}"
+    );
+    assert!(!before[0].contains("transport=websocket"), "{before:?}");
+    // fmt appends a recorded field: the span now ends with the new transport
+    let after = captured.lines_with("upgrader: in the handler");
+    assert!(
+        after[0].contains("transport=websocket}:socket{ns=/chat"),
+        "{after:?}"
     );
 }
