@@ -17,6 +17,7 @@ use sio_adapter::SocketId;
 use sio_engine::{CloseReason, Message, Protocol};
 use sio_parser::{Data, Decoder, Encoded, Encoder, Packet, PacketKind, Value, Version};
 use tokio::time::Sleep;
+use tracing::Instrument as _;
 
 use crate::engine::{ConnHandler, EngineSocket};
 use crate::error::{ConnectError, HandlerError, PacketError};
@@ -62,6 +63,15 @@ type Task = BoxFuture<'static, Done>;
 fn task(fut: BoxFuture<'static, ()>) -> Task {
     Box::pin(async move {
         guarded(fut).await;
+        Done::Nothing
+    })
+}
+
+/// A socket's handler future, run inside the socket's span.
+fn task_in(fut: BoxFuture<'static, ()>, socket: &SocketRef) -> Task {
+    let span = socket.span.clone();
+    Box::pin(async move {
+        guarded(fut).instrument(span).await;
         Done::Nothing
     })
 }
@@ -180,7 +190,7 @@ impl Client {
                         if let Some(fut) = socket
                             .leave_namespace(DisconnectReason::ClientNamespaceDisconnect, false)
                         {
-                            self.fresh.push_back(task(fut));
+                            self.fresh.push_back(task_in(fut, &socket));
                         }
                     }
                     _ => {}
@@ -218,8 +228,10 @@ impl Client {
                     config: &config,
                 };
                 // A middleware that panics refuses the connection.
-                let outcome = match catch("namespace middleware", || middleware.call(&parts)) {
+                let call = || middleware.call(&parts);
+                let outcome = match socket.span.in_scope(|| catch("namespace middleware", call)) {
                     Some(Ok(fut)) => catch_future("namespace middleware", fut)
+                        .instrument(socket.span.clone())
                         .await
                         .unwrap_or_else(|| Err(ConnectError::internal())),
                     Some(Err(e)) => Err(ConnectError::new(e.client_message())),
@@ -279,7 +291,7 @@ impl Client {
         };
         let handler = result.and_then(|()| {
             let call = || socket.ns.handlers.connect.call(&parts);
-            match catch("connection handler", call) {
+            match socket.span.in_scope(|| catch("connection handler", call)) {
                 Some(Ok(handler)) => Ok(handler),
                 Some(Err(error)) => {
                     let message = error.client_message();
@@ -337,9 +349,10 @@ impl Client {
             return;
         }
         self.remove_socket(&name, |_| true);
+        let handler = task_in(handler, &socket);
         self.sockets.push(socket);
         self.timer = None;
-        self.fresh.push_back(task(handler));
+        self.fresh.push_back(handler);
     }
 
     /// Counts the event against the socket's rate limit, if any, runs the
@@ -406,8 +419,9 @@ impl Client {
             answered: answered.as_ref(),
         };
         for handler in listeners {
-            match catch("event handler", || handler.call(&parts)) {
-                Some(Ok(fut)) => self.fresh.push_back(task(fut)),
+            let call = || catch("event handler", || handler.call(&parts));
+            match socket.span.in_scope(call) {
+                Some(Ok(fut)) => self.fresh.push_back(task_in(fut, socket)),
                 Some(Err(error)) => handler_refused(&parts, event, error),
                 None => {}
             }
@@ -423,7 +437,7 @@ impl Client {
     fn leave_all(&mut self, reason: DisconnectReason) {
         for socket in std::mem::take(&mut self.sockets) {
             if let Some(fut) = socket.leave_namespace(reason, false) {
-                self.fresh.push_back(task(fut));
+                self.fresh.push_back(task_in(fut, &socket));
             }
         }
     }

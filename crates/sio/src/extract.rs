@@ -326,7 +326,9 @@ impl AckSender {
         }
         let ns = &self.socket.ns;
         let packet = ns.config.encoder.ack(&ns.name, id, args)?;
-        self.socket.send_encoded(&packet, false)
+        self.socket.send_encoded(&packet, false)?;
+        crate::metrics::ack_sent();
+        Ok(())
     }
 }
 

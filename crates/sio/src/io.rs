@@ -308,7 +308,6 @@ impl SocketIo {
     /// connections are gone. New handshakes are refused from the call on
     /// (see [`EngineIoLayer::shutdown`](crate::EngineIoLayer::shutdown)),
     /// so clients reconnecting at once cannot keep it from resolving.
-    #[must_use = "closing happens as this future is awaited"]
     pub async fn close(&self) {
         self.engine.shutdown().await;
         for ns in self.server.table.all() {

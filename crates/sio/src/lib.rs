@@ -46,6 +46,11 @@
 //!
 //! - [`SocketIoBuilder::serve_client`] serves the JavaScript client bundle
 //!   (`/socket.io/socket.io.js`) from an npm-installed `socket.io-client`.
+//! - Operating it: the [`metrics`] module lists the counters and gauges of
+//!   the feature `metrics` (through the `metrics` facade); every Engine.IO
+//!   session runs in a `tracing` span `session` (sid, transport, protocol,
+//!   remote address) and each socket's handlers in a span `socket` (ns, id),
+//!   so a handler's own logs carry them.
 //!
 //! The bare Engine.IO layer ([`EngineIoLayer`]) is also available for
 //! protocols of your own. See `docs/guide.md` for a tour.
@@ -63,6 +68,7 @@ mod io;
 mod layer;
 mod limit;
 mod mailbox;
+pub mod metrics;
 mod ns;
 mod operators;
 mod reason;
@@ -70,6 +76,7 @@ mod recovery;
 mod rooms;
 mod serve_client;
 mod socket;
+mod spans;
 mod state;
 
 pub use ack_reply::{AckReplies, AckReply, FromAck};

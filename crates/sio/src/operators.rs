@@ -14,6 +14,7 @@ use sio_parser::Value;
 
 use crate::ack_reply::{AckReplies, FromAck};
 use crate::error::BroadcastError;
+use crate::metrics::{AdapterRequest as Kind, adapter_request};
 use crate::ns::Namespace;
 
 /// Sockets of one namespace chosen by rooms and flags. Start from
@@ -118,7 +119,9 @@ impl BroadcastOperators {
         let packet = crate::recovery::encode_event(&self.ns, event, args, volatile, || {
             Cow::Borrowed(&self.opts)
         })?;
-        Ok(self.ns.adapter.broadcast(packet, self.opts.clone()).await?)
+        let report = self.ns.adapter.broadcast(packet, self.opts.clone()).await?;
+        crate::metrics::broadcast(report.sent);
+        Ok(report)
     }
 
     /// Emits `event` with ONE argument asking every target for an ack, and
@@ -176,11 +179,18 @@ impl BroadcastOperators {
             self.ns.adapter.server_count().await?
         };
         let (sink, stream) = AckStream::new(servers);
-        self.ns
+        let sent = self
+            .ns
             .adapter
             .broadcast_with_ack(packet, ack_id, self.opts.clone(), sink)
-            .await?;
-        Ok(AckReplies::read(stream.collect(timeout).await))
+            .await;
+        adapter_request(Kind::BroadcastWithAck, sent)?;
+        let collected = stream.collect(timeout).await;
+        crate::metrics::broadcast(collected.responses.len());
+        if !collected.complete {
+            crate::metrics::ack_timed_out();
+        }
+        Ok(AckReplies::read(collected))
     }
 
     /// The ids of the targeted sockets (the whole cluster unless local).
@@ -189,7 +199,8 @@ impl BroadcastOperators {
     /// [`BroadcastError::Adapter`].
     #[must_use = "an operator does nothing until it is awaited"]
     pub async fn socket_ids(&self) -> Result<Vec<SocketId>, BroadcastError> {
-        Ok(self.ns.adapter.sockets(self.opts.clone()).await?)
+        let ids = self.ns.adapter.sockets(self.opts.clone()).await;
+        Ok(adapter_request(Kind::Sockets, ids)?)
     }
 
     /// Descriptions of the targeted sockets: id, handshake, rooms, data.
@@ -198,7 +209,8 @@ impl BroadcastOperators {
     /// [`BroadcastError::Adapter`].
     #[must_use = "an operator does nothing until it is awaited"]
     pub async fn fetch_sockets(&self) -> Result<Vec<SocketInfo>, BroadcastError> {
-        Ok(self.ns.adapter.fetch_sockets(self.opts.clone()).await?)
+        let sockets = self.ns.adapter.fetch_sockets(self.opts.clone()).await;
+        Ok(adapter_request(Kind::FetchSockets, sockets)?)
     }
 
     /// Makes the targeted sockets join `rooms`.
@@ -207,11 +219,12 @@ impl BroadcastOperators {
     /// [`BroadcastError::Adapter`].
     #[must_use = "an operator does nothing until it is awaited"]
     pub async fn join(&self, rooms: impl crate::IntoRooms) -> Result<(), BroadcastError> {
-        Ok(self
+        let done = self
             .ns
             .adapter
             .add_sockets(self.opts.clone(), rooms.into_rooms())
-            .await?)
+            .await;
+        Ok(adapter_request(Kind::Join, done)?)
     }
 
     /// Makes the targeted sockets leave `rooms`.
@@ -220,11 +233,12 @@ impl BroadcastOperators {
     /// [`BroadcastError::Adapter`].
     #[must_use = "an operator does nothing until it is awaited"]
     pub async fn leave(&self, rooms: impl crate::IntoRooms) -> Result<(), BroadcastError> {
-        Ok(self
+        let done = self
             .ns
             .adapter
             .del_sockets(self.opts.clone(), rooms.into_rooms())
-            .await?)
+            .await;
+        Ok(adapter_request(Kind::Leave, done)?)
     }
 
     /// Disconnects the targeted sockets; with `close`, their whole
@@ -234,11 +248,12 @@ impl BroadcastOperators {
     /// [`BroadcastError::Adapter`].
     #[must_use = "an operator does nothing until it is awaited"]
     pub async fn disconnect(&self, close: bool) -> Result<(), BroadcastError> {
-        Ok(self
+        let done = self
             .ns
             .adapter
             .disconnect_sockets(self.opts.clone(), close)
-            .await?)
+            .await;
+        Ok(adapter_request(Kind::Disconnect, done)?)
     }
 
     /// Adds a handler of server-side event `event` of this namespace
@@ -260,7 +275,8 @@ impl BroadcastOperators {
     /// [`BroadcastError::Adapter`].
     #[must_use = "a broadcast does nothing until it is awaited"]
     pub async fn server_side_emit(&self, args: Vec<Value>) -> Result<(), BroadcastError> {
-        Ok(self.ns.adapter.server_side_emit(args).await?)
+        let done = self.ns.adapter.server_side_emit(args).await;
+        Ok(adapter_request(Kind::ServerSideEmit, done)?)
     }
 
     /// Sends a server-side event to the other servers and collects their
@@ -276,10 +292,16 @@ impl BroadcastOperators {
     ) -> Result<AckCollected, BroadcastError> {
         let others = self.ns.adapter.server_count().await?.saturating_sub(1);
         let (sink, stream) = AckStream::new(others);
-        self.ns
+        let sent = self
+            .ns
             .adapter
             .server_side_emit_with_ack(args, timeout, sink)
-            .await?;
-        Ok(stream.collect(timeout).await)
+            .await;
+        adapter_request(Kind::ServerSideEmit, sent)?;
+        let collected = stream.collect(timeout).await;
+        if !collected.complete {
+            crate::metrics::adapter_timed_out(Kind::ServerSideEmit);
+        }
+        Ok(collected)
     }
 }

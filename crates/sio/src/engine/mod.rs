@@ -137,7 +137,8 @@ impl<H: EngineHandler> Engine<H> {
             ws_generation: 0,
             _permit: permit,
         };
-        tokio::spawn(driver.run());
+        let span = crate::spans::session(&shared.sid, initial, shared.protocol, &shared.parts);
+        tokio::spawn(tracing::Instrument::instrument(driver.run(), span));
         Ok(shared)
     }
 }

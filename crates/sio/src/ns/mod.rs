@@ -49,6 +49,8 @@ pub(crate) struct Namespace {
     lifecycle: lifecycle::LifecycleCell,
     /// The recovery linger of an emptied dynamic child.
     linger: lifecycle::LingerCell,
+    /// Its sockets gauge (feature `metrics`).
+    metrics: crate::metrics::NsMetrics,
 }
 
 impl std::fmt::Debug for Namespace {
@@ -75,6 +77,7 @@ impl Namespace {
                 adapter.enable_session_store(recovery.store());
             }
             Namespace {
+                metrics: crate::metrics::NsMetrics::new(&name),
                 name,
                 handlers,
                 adapter,
@@ -99,13 +102,22 @@ impl Namespace {
     /// Adds a connected socket (and puts it in its own room).
     pub(crate) fn insert(&self, socket: SocketRef) {
         self.adapter.add_all(&socket.id, &[(&socket.id).into()]);
-        self.sockets.write().insert(socket.id.clone(), socket);
+        if self
+            .sockets
+            .write()
+            .insert(socket.id.clone(), socket)
+            .is_none()
+        {
+            self.metrics.socket_joined();
+        }
     }
 
     pub(crate) fn remove(&self, id: &SocketId) {
         let empty = {
             let mut sockets = self.sockets.write();
-            sockets.remove(id);
+            if sockets.remove(id).is_some() {
+                self.metrics.socket_left();
+            }
             sockets.is_empty()
         };
         if empty {

@@ -155,6 +155,7 @@ impl SocketEmitter<'_> {
                     if let Some(socket) = weak.upgrade().and_then(|ns| ns.get(&id)) {
                         socket.acks.lock().take(ack_id);
                     }
+                    crate::metrics::ack_timed_out();
                     return Err(AckError::Timeout);
                 }
             };
@@ -294,7 +295,12 @@ impl Socket {
         }
         self.engine
             .send_many_with(packet.messages(), compress)
-            .map_err(EmitError::from)?;
+            .map_err(|e| {
+                if matches!(e, sio_engine::SendError::Full) {
+                    crate::metrics::delivery_dropped();
+                }
+                EmitError::from(e)
+            })?;
         Ok(self.listeners.is_active(Direction::Outgoing))
     }
 

@@ -70,6 +70,8 @@ pub struct Socket {
     pub(crate) session: recovery::SocketSession,
     /// Its event rate limit's buckets, when the server has one.
     pub(crate) rate: Option<crate::limit::SocketLimit>,
+    /// Its `tracing` span, entered around its handlers (see `spans`).
+    pub(crate) span: tracing::Span,
 }
 
 /// A cheap, cloneable handle on a [`Socket`] (an `Arc`): what handlers
@@ -125,8 +127,10 @@ impl SocketRef {
         let rate = limiter.cloned().map(|limiter| {
             crate::limit::SocketLimit::new(limiter, tokio::time::Instant::now().into_std())
         });
+        let id = new_id();
+        let span = crate::spans::socket(&ns.name, &id);
         Self(Arc::new(Socket {
-            id: new_id(),
+            id,
             ns,
             engine,
             handshake,
@@ -138,6 +142,7 @@ impl SocketRef {
             client_tx,
             session,
             rate,
+            span,
         }))
     }
 

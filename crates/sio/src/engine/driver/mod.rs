@@ -137,6 +137,7 @@ impl<C: ConnHandler> Driver<C> {
     pub(crate) async fn run(mut self) {
         // Forgets the session even if a handler callback panics.
         let _deregister = Deregister(self.registry.clone(), self.shared.clone());
+        crate::metrics::connection_opened(self.shared.initial);
         if self.ws.is_some() && self.session.protocol() == sio_engine::Protocol::V3 {
             // Protocol 3 over a direct WebSocket: the OPEN packet waits a
             // moment after the 101. Clients of that era (and the official
@@ -314,8 +315,12 @@ impl<C: ConnHandler> Driver<C> {
     fn send(&mut self, msg: Message, compress: bool) {
         if self.session.is_full() {
             self.held = Some((msg, compress));
-        } else if let Err(e) = self.session.send_with(msg, compress) {
-            tracing::debug!(sid = %self.shared.sid, "message dropped: {e}");
+        } else {
+            let len = msg.len();
+            match self.session.send_with(msg, compress) {
+                Ok(()) => crate::metrics::packet_sent(len),
+                Err(e) => tracing::debug!(sid = %self.shared.sid, "message dropped: {e}"),
+            }
         }
     }
 
@@ -389,8 +394,13 @@ impl<C: ConnHandler> Driver<C> {
                     // handling of what came with it, as in Node: the rest
                     // of a POST, or frames read in the same go.
                     Event::Message(_) if self.shared.outbox.is_closing() => {}
-                    Event::Message(msg) => self.conn.on_message(msg),
+                    Event::Message(msg) => {
+                        crate::metrics::packet_received(msg.len());
+                        self.conn.on_message(msg);
+                    }
                     Event::Upgraded => {
+                        crate::metrics::connection_upgraded();
+                        crate::spans::upgraded();
                         self.shared.upgraded.store(true, Ordering::Release);
                         self.conn.on_upgrade();
                     }
@@ -428,8 +438,10 @@ impl<C: ConnHandler> Driver<C> {
             .outbox
             .pop_into(room.min(MSG_BATCH), |msg, compress| {
                 // There is room: only a closed session refuses it.
-                if let Err(e) = session.send_with(msg, compress) {
-                    tracing::debug!(sid = %sid, "message dropped: {e}");
+                let len = msg.len();
+                match session.send_with(msg, compress) {
+                    Ok(()) => crate::metrics::packet_sent(len),
+                    Err(e) => tracing::debug!(sid = %sid, "message dropped: {e}"),
                 }
             });
         moved || taken > 0
@@ -480,6 +492,12 @@ struct Deregister(Arc<Registry>, Arc<SocketShared>);
 impl Drop for Deregister {
     fn drop(&mut self) {
         self.1.outbox.shut();
+        let transport = if self.1.upgraded.load(Ordering::Acquire) {
+            TransportKind::WebSocket
+        } else {
+            self.1.initial
+        };
+        crate::metrics::connection_closed(transport);
         drop(std::mem::take(&mut self.1.ready.lock().packets));
         self.0.remove(&self.1.sid);
     }
