@@ -282,7 +282,14 @@ impl Socket {
         self.engine
             .send_many_with(packet.messages(), compress)
             .map_err(EmitError::from)?;
-        Ok(self.listeners.is_active(Direction::Outgoing))
+        let watched = match &self.ns.config.admin {
+            Some(admin) => {
+                admin.packet_out(packet);
+                admin.watches_events(&self.ns.name)
+            }
+            None => false,
+        };
+        Ok(watched || self.listeners.is_active(Direction::Outgoing))
     }
 
     /// Shows a queued event to the outgoing catch-all listeners (decoded
@@ -303,7 +310,14 @@ impl Socket {
                 && let (Some(event), Ok(args)) =
                     (decoded.event_name(), decoded.args::<Vec<Value>>())
             {
-                self.listeners.notify(Direction::Outgoing, event, &args);
+                if let Some(admin) = &config.admin
+                    && admin.watches_events(&self.ns.name)
+                {
+                    admin.event_out(self, event, &args);
+                }
+                if self.listeners.is_active(Direction::Outgoing) {
+                    self.listeners.notify(Direction::Outgoing, event, &args);
+                }
             }
         }
     }
