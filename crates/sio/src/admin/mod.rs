@@ -9,7 +9,7 @@
 //!
 //! // A bcrypt hash of the password (e.g. `htpasswd -bnBC 10 "" secret`, or
 //! // the `bcrypt` crate): the password itself is never in the config.
-//! let hash = "$2b$10$XhlHFHNSjuTmIWCWt1j6xeCbWdXjbBVUCEzIXLBdX9fSjMGgNAX/e";
+//! let hash = "$2a$10$GvIvhoSVVcjwaJjc2rrotOaBT8/2Ci.k6hoqaUz1ITw1XXDbE6wga";
 //! let io = SocketIo::builder()
 //!     .instrument(AdminUi::basic_auth("admin", hash)?.server_id("eu-1").mode(Mode::Production))
 //!     .build();
@@ -230,7 +230,7 @@ mod tests {
         ));
         for prefix in ["2a", "2b", "2y"] {
             let hash =
-                format!("${prefix}$10$XhlHFHNSjuTmIWCWt1j6xeCbWdXjbBVUCEzIXLBdX9fSjMGgNAX/e");
+                format!("${prefix}$10$GvIvhoSVVcjwaJjc2rrotOaBT8/2Ci.k6hoqaUz1ITw1XXDbE6wga");
             assert!(AdminUi::basic_auth("admin", hash).is_ok(), "{prefix}");
         }
     }
