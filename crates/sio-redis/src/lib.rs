@@ -88,11 +88,18 @@
 //! servers), answers taken per request (256), the ack timeout another server
 //! may ask for (60 s); msgpack nesting is capped at 64 levels.
 //!
+//! # Admin UI logins
+//!
+//! [`RedisAdminSessionStore`] keeps the Socket.IO Admin UI's login sessions
+//! under Node's keys, so that every server of a cluster (Rust or Node)
+//! accepts a login made on any of them.
+//!
 //! `docs/cluster.md` in the repository is the longer guide.
 
 #![forbid(unsafe_code)]
 
 mod adapter;
+mod admin_store;
 mod channels;
 mod config;
 mod date;
@@ -108,5 +115,6 @@ mod wire;
 mod golden;
 
 pub use adapter::RedisAdapter;
+pub use admin_store::RedisAdminSessionStore;
 pub use config::RedisAdapterConfig;
 pub use factory::RedisAdapterFactory;

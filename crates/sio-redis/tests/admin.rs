@@ -73,10 +73,68 @@ async fn a_ui_on_one_server_sees_and_drives_the_whole_cluster() {
         .send(&format!(r#"2/admin,["_disconnect","/",false,"{id}"]"#))
         .await;
     let gone = until(&mut admin, "socket_disconnected", |_| true).await;
-    assert_eq!(gone[..3], [json!("/"), json!(id), json!("server namespace disconnect")]);
+    assert_eq!(
+        gone[..3],
+        [json!("/"), json!(id), json!("server namespace disconnect")]
+    );
     loop {
         if user.next_text().await == "1" {
             break;
         }
     }
+}
+
+#[tokio::test]
+async fn logins_are_shared_through_redis_with_nodes_keys() {
+    use sio_redis::RedisAdminSessionStore;
+    let prefix = unique_key("admin-store");
+    let store = RedisAdminSessionStore::connect(&redis_url())
+        .await
+        .expect("Redis")
+        .prefix(prefix.clone());
+    // What a Node server's RedisStore writes at login.
+    let mut conn = common::redis().await;
+    let key = format!("{prefix}#00112233aabbccdd");
+    let _: () = redis::cmd("SET")
+        .arg(&key)
+        .arg("true")
+        .arg("EX")
+        .arg(60)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let hash = "$2a$10$GvIvhoSVVcjwaJjc2rrotOaBT8/2Ci.k6hoqaUz1ITw1XXDbE6wga";
+    let io = SocketIo::builder()
+        .instrument(
+            AdminUi::basic_auth("admin", hash)
+                .unwrap()
+                .session_store(store.clone()),
+        )
+        .build();
+    let addr = serve(&io).await;
+    let (mut admin, _) =
+        RawClient::connect(addr, "/admin", Some(r#"{"sessionId":"00112233aabbccdd"}"#)).await;
+    let first = admin.next_text().await;
+    assert!(first.starts_with(r#"2/admin,["config""#), "{first}");
+
+    // And what this server saves, a Node server reads.
+    sio_adapter::AdminSessionStore::save(&store, "ffeeddccbbaa9988".to_owned()).await;
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(format!("{prefix}#ffeeddccbbaa9988"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!((86_000..=86_400).contains(&ttl), "{ttl}");
+    let value: String = redis::cmd("GET")
+        .arg(format!("{prefix}#ffeeddccbbaa9988"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(value, "true");
+    let _: () = redis::cmd("DEL")
+        .arg(&key)
+        .arg(format!("{prefix}#ffeeddccbbaa9988"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
 }

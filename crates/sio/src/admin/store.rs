@@ -6,16 +6,11 @@ use std::collections::HashSet;
 use futures_util::future::BoxFuture;
 use parking_lot::Mutex;
 
-/// Keeps the session ids handed to the admin UI at login (Node's `Store`
-/// of `@socket.io/admin-ui`). A store shared by several servers (e.g. in
-/// Redis, under Node's keys `socket.io-admin#<id>`) lets a login on one
-/// server be valid on all.
-pub trait SessionStore: Send + Sync + 'static {
-    /// Whether `id` was saved (and has not expired).
-    fn exists(&self, id: &str) -> BoxFuture<'_, bool>;
-    /// Saves a new session id.
-    fn save(&self, id: String) -> BoxFuture<'_, ()>;
-}
+/// Keeps the session ids handed to the admin UI at login (Node's `Store`;
+/// the trait lives in `sio-adapter` so that cluster crates implement it:
+/// `sio_redis::RedisAdminSessionStore` shares logins between servers, Node
+/// ones included).
+pub use sio_adapter::AdminSessionStore as SessionStore;
 
 /// Session ids in this process's memory, as Node's `InMemoryStore`: they
 /// never expire, at most [`MemorySessionStore::MAX`] are kept (the oldest
