@@ -1,10 +1,11 @@
 //! What the admin UI's instrumentation costs per event: a server whose
 //! handler acks every event, driven over loopback by one WebSocket client
 //! that sends a batch of events at once and waits for the last ack, in
-//! three setups: not instrumented, instrumented with no admin connected
-//! (the hooks read one flag and return), and instrumented with an admin
+//! four setups: not instrumented, instrumented with no admin connected
+//! (the hooks read one flag and return), instrumented with an admin
 //! socket connected in development mode (each event is reported as
-//! `event_received`, each ack counted).
+//! `event_received`, each ack counted), and in production mode with an
+//! admin connected (counted only).
 //!
 //! ```text
 //! cargo bench -p sio --bench admin
@@ -17,21 +18,21 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures_util::{SinkExt as _, StreamExt as _};
-use sio::admin::AdminUi;
+use sio::admin::{AdminUi, Mode};
 use sio::{AckSender, SocketIo, SocketRef};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{WebSocketStream, client_async};
 
 /// Events per measured batch.
-const BATCH: u64 = 500;
+const BATCH: u64 = 2000;
 
 type Ws = WebSocketStream<TcpStream>;
 
-fn server(instrument: bool) -> SocketIo {
+fn server(instrument: Option<Mode>) -> SocketIo {
     let mut builder = SocketIo::builder().max_buffer(100_000);
-    if instrument {
-        builder = builder.instrument(AdminUi::no_auth());
+    if let Some(mode) = instrument {
+        builder = builder.instrument(AdminUi::no_auth().mode(mode));
     }
     builder
         .ns("/", |socket: SocketRef| async move {
@@ -46,6 +47,10 @@ async fn serve(io: &SocketIo) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = axum::Router::new().layer(io.layer());
+    // Small writes go out at once (as in e2e_server), not after a delayed ack.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     addr
 }
@@ -53,6 +58,8 @@ async fn serve(io: &SocketIo) -> SocketAddr {
 /// A WebSocket session connected to `ns` (the CONNECT reply read).
 async fn client(addr: SocketAddr, ns: &str) -> Ws {
     let tcp = TcpStream::connect(addr).await.unwrap();
+    // Without it, the last ack of a batch can wait for a delayed TCP ack.
+    tcp.set_nodelay(true).unwrap();
     let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
     let (mut ws, _) = client_async(url, tcp).await.unwrap();
     let _open = ws.next().await;
@@ -110,9 +117,10 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("admin: one event and its ack");
     group.throughput(criterion::Throughput::Elements(BATCH));
     for (name, instrument, watched) in [
-        ("not instrumented", false, false),
-        ("instrumented, no admin connected", true, false),
-        ("instrumented, an admin connected", true, true),
+        ("not instrumented", None, false),
+        ("instrumented, no admin connected", Some(Mode::Development), false),
+        ("instrumented, an admin connected", Some(Mode::Development), true),
+        ("production mode, an admin connected", Some(Mode::Production), true),
     ] {
         let (mut ws, io) = rt.block_on(async {
             let io = server(instrument);
