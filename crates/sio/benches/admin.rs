@@ -118,9 +118,21 @@ fn bench(c: &mut Criterion) {
     group.throughput(criterion::Throughput::Elements(BATCH));
     for (name, instrument, watched) in [
         ("not instrumented", None, false),
-        ("instrumented, no admin connected", Some(Mode::Development), false),
-        ("instrumented, an admin connected", Some(Mode::Development), true),
-        ("production mode, an admin connected", Some(Mode::Production), true),
+        (
+            "instrumented, no admin connected",
+            Some(Mode::Development),
+            false,
+        ),
+        (
+            "instrumented, an admin connected",
+            Some(Mode::Development),
+            true,
+        ),
+        (
+            "production mode, an admin connected",
+            Some(Mode::Production),
+            true,
+        ),
     ] {
         let (mut ws, io) = rt.block_on(async {
             let io = server(instrument);
