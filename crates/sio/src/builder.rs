@@ -86,6 +86,7 @@ impl fmt::Debug for Config {
 /// | [`connection_state_recovery`](Self::connection_state_recovery) | off |
 /// | [`serve_client`](Self::serve_client) | off (no bundle ships with sio) |
 /// | [`event_rate_limit`](Self::event_rate_limit) | off |
+/// | [`instrument`](Self::instrument) (the Admin UI) | off |
 /// | [`connection_limit`](Self::connection_limit) | off |
 /// | engine options ([`engine`](Self::engine)) | see [`EngineConfig`] |
 pub struct SocketIoBuilder {
@@ -420,7 +421,9 @@ impl SocketIoBuilder {
     /// Node's `instrument(io, opts)` of `@socket.io/admin-ui`: serves the
     /// Socket.IO Admin UI's protocol on its namespace (default `/admin`),
     /// see [`admin`](crate::admin). Default: off. `build()` must then run
-    /// inside a tokio runtime (the stats task starts there).
+    /// inside a tokio runtime (the stats task starts there). On the builder
+    /// only (not on a built [`SocketIo`]): the admin namespace is declared
+    /// with the others, and namespaces are frozen by `build()`.
     pub fn instrument(mut self, ui: crate::admin::AdminUi) -> Self {
         self.admin = Some(ui);
         self
