@@ -285,7 +285,10 @@ impl Socket {
         let watched = match &self.ns.config.admin {
             Some(admin) => {
                 admin.packet_out(packet);
+                // Only events are reported: an ack, a CONNECT or a
+                // DISCONNECT (text `3`, `0`, `1`...) is not decoded again.
                 admin.watches_events(&self.ns.name)
+                    && packet.text().is_none_or(|t| t.starts_with(['2', '5']))
             }
             None => false,
         };
