@@ -6,7 +6,7 @@
 //! ```text
 //! cargo run --release --example e2e_server -- [--port 3000] [--host 127.0.0.1]
 //!     [--recovery] [--redis redis://127.0.0.1:6379/] [--node-name NAME]
-//!     [--deflate] [--flood-limit] [--redis-sharded redis://127.0.0.1:6379/]
+//!     [--deflate] [--flood-limit] [--admin-ui] [--redis-sharded redis://127.0.0.1:6379/]
 //!     [--redis-streams redis://127.0.0.1:6379/]
 //!     [--postgres postgres://postgres@127.0.0.1:5432/test]
 //! ```
@@ -53,6 +53,8 @@ struct Cli {
     deflate: bool,
     /// Flood protection on the Socket.IO part.
     flood_limit: bool,
+    /// The Admin UI on `/monitor` (admin / secret).
+    admin_ui: bool,
 }
 
 fn parse_args() -> Result<Cli, String> {
@@ -72,6 +74,7 @@ fn parse_args() -> Result<Cli, String> {
         node_name: None,
         deflate: false,
         flood_limit: false,
+        admin_ui: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -87,6 +90,7 @@ fn parse_args() -> Result<Cli, String> {
             "--node-name" => args.node_name = Some(value()?),
             "--deflate" => args.deflate = true,
             "--flood-limit" => args.flood_limit = true,
+            "--admin-ui" => args.admin_ui = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -228,6 +232,16 @@ fn socket_io(node_name: String, args: &Cli, cluster: Option<Cluster>) -> SocketI
                 .sessions(sessions)
                 .handshakes(10_000, 10_000),
         );
+    }
+    if args.admin_ui {
+        // The bcrypt hash (cost 10) of the password `secret`.
+        let hash = "$2a$10$GvIvhoSVVcjwaJjc2rrotOaBT8/2Ci.k6hoqaUz1ITw1XXDbE6wga";
+        match sio::admin::AdminUi::basic_auth("admin", hash) {
+            Ok(ui) => {
+                builder = builder.instrument(ui.namespace("/monitor").server_id(node_name.clone()))
+            }
+            Err(e) => tracing::error!("admin UI not instrumented: {e}"),
+        }
     }
     // Not in the contract: `/api` serves tests/js/socketio/api.test.mjs
     // (listener API), and only when tests/run-e2e.sh sets SIO_E2E_API=1.

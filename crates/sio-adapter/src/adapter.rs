@@ -155,6 +155,21 @@ pub trait LocalNamespace: Send + Sync + 'static {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         NEXT.fetch_add(1, Ordering::Relaxed) % sio_parser::MAX_ACK_ID
     }
+
+    /// Whether the server wants to hear of room changes
+    /// ([`LocalNamespace::rooms_changed`]) right now; read by the adapter
+    /// before each join or leave, so keep it one atomic load. Default: no.
+    fn watches_rooms(&self) -> bool {
+        false
+    }
+
+    /// Local socket `sid` joined (`joined`) or left `rooms` (Node's adapter
+    /// events `join-room` / `leave-room`), called after the change, outside
+    /// the adapter's locks, only while [`LocalNamespace::watches_rooms`]
+    /// is true. Default: nothing.
+    fn rooms_changed(&self, sid: &SocketId, rooms: &[Room], joined: bool) {
+        let _ = (sid, rooms, joined);
+    }
 }
 
 /// The adapter of one namespace. See the crate docs.

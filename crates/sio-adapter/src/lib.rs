@@ -101,6 +101,7 @@
 
 mod ack;
 mod adapter;
+mod admin_sessions;
 mod ids;
 mod memory;
 mod options;
@@ -114,6 +115,7 @@ pub use adapter::{
     Adapter, AdapterError, AdapterFactory, BoxFuture, BroadcastReport, DeliveryError,
     LocalNamespace, SocketInfo,
 };
+pub use admin_sessions::AdminSessionStore;
 pub use ids::{Room, SocketId};
 pub use memory::{MemoryAdapter, MemoryAdapterFactory};
 pub use options::{BroadcastFlags, BroadcastOptions};

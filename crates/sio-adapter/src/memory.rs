@@ -158,20 +158,45 @@ impl MemoryAdapter {
 
     /// Makes the local sockets `opts` targets join `rooms`.
     pub fn add_sockets_local(&self, opts: &BroadcastOptions, rooms: &[Room]) {
-        let mut index = self.index.write();
-        for sid in index.targets(&opts.rooms, &opts.except) {
-            index.add_all(&sid, rooms);
+        let watcher = self.room_watcher();
+        let targets = {
+            let mut index = self.index.write();
+            let targets = index.targets(&opts.rooms, &opts.except);
+            for sid in &targets {
+                index.add_all(sid, rooms);
+            }
+            targets
+        };
+        if let Some(local) = watcher {
+            for sid in &targets {
+                local.rooms_changed(sid, rooms, true);
+            }
         }
     }
 
     /// Makes the local sockets `opts` targets leave `rooms`.
     pub fn del_sockets_local(&self, opts: &BroadcastOptions, rooms: &[Room]) {
-        let mut index = self.index.write();
-        for sid in index.targets(&opts.rooms, &opts.except) {
-            for room in rooms {
-                index.del(&sid, room);
+        let watcher = self.room_watcher();
+        let targets = {
+            let mut index = self.index.write();
+            let targets = index.targets(&opts.rooms, &opts.except);
+            for sid in &targets {
+                for room in rooms {
+                    index.del(sid, room);
+                }
+            }
+            targets
+        };
+        if let Some(local) = watcher {
+            for sid in &targets {
+                local.rooms_changed(sid, rooms, false);
             }
         }
+    }
+
+    /// The namespace, when it wants to hear of room changes now.
+    fn room_watcher(&self) -> Option<Arc<dyn LocalNamespace>> {
+        self.local.upgrade().filter(|local| local.watches_rooms())
     }
 
     /// Disconnects the local sockets `opts` targets (their whole engine
@@ -232,14 +257,31 @@ impl Adapter for MemoryAdapter {
 
     fn add_all(&self, sid: &SocketId, rooms: &[Room]) {
         self.index.write().add_all(sid, rooms);
+        if let Some(local) = self.room_watcher() {
+            local.rooms_changed(sid, rooms, true);
+        }
     }
 
     fn del(&self, sid: &SocketId, room: &Room) {
         self.index.write().del(sid, room);
+        if let Some(local) = self.room_watcher() {
+            local.rooms_changed(sid, std::slice::from_ref(room), false);
+        }
     }
 
     fn del_all(&self, sid: &SocketId) {
-        self.index.write().del_all(sid);
+        match self.room_watcher() {
+            None => self.index.write().del_all(sid),
+            Some(local) => {
+                let rooms = {
+                    let mut index = self.index.write();
+                    let rooms = index.socket_rooms(sid);
+                    index.del_all(sid);
+                    rooms
+                };
+                local.rooms_changed(sid, &rooms, false);
+            }
+        }
     }
 
     fn socket_rooms(&self, sid: &SocketId) -> Vec<Room> {

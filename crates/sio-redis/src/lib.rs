@@ -133,12 +133,18 @@
 //!
 //! See [`streams`]: Node's `@socket.io/redis-streams-adapter` 0.3.1, with
 //! sessions in Redis so that a client recovers its session on any server.
+//! # Admin UI logins
+//!
+//! [`RedisAdminSessionStore`] keeps the Socket.IO Admin UI's login sessions
+//! under Node's keys, so that every server of a cluster (Rust or Node)
+//! accepts a login made on any of them.
 //!
 //! `docs/cluster.md` in the repository is the longer guide.
 
 #![forbid(unsafe_code)]
 
 mod adapter;
+mod admin_store;
 mod channels;
 mod config;
 mod driver;
@@ -155,6 +161,7 @@ mod wire;
 mod golden;
 
 pub use adapter::RedisAdapter;
+pub use admin_store::RedisAdminSessionStore;
 pub use config::RedisAdapterConfig;
 pub use factory::RedisAdapterFactory;
 pub use sharded::{ShardedAdapterFactory, ShardedConfig, SubscriptionMode};

@@ -53,6 +53,8 @@ pub(crate) struct Config {
     pub(crate) deflate_threshold: Option<usize>,
     /// Per-socket event rate limits, when on.
     pub(crate) event_limit: Option<Arc<crate::limit::EventLimiter>>,
+    /// The admin UI's hooks, when instrumented.
+    pub(crate) admin: Option<Arc<crate::admin::Hooks>>,
 }
 
 impl fmt::Debug for Config {
@@ -84,6 +86,7 @@ impl fmt::Debug for Config {
 /// | [`connection_state_recovery`](Self::connection_state_recovery) | off |
 /// | [`serve_client`](Self::serve_client) | off (no bundle ships with sio) |
 /// | [`event_rate_limit`](Self::event_rate_limit) | off |
+/// | [`instrument`](Self::instrument) (the Admin UI) | off |
 /// | [`connection_limit`](Self::connection_limit) | off |
 /// | engine options ([`engine`](Self::engine)) | see [`EngineConfig`] |
 pub struct SocketIoBuilder {
@@ -109,6 +112,7 @@ pub struct SocketIoBuilder {
     client_dir: Option<std::path::PathBuf>,
     event_limit: Option<crate::EventRateLimit>,
     connection_limit: Option<crate::ConnectionLimit>,
+    admin: Option<crate::admin::AdminUi>,
     exact: Vec<(String, Ns)>,
     dynamic: Vec<(crate::ns::NsMatcher, Ns)>,
 }
@@ -153,6 +157,7 @@ impl Default for SocketIoBuilder {
             client_dir: None,
             event_limit: None,
             connection_limit: None,
+            admin: None,
             exact: Vec::new(),
             dynamic: Vec::new(),
         }
@@ -413,6 +418,17 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Node's `instrument(io, opts)` of `@socket.io/admin-ui`: serves the
+    /// Socket.IO Admin UI's protocol on its namespace (default `/admin`),
+    /// see [`admin`](crate::admin). Default: off. `build()` must then run
+    /// inside a tokio runtime (the stats task starts there). On the builder
+    /// only (not on a built [`SocketIo`]): the admin namespace is declared
+    /// with the others, and namespaces are frozen by `build()`.
+    pub fn instrument(mut self, ui: crate::admin::AdminUi) -> Self {
+        self.admin = Some(ui);
+        self
+    }
+
     /// Declares namespace `name` with a connection handler.
     pub fn ns<H: ConnectHandler<T>, T: Send + 'static>(
         self,
@@ -507,8 +523,13 @@ impl SocketIoBuilder {
     ///
     /// # Errors
     /// [`BuildError`]: what to fix, naming the handler.
-    pub fn try_build(self) -> Result<SocketIo, BuildError> {
+    pub fn try_build(mut self) -> Result<SocketIo, BuildError> {
         self.check()?;
+        let admin = self.admin.take().map(crate::admin::Hooks::new);
+        if let Some(hooks) = &admin {
+            let ns = crate::admin::admin_namespace(hooks);
+            self.exact.push((hooks.ui.namespace.clone(), ns));
+        }
         let engine = match self.connection_limit {
             Some(limit) => self.engine.connection_limit(Some(limit)),
             None => self.engine,
@@ -541,6 +562,7 @@ impl SocketIoBuilder {
             client_files,
             deflate_threshold: engine.deflate_threshold(),
             event_limit: self.event_limit.map(crate::EventRateLimit::build),
+            admin: admin.clone(),
         });
         let factory = self
             .factory
@@ -557,6 +579,10 @@ impl SocketIoBuilder {
             .collect();
         let table = NsTable::new(exact, dynamic, factory, config.clone());
         let main = table.main();
-        Ok(SocketIo::new(config, table, main, engine))
+        let io = SocketIo::new(config, table, main, engine);
+        if let Some(hooks) = &admin {
+            crate::admin::start(hooks, io.server());
+        }
+        Ok(io)
     }
 }

@@ -114,6 +114,9 @@ impl Client {
         let config = &server.config;
         let decoder = Decoder::new(config.parser, version, config.decoder.clone());
         let timer = Some(Box::pin(tokio::time::sleep(config.connect_timeout)));
+        if let Some(admin) = &config.admin {
+            admin.opened(&engine);
+        }
         let mut client = Self {
             encoder: Encoder::new(config.parser, version),
             server,
@@ -325,6 +328,9 @@ impl Client {
         socket.ns.start();
         // In the namespace (and its own room) before the client hears of it.
         socket.set_connected();
+        if let Some(admin) = &self.server.config.admin {
+            admin.connected(&socket);
+        }
         socket.rejoin();
         // A recovered socket's missed packets go with the reply, all or
         // none: it is never told `recovered` with packets missing.
@@ -399,8 +405,17 @@ impl Client {
             return;
         }
         let event = packet.event_name().unwrap_or_default();
-        if socket.listeners.is_active(Direction::Incoming) {
+        let admin = self
+            .server
+            .config
+            .admin
+            .as_ref()
+            .filter(|admin| admin.watches_events(&socket.ns.name));
+        if admin.is_some() || socket.listeners.is_active(Direction::Incoming) {
             let args = packet.args::<Vec<Value>>().unwrap_or_default();
+            if let Some(admin) = admin {
+                admin.event_in(socket, event, &args);
+            }
             socket.listeners.notify(Direction::Incoming, event, &args);
         }
         let listeners = socket.handlers.lock().for_event(event);
@@ -469,6 +484,9 @@ impl ConnHandler for Client {
         if self.closed {
             return;
         }
+        if let Some(admin) = &self.server.config.admin {
+            admin.message_in(&msg);
+        }
         match self.decoder.decode(msg) {
             Ok(Some(packet)) => self.on_packet(packet),
             Ok(None) => {
@@ -485,6 +503,9 @@ impl ConnHandler for Client {
     }
 
     fn on_upgrade(&mut self) {
+        if let Some(admin) = &self.server.config.admin {
+            admin.upgraded(&self.sockets);
+        }
         for socket in &self.sockets {
             socket.listeners.upgraded(socket);
         }
@@ -492,6 +513,9 @@ impl ConnHandler for Client {
 
     fn on_close(&mut self, reason: CloseReason) {
         self.closed = true;
+        if let Some(admin) = &self.server.config.admin {
+            admin.closed(&self.engine, reason.into());
+        }
         self.timer = None;
         self.decoder.reset();
         for cmd in self.mailbox.close() {

@@ -91,6 +91,11 @@ impl SocketIo {
         }
     }
 
+    /// The state every connection shares.
+    pub(crate) fn server(&self) -> &Arc<Server> {
+        &self.server
+    }
+
     /// The tower layer serving the server's path in front of any service
     /// (`Router::layer(io.layer())`).
     ///

@@ -44,6 +44,8 @@
 //!   a full queue is an error ([`EmitError::BufferFull`]), volatile emits
 //!   and broadcasts skip that client.
 //!
+//! - [`SocketIoBuilder::instrument`] serves the Socket.IO Admin UI
+//!   protocol ([`admin`]).
 //! - [`SocketIoBuilder::serve_client`] serves the JavaScript client bundle
 //!   (`/socket.io/socket.io.js`) from an npm-installed `socket.io-client`.
 //! - Operating it: the [`metrics`] module lists the counters and gauges of
@@ -58,6 +60,7 @@
 #![forbid(unsafe_code)]
 
 mod ack_reply;
+pub mod admin;
 mod builder;
 mod client;
 mod engine;

@@ -6,4 +6,5 @@ mod broadcast;
 mod fake;
 mod model;
 mod operations;
+mod rooms_watch;
 mod session;

@@ -168,6 +168,11 @@ impl Namespace {
         self.sockets.read().get(id).cloned()
     }
 
+    /// How many local sockets it has.
+    pub(crate) fn socket_count(&self) -> usize {
+        self.sockets.read().len()
+    }
+
     /// The local sockets.
     pub(crate) fn sockets(&self) -> Vec<SocketRef> {
         self.sockets.read().values().cloned().collect()
@@ -267,8 +272,21 @@ impl LocalNamespace for Namespace {
             id: socket.id.clone(),
             handshake: socket.handshake.to_json(),
             rooms: socket.rooms(),
-            data: socket.data_json(),
+            data: match &self.config.admin {
+                Some(admin) => admin.with_admin_data(&socket, socket.data_json()),
+                None => socket.data_json(),
+            },
         })
+    }
+
+    fn watches_rooms(&self) -> bool {
+        self.config.admin.as_ref().is_some_and(|a| a.verbose())
+    }
+
+    fn rooms_changed(&self, sid: &SocketId, rooms: &[sio_adapter::Room], joined: bool) {
+        if let Some(admin) = &self.config.admin {
+            admin.rooms_changed(&self.name, sid, rooms, joined);
+        }
     }
 
     fn disconnect(&self, sid: &SocketId, close: bool) {

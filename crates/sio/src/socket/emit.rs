@@ -301,7 +301,17 @@ impl Socket {
                 }
                 EmitError::from(e)
             })?;
-        Ok(self.listeners.is_active(Direction::Outgoing))
+        let watched = match &self.ns.config.admin {
+            Some(admin) => {
+                admin.packet_out(packet);
+                // Only events are reported: an ack, a CONNECT or a
+                // DISCONNECT (text `3`, `0`, `1`...) is not decoded again.
+                admin.watches_events(&self.ns.name)
+                    && packet.text().is_none_or(|t| t.starts_with(['2', '5']))
+            }
+            None => false,
+        };
+        Ok(watched || self.listeners.is_active(Direction::Outgoing))
     }
 
     /// Shows a queued event to the outgoing catch-all listeners (decoded
@@ -322,7 +332,14 @@ impl Socket {
                 && let (Some(event), Ok(args)) =
                     (decoded.event_name(), decoded.args::<Vec<Value>>())
             {
-                self.listeners.notify(Direction::Outgoing, event, &args);
+                if let Some(admin) = &config.admin
+                    && admin.watches_events(&self.ns.name)
+                {
+                    admin.event_out(self, event, &args);
+                }
+                if self.listeners.is_active(Direction::Outgoing) {
+                    self.listeners.notify(Direction::Outgoing, event, &args);
+                }
             }
         }
     }

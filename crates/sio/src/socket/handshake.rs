@@ -169,7 +169,7 @@ impl Handshake {
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a time in milliseconds since the epoch.
-fn rfc3339(ms: u64) -> String {
+pub(crate) fn rfc3339(ms: u64) -> String {
     let secs = ms / 1000;
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;

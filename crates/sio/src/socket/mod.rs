@@ -36,6 +36,7 @@ use crate::reason::DisconnectReason;
 pub(crate) use ack::{AckWaiter, PendingAcks};
 pub use emit::SocketEmitter;
 pub(crate) use events::Handlers;
+pub(crate) use handshake::rfc3339;
 pub use handshake::{Handshake, RequestHeaders};
 pub use listeners::ListenerId;
 pub(crate) use listeners::{Direction, Listeners};
@@ -226,6 +227,9 @@ impl SocketRef {
             let _ = self.send_encoded(&packet, true);
         }
         self.persist_session(reason);
+        if let Some(admin) = &self.ns.config.admin {
+            admin.disconnected(self, reason);
+        }
         self.listeners.clear();
         self.ns.adapter.del_all(&self.id);
         self.ns.remove(&self.id);
@@ -293,11 +297,22 @@ impl Socket {
 
     /// Stores typed data on the socket (Node's `socket.data`); serialized
     /// to JSON for `fetch_sockets`. Replaces any previous value.
+    ///
+    /// This is the one way to change a socket's data, so it is where an
+    /// instrumented server ([`SocketIoBuilder::instrument`](crate::SocketIoBuilder::instrument))
+    /// tells the admin UI (`socket_updated`): Rust has no proxy to see a
+    /// field change inside the value. To change one field, read the data,
+    /// and set the changed copy.
     pub fn set_data<T: Serialize + Send + Sync + 'static>(&self, value: T) {
         *self.data.lock() = Some(StoredData {
             value: Arc::new(value),
             to_json: json_of::<T>,
         });
+        if let Some(admin) = &self.ns.config.admin
+            && self.connected()
+        {
+            admin.data_changed(self);
+        }
     }
 
     /// The data stored with [`Socket::set_data`], if it is a `T`.
