@@ -102,10 +102,10 @@ impl Client {
             _ => Version::V5,
         };
         let config = &server.config;
-        let decoder = Decoder::new(config.parser, version, config.decoder.clone());
+        let decoder = Decoder::new(config.parser.clone(), version, config.decoder.clone());
         let timer = Some(Box::pin(tokio::time::sleep(config.connect_timeout)));
         let mut client = Self {
-            encoder: Encoder::new(config.parser, version),
+            encoder: Encoder::new(config.parser.clone(), version),
             server,
             engine,
             decoder,

@@ -65,6 +65,7 @@ mod limit;
 mod mailbox;
 mod ns;
 mod operators;
+pub mod parser;
 mod reason;
 mod recovery;
 mod rooms;
@@ -97,7 +98,7 @@ pub use recovery::ConnectionStateRecovery;
 pub use rooms::IntoRooms;
 pub use sio_adapter::{AckCollected, AckResponse, BroadcastReport, Room, SocketId, SocketInfo};
 pub use sio_engine::{CloseReason, Message, Protocol, SendError, Sid, Str, TransportKind};
-pub use sio_parser::{Parser, Value};
+pub use sio_parser::{CustomParser, PacketParser, Parser, Value};
 pub use sio_ws::PerMessageDeflate;
 pub use socket::{Handshake, ListenerId, RequestHeaders, Socket, SocketEmitter, SocketRef};
 
