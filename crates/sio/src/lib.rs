@@ -72,6 +72,7 @@ mod rooms;
 mod serve_client;
 mod socket;
 mod state;
+pub mod typed;
 
 pub use ack_reply::{AckReplies, AckReply, FromAck};
 pub use builder::{BuildError, SocketIoBuilder};

@@ -159,6 +159,18 @@ impl BroadcastOperators {
         event: &str,
         args: &T,
     ) -> Result<AckReplies<R>, BroadcastError> {
+        let (stream, timeout, _) = self.start_with_ack(event, args).await?;
+        Ok(AckReplies::read(stream.collect(timeout).await))
+    }
+
+    /// Sends `event` asking every target for an ack: the stream of their
+    /// answers, how long to wait for them and how many servers report (the
+    /// typed API reads it answer by answer).
+    pub(crate) async fn start_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<(AckStream, Duration, usize), BroadcastError> {
         let ack_id = self.ns.next_ack_id();
         let packet = self
             .ns
@@ -180,7 +192,7 @@ impl BroadcastOperators {
             .adapter
             .broadcast_with_ack(packet, ack_id, self.opts.clone(), sink)
             .await?;
-        Ok(AckReplies::read(stream.collect(timeout).await))
+        Ok((stream, timeout, servers))
     }
 
     /// The ids of the targeted sockets (the whole cluster unless local).
