@@ -52,6 +52,8 @@
 mod broadcast;
 mod handler;
 mod socket;
+#[cfg(feature = "typescript")]
+pub mod ts;
 
 pub use broadcast::{TypedAckStream, TypedBroadcast, TypedIo};
 pub use handler::{Msg, TypedAck, TypedHandlerArgs};

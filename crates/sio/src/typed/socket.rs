@@ -15,7 +15,9 @@ use super::{AckedEvent, ClientEvent, Event, Namespace, ServerEvent, TypedHandler
 use crate::builder::SocketIoBuilder;
 use crate::error::{AckError, EmitError, ExtractError};
 use crate::extract::{ConnectParts, FromConnectParts, FromMessageParts, MessageParts};
-use crate::handler::{ConnectHandler, MessageHandler};
+use crate::handler::{
+    ConnectHandler, DisconnectHandler, DisconnectParts, FromDisconnectParts, MessageHandler,
+};
 use crate::socket::{SocketEmitter, SocketRef};
 use crate::{Room, SocketId};
 
@@ -72,6 +74,12 @@ impl<N: Namespace> FromMessageParts for TypedSocket<N> {
     }
 }
 
+impl<N: Namespace> FromDisconnectParts for TypedSocket<N> {
+    fn from_disconnect_parts(parts: &DisconnectParts<'_>) -> Result<Self, ExtractError> {
+        Ok(Self::new(parts.socket.clone()))
+    }
+}
+
 impl<N: Namespace> TypedSocket<N> {
     /// Views an untyped socket as a socket of `N` (whose path it should
     /// have: the typed handlers listen to `N`'s events on it).
@@ -103,6 +111,13 @@ impl<N: Namespace> TypedSocket<N> {
         T::Event: ClientEvent<N> + DeserializeOwned,
     {
         self.socket.on(<T::Event as Event>::NAME, handler);
+    }
+
+    /// Adds a listener run when the socket disconnects (see
+    /// [`Socket::on_disconnect`](crate::Socket::on_disconnect)); it may
+    /// take a `TypedSocket<N>`.
+    pub fn on_disconnect<H: DisconnectHandler<T>, T: Send + 'static>(&self, handler: H) {
+        self.socket.on_disconnect(handler);
     }
 
     /// Emits `event` (in `N`'s `server = [..]`) to this client.
