@@ -108,7 +108,7 @@ pub(crate) fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             const _: () = if ::sio::typed::__private::has_duplicate(
                 &[#(<#types as ::sio::typed::Event>::NAME),*]
             ) {
-                panic!(#message)
+                ::core::panic!(#message)
             };
         }
     };

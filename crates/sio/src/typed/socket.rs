@@ -114,7 +114,7 @@ impl<N: Namespace> TypedSocket<N> {
     }
 
     /// Adds a listener run when the socket disconnects (see
-    /// [`Socket::on_disconnect`](crate::Socket::on_disconnect)); it may
+    /// [`SocketRef::on_disconnect`](crate::SocketRef::on_disconnect)); it may
     /// take a `TypedSocket<N>`.
     pub fn on_disconnect<H: DisconnectHandler<T>, T: Send + 'static>(&self, handler: H) {
         self.socket.on_disconnect(handler);
