@@ -4,41 +4,41 @@
 //! [`serve_client`](sio::SocketIoBuilder::serve_client) from the
 //! npm-installed `socket.io-client` (installed on first start).
 //!
+//! Its events are typed end to end: declared once in `events.rs`,
+//! checked by rustc here, and exported as TypeScript (`static/events.ts`,
+//! by the `chat_ts` example) for the page's script `static/chat.js`,
+//! which `tsc` checks.
+//!
 //! ```text
 //! cargo run --release --example chat -- [--port 3000] [--host 127.0.0.1]
 //! ```
 //! then open <http://127.0.0.1:3000> in two browser tabs.
 
+mod events;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use axum::Router;
+use axum::http::header;
 use axum::response::Html;
 use axum::routing::get;
-use bytes::Bytes;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-use sio::{AckSender, Data, PerMessageDeflate, SocketIo, SocketRef};
+use events::{
+    Chat, ChatLine, JoinRoom, Notice, Say, SetNick, ShareImage, SharedImage, Typing, TypingNotice,
+    User,
+};
+use sio::typed::{Msg, TypedAck, TypedSocket};
+use sio::{PerMessageDeflate, SocketIo};
 
 /// Everyone starts in this room.
 const LOBBY: &str = "lobby";
 
-/// Who a socket is and which room it is in (kept in the socket's data).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct User {
-    nick: String,
-    room: String,
-}
+/// The events are typed (`events.rs`): handlers, emits and acks take the
+/// event types, checked by rustc against the `Chat` namespace's maps.
+type Socket = TypedSocket<Chat>;
 
-/// An image someone shares: its bytes travel as a binary attachment.
-#[derive(Debug, Deserialize)]
-struct Image {
-    name: String,
-    data: Bytes,
-}
-
-fn user(socket: &SocketRef) -> User {
-    socket.data::<User>().map_or_else(
+fn user(socket: &Socket) -> User {
+    socket.data().map_or_else(
         || User {
             nick: "anonymous".into(),
             room: LOBBY.into(),
@@ -51,13 +51,13 @@ fn user(socket: &SocketRef) -> User {
 /// reaches the builder's error hook (a `tracing` warning by default).
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
-/// Tells the room of `user` (but not the socket itself) that something happened.
-async fn notify(socket: &SocketRef, user: &User, text: String) -> HandlerResult {
-    socket.to(user.room.clone()).emit("notice", &text).await?;
+/// Tells `room` (but not the socket itself) that something happened.
+async fn notify(socket: &Socket, room: &str, notice: Notice) -> HandlerResult {
+    socket.to(room.to_owned()).emit(&notice).await?;
     Ok(())
 }
 
-async fn on_connect(socket: SocketRef) {
+async fn on_connect(socket: Socket) {
     socket.join(LOBBY);
     socket.set_data(User {
         nick: "anonymous".into(),
@@ -65,8 +65,7 @@ async fn on_connect(socket: SocketRef) {
     });
 
     socket.on(
-        "nick",
-        |socket: SocketRef, Data(nick): Data<String>, ack: AckSender| async move {
+        async |Msg(SetNick(nick)): Msg<SetNick>, socket: Socket, ack: TypedAck<SetNick>| {
             let nick: String = nick.trim().chars().take(24).collect();
             let old = user(&socket);
             let me = User {
@@ -78,70 +77,74 @@ async fn on_connect(socket: SocketRef) {
                 ..old.clone()
             };
             socket.set_data(me.clone());
-            notify(
-                &socket,
-                &me,
-                format!("{} is now known as {}", old.nick, me.nick),
-            )
-            .await?;
+            let renamed = Notice::Renamed {
+                from: old.nick,
+                to: me.nick.clone(),
+            };
+            notify(&socket, &me.room, renamed).await?;
             ack.send(&me)?;
             HandlerResult::Ok(())
         },
     );
 
     socket.on(
-        "join",
-        |socket: SocketRef, Data(room): Data<String>, ack: AckSender| async move {
+        async |Msg(JoinRoom(room)): Msg<JoinRoom>, socket: Socket, ack: TypedAck<JoinRoom>| {
             let room: String = room.trim().chars().take(32).collect();
             let old = user(&socket);
             if room.is_empty() || room == old.room {
                 ack.send(&old)?;
                 return HandlerResult::Ok(());
             }
-            notify(&socket, &old, format!("{} left #{}", old.nick, old.room)).await?;
+            let left = Notice::Left {
+                nick: old.nick.clone(),
+                room: Some(old.room.clone()),
+            };
+            notify(&socket, &old.room, left).await?;
             socket.leave(old.room.clone());
             socket.join(room.clone());
             let me = User { room, ..old };
             socket.set_data(me.clone());
-            notify(&socket, &me, format!("{} joined #{}", me.nick, me.room)).await?;
+            let joined = Notice::Joined {
+                nick: me.nick.clone(),
+                room: me.room.clone(),
+            };
+            notify(&socket, &me.room, joined).await?;
             ack.send(&me)?;
             Ok(())
         },
     );
 
-    socket.on(
-        "chat",
-        |socket: SocketRef, Data(text): Data<String>| async move {
-            let me = user(&socket);
-            let msg = json!({ "nick": me.nick, "room": me.room, "text": text });
-            socket.to(me.room).emit("chat", &msg).await?;
-            HandlerResult::Ok(())
-        },
-    );
+    socket.on(async |Msg(Say(text)): Msg<Say>, socket: Socket| {
+        let from = user(&socket);
+        let room = from.room.clone();
+        socket.to(room).emit(&ChatLine { from, text }).await?;
+        HandlerResult::Ok(())
+    });
 
-    socket.on(
-        "typing",
-        |socket: SocketRef, Data(typing): Data<bool>| async move {
-            let me = user(&socket);
-            let msg = json!({ "nick": me.nick, "typing": typing });
-            socket.to(me.room).volatile().emit("typing", &msg).await?;
-            HandlerResult::Ok(())
-        },
-    );
-
-    socket.on(
-        "image",
-        |socket: SocketRef, Data(image): Data<Image>| async move {
-            let me = user(&socket);
-            let msg = (me.nick, image.name, image.data);
-            socket.to(me.room).emit_args("image", &msg).await?;
-            HandlerResult::Ok(())
-        },
-    );
-
-    socket.on_disconnect(|socket: SocketRef| async move {
+    socket.on(async |Msg(Typing(typing)): Msg<Typing>, socket: Socket| {
         let me = user(&socket);
-        notify(&socket, &me, format!("{} left", me.nick)).await
+        let notice = TypingNotice {
+            nick: me.nick,
+            typing,
+        };
+        socket.to(me.room).volatile().emit(&notice).await?;
+        HandlerResult::Ok(())
+    });
+
+    socket.on(async |Msg(image): Msg<ShareImage>, socket: Socket| {
+        let me = user(&socket);
+        let shared = SharedImage(me.nick, image.name, image.data);
+        socket.to(me.room).emit(&shared).await?;
+        HandlerResult::Ok(())
+    });
+
+    socket.on_disconnect(async |socket: Socket| {
+        let me = user(&socket);
+        let left = Notice::Left {
+            nick: me.nick,
+            room: None,
+        };
+        notify(&socket, &me.room, left).await
     });
 }
 
@@ -193,12 +196,23 @@ async fn main() -> ExitCode {
         // WebSocket frames of 1 KB and more (images, long messages) travel
         // compressed: browsers offer permessage-deflate.
         .per_message_deflate(Some(PerMessageDeflate::default()))
-        .ns("/", on_connect)
+        .typed_ns(Chat, on_connect)
         .build();
     let app = Router::new()
         .route(
             "/",
             get(|| async { Html(include_str!("static/index.html")) }),
+        )
+        // The page's script: JavaScript typed with JSDoc against the
+        // generated `static/events.ts` and checked by `tsc` in CI.
+        .route(
+            "/chat.js",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    include_str!("static/chat.js"),
+                )
+            }),
         )
         .layer(io.layer());
 

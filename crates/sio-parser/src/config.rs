@@ -60,4 +60,24 @@ impl DecoderConfig {
         self.allow_connect_error = allow;
         self
     }
+
+    /// The attachment count limit (for a custom decoder).
+    pub fn attachments_limit(&self) -> usize {
+        self.max_attachments
+    }
+
+    /// The attachment bytes limit (for a custom decoder).
+    pub fn attachment_bytes_limit(&self) -> usize {
+        self.max_attachment_bytes
+    }
+
+    /// The nesting depth limit (for a custom decoder).
+    pub fn depth_limit(&self) -> usize {
+        self.max_depth
+    }
+
+    /// Whether CONNECT_ERROR packets are accepted.
+    pub fn connect_error_allowed(&self) -> bool {
+        self.allow_connect_error
+    }
 }

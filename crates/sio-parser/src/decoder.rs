@@ -7,6 +7,7 @@ use sio_engine::{Message, Str};
 
 use crate::binary;
 use crate::config::DecoderConfig;
+use crate::custom::{self, PacketDecoder};
 use crate::error::DecodeError;
 use crate::packet::{Data, Packet, Version};
 use crate::parser::Parser;
@@ -36,6 +37,8 @@ pub struct Decoder {
     /// Boxed: a connection keeps its decoder for life and is almost
     /// never mid binary packet, so the decoder stays small.
     pending: Option<Box<Pending>>,
+    /// The decoder of a custom parser, whose packets are checked here.
+    custom: Option<Box<dyn PacketDecoder>>,
 }
 
 /// A binary packet waiting for its attachments.
@@ -51,11 +54,16 @@ struct Pending {
 impl Decoder {
     /// A decoder for one connection.
     pub fn new(parser: Parser, version: Version, config: DecoderConfig) -> Self {
+        let custom = match &parser {
+            Parser::Custom(custom) => Some(custom.get().decoder(version, &config)),
+            _ => None,
+        };
         Self {
             parser,
             version,
             config,
             pending: None,
+            custom,
         }
     }
 
@@ -64,6 +72,13 @@ impl Decoder {
     /// # Errors
     /// See [`decode_text`](Self::decode_text) and [`decode_binary`](Self::decode_binary).
     pub fn decode(&mut self, message: Message) -> Result<Option<Packet>, DecodeError> {
+        if let Some(custom) = &mut self.custom {
+            let packet = custom.decode(message)?;
+            if let Some(packet) = &packet {
+                custom::check_packet(packet, &self.config)?;
+            }
+            return Ok(packet);
+        }
         match message {
             Message::Text(text) => self.decode_text(text),
             Message::Framed(frame) => self.decode_text(frame.message()),
@@ -79,6 +94,9 @@ impl Decoder {
     /// attachments are awaited, and [`DecodeError::WrongFrameKind`] with the
     /// msgpack parser.
     pub fn decode_text(&mut self, text: Str) -> Result<Option<Packet>, DecodeError> {
+        if self.custom.is_some() {
+            return self.decode(Message::Text(text));
+        }
         if let Some(pending) = self.pending.take() {
             return Err(DecodeError::UnexpectedText {
                 missing: pending.expected.saturating_sub(pending.received.len()),
@@ -119,6 +137,9 @@ impl Decoder {
     /// Any [`DecodeError`]; notably [`DecodeError::UnexpectedBinary`] when no
     /// binary packet is pending and [`DecodeError::AttachmentsTooLarge`].
     pub fn decode_binary(&mut self, data: Bytes) -> Result<Option<Packet>, DecodeError> {
+        if self.custom.is_some() {
+            return self.decode(Message::Binary(data));
+        }
         #[cfg(feature = "msgpack")]
         if self.parser == Parser::MsgPack {
             return crate::msgpack::decode(&data, &self.config).map(Some);
@@ -146,12 +167,18 @@ impl Decoder {
 
     /// Whether a binary packet is waiting for attachments.
     pub fn is_awaiting_attachments(&self) -> bool {
+        if let Some(custom) = &self.custom {
+            return custom.is_awaiting_attachments();
+        }
         self.pending.is_some()
     }
 
     /// Drops a partially received binary packet (call on disconnect or when
     /// the server gives up waiting).
     pub fn reset(&mut self) {
+        if let Some(custom) = &mut self.custom {
+            custom.reset();
+        }
         self.pending = None;
     }
 

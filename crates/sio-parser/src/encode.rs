@@ -3,8 +3,9 @@
 
 use bytes::Bytes;
 use serde::Serialize;
-use sio_engine::{Message, TextFrame};
+use sio_engine::{Message, Str, TextFrame};
 
+use crate::custom::CustomParser;
 use crate::error::EncodeError;
 use crate::packet::{Data, MAX_ACK_ID, Packet, PacketKind, Version, is_reserved_event};
 use crate::parser::Parser;
@@ -27,6 +28,28 @@ pub enum Encoded {
 }
 
 impl Encoded {
+    /// One text message with no attachments (for a [`PacketParser`](crate::PacketParser)
+    /// that writes text frames).
+    pub fn from_text(text: &str) -> Self {
+        Self::Text {
+            frame: TextFrame::with_message(text.len(), |out| out.push_str(text)),
+            attachments: Vec::new(),
+        }
+    }
+
+    /// A text message followed by binary attachments.
+    pub fn from_text_with_attachments(text: &str, attachments: Vec<Bytes>) -> Self {
+        Self::Text {
+            frame: TextFrame::with_message(text.len(), |out| out.push_str(text)),
+            attachments,
+        }
+    }
+
+    /// One binary message (for a format that writes binary frames).
+    pub fn from_binary(data: Bytes) -> Self {
+        Self::Binary(data)
+    }
+
     /// The Engine.IO messages to send, in order. The iterator knows its
     /// length, so a sender can reserve room for all of them at once.
     pub fn messages(&self) -> Messages<'_> {
@@ -102,8 +125,8 @@ impl Iterator for Messages<'_> {
 
 impl ExactSizeIterator for Messages<'_> {}
 
-/// Encodes packets for one protocol revision and parser. `Copy`: keep one per
-/// connection or build one per broadcast.
+/// Encodes packets for one protocol revision and parser. Cheap to clone:
+/// keep one per connection or build one per broadcast.
 ///
 /// ```
 /// use sio_parser::{Encoder, Parser, Version};
@@ -112,7 +135,7 @@ impl ExactSizeIterator for Messages<'_> {}
 /// let encoded = encoder.event("/", "chat", &("hi",), None).unwrap();
 /// assert_eq!(encoded.text(), Some(r#"2["chat","hi"]"#));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Encoder {
     parser: Parser,
     version: Version,
@@ -142,6 +165,11 @@ impl Encoder {
             return Err(EncodeError::ReservedEvent(event.to_owned()));
         }
         check(ns, id)?;
+        if let Parser::Custom(custom) = &self.parser {
+            let mut items = vec![Value::from(event)];
+            items.extend(sequence(args)?);
+            return self.custom(custom, PacketKind::Event, ns, id, Some(Value::Array(items)));
+        }
         #[cfg(feature = "msgpack")]
         if self.parser == Parser::MsgPack {
             let mut items = vec![Value::from(event)];
@@ -172,6 +200,16 @@ impl Encoder {
         args: &T,
     ) -> Result<Encoded, EncodeError> {
         check(ns, Some(id))?;
+        if let Parser::Custom(custom) = &self.parser {
+            let items = sequence(args)?;
+            return self.custom(
+                custom,
+                PacketKind::Ack,
+                ns,
+                Some(id),
+                Some(Value::Array(items)),
+            );
+        }
         #[cfg(feature = "msgpack")]
         if self.parser == Parser::MsgPack {
             let value = match Value::from_serialize(args)? {
@@ -262,14 +300,13 @@ impl Encoder {
     pub fn packet(&self, packet: &Packet) -> Result<Encoded, EncodeError> {
         check(&packet.ns, packet.id)?;
         let ns = packet.ns.as_str();
+        if let Parser::Custom(custom) = &self.parser {
+            let value = as_value(&packet.data)?;
+            return self.custom(custom, unbinary(packet.kind), ns, packet.id, value);
+        }
         #[cfg(feature = "msgpack")]
         if self.parser == Parser::MsgPack {
-            let value = match &packet.data {
-                Data::None => None,
-                Data::Query(q) => Some(Value::from(q.as_str())),
-                Data::Json(raw) => Some(serde_json::from_slice(raw.as_bytes())?),
-                Data::Value(v) => Some(v.clone()),
-            };
+            let value = as_value(&packet.data)?;
             let kind = unbinary(packet.kind);
             return Ok(crate::msgpack::encode(kind, ns, packet.id, value.as_ref()));
         }
@@ -287,7 +324,27 @@ impl Encoder {
         }
     }
 
+    fn custom(
+        &self,
+        custom: &CustomParser,
+        kind: PacketKind,
+        ns: &str,
+        id: Option<u64>,
+        value: Option<Value>,
+    ) -> Result<Encoded, EncodeError> {
+        let packet = Packet {
+            kind,
+            ns: Str::from(ns.to_owned()),
+            id,
+            data: value.map_or(Data::None, Data::Value),
+        };
+        custom.get().encode(&packet, self.version)
+    }
+
     fn bare(&self, kind: PacketKind, ns: &str, id: Option<u64>) -> Result<Encoded, EncodeError> {
+        if let Parser::Custom(custom) = &self.parser {
+            return self.custom(custom, kind, ns, id, None);
+        }
         #[cfg(feature = "msgpack")]
         if self.parser == Parser::MsgPack {
             return Ok(crate::msgpack::encode(kind, ns, id, None));
@@ -301,6 +358,9 @@ impl Encoder {
         ns: &str,
         data: &T,
     ) -> Result<Encoded, EncodeError> {
+        if let Parser::Custom(custom) = &self.parser {
+            return self.custom(custom, kind, ns, None, Some(Value::from_serialize(data)?));
+        }
         #[cfg(feature = "msgpack")]
         if self.parser == Parser::MsgPack {
             return Ok(crate::msgpack::encode(
@@ -312,6 +372,25 @@ impl Encoder {
         }
         Ok(text_packet(kind, ns, None, &serde_json::to_string(data)?))
     }
+}
+
+/// Arguments as a list of values: a sequence, or nothing for `()`.
+fn sequence<T: Serialize + ?Sized>(args: &T) -> Result<Vec<Value>, EncodeError> {
+    match Value::from_serialize(args)? {
+        Value::Array(items) => Ok(items),
+        Value::Null => Ok(Vec::new()),
+        _ => Err(EncodeError::NotASequence),
+    }
+}
+
+/// Packet data as a value tree (parsing raw JSON).
+fn as_value(data: &Data) -> Result<Option<Value>, EncodeError> {
+    Ok(match data {
+        Data::None => None,
+        Data::Query(q) => Some(Value::from(q.as_str())),
+        Data::Json(raw) => Some(serde_json::from_slice(raw.as_bytes())?),
+        Data::Value(v) => Some(v.clone()),
+    })
 }
 
 fn check(ns: &str, id: Option<u64>) -> Result<(), EncodeError> {

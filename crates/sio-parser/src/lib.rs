@@ -81,6 +81,7 @@
 mod args;
 mod binary;
 mod config;
+mod custom;
 mod decoder;
 mod encode;
 mod error;
@@ -95,11 +96,14 @@ mod text;
 mod value;
 
 pub use config::DecoderConfig;
+pub use custom::{CustomParser, PacketDecoder, PacketParser};
 pub use decoder::Decoder;
 pub use encode::{Encoded, Encoder, Messages};
 pub use error::{DataError, DecodeError, EncodeError};
 pub use packet::{
     Data, MAX_ACK_ID, Packet, PacketKind, RESERVED_EVENTS, RawJson, Version, is_reserved_event,
 };
-pub use parser::Parser;
+#[cfg(feature = "msgpack")]
+pub use parser::MsgPackParser;
+pub use parser::{DefaultParser, Parser};
 pub use value::Value;

@@ -3,9 +3,11 @@
 
 use bytes::Bytes;
 use proptest::prelude::*;
+#[cfg(feature = "msgpack")]
+use sio_parser::MsgPackParser;
 use sio_parser::{
-    Decoder, DecoderConfig, Encoded, Encoder, MAX_ACK_ID, Packet, Parser, Value, Version,
-    is_reserved_event,
+    Decoder, DecoderConfig, DefaultParser, Encoded, Encoder, MAX_ACK_ID, Packet, Parser, Value,
+    Version, is_reserved_event,
 };
 
 fn leaf() -> impl Strategy<Value = Value> {
@@ -57,38 +59,46 @@ fn decode(parser: Parser, version: Version, encoded: &Encoded) -> Packet {
     last.unwrap()
 }
 
-const SETUPS: &[(Parser, Version)] = &[
-    (Parser::Default, Version::V5),
-    (Parser::Default, Version::V4),
-    #[cfg(feature = "msgpack")]
-    (Parser::MsgPack, Version::V5),
-];
+/// The built-in formats, directly and through the `PacketParser` trait
+/// (as a custom parser would be called).
+fn setups() -> Vec<(Parser, Version)> {
+    vec![
+        (Parser::Default, Version::V5),
+        (Parser::Default, Version::V4),
+        #[cfg(feature = "msgpack")]
+        (Parser::MsgPack, Version::V5),
+        (Parser::custom(DefaultParser), Version::V5),
+        (Parser::custom(DefaultParser), Version::V4),
+        #[cfg(feature = "msgpack")]
+        (Parser::custom(MsgPackParser), Version::V5),
+    ]
+}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
     #[test]
     fn events_round_trip(ns in namespace(), name in event_name(), args in proptest::collection::vec(value(), 0..5), id in ack_id()) {
-        for &(parser, version) in SETUPS {
-            let encoded = Encoder::new(parser, version).event(&ns, &name, &args, id).unwrap();
-            let packet = decode(parser, version, &encoded);
+        for (parser, version) in setups() {
+            let encoded = Encoder::new(parser.clone(), version).event(&ns, &name, &args, id).unwrap();
+            let packet = decode(parser.clone(), version, &encoded);
             prop_assert!(packet.kind.is_event());
-            prop_assert_eq!(packet.kind.is_binary(), parser == Parser::Default && args.iter().any(Value::has_binary));
+            prop_assert_eq!(packet.kind.is_binary(), parser.name() == "default" && args.iter().any(Value::has_binary));
             prop_assert_eq!(packet.ns.as_str(), ns.as_str());
             prop_assert_eq!(packet.id, id);
             prop_assert_eq!(packet.event_name(), Some(name.as_str()));
             prop_assert_eq!(&packet.arg_values().unwrap(), &args);
             // Re-encoding the decoded packet gives the same messages.
-            let again = Encoder::new(parser, version).packet(&packet).unwrap();
+            let again = Encoder::new(parser.clone(), version).packet(&packet).unwrap();
             prop_assert_eq!(again, encoded);
         }
     }
 
     #[test]
     fn acks_round_trip(ns in namespace(), args in proptest::collection::vec(value(), 0..5), id in 0..=MAX_ACK_ID) {
-        for &(parser, version) in SETUPS {
-            let encoded = Encoder::new(parser, version).ack(&ns, id, &args).unwrap();
-            let packet = decode(parser, version, &encoded);
+        for (parser, version) in setups() {
+            let encoded = Encoder::new(parser.clone(), version).ack(&ns, id, &args).unwrap();
+            let packet = decode(parser.clone(), version, &encoded);
             prop_assert!(packet.kind.is_ack());
             prop_assert_eq!(packet.ns.as_str(), ns.as_str());
             prop_assert_eq!(packet.id, Some(id));
@@ -99,9 +109,9 @@ proptest! {
 
     #[test]
     fn connect_round_trip(ns in namespace(), sid in "[A-Za-z0-9_-]{20}", pid in proptest::option::of("[A-Za-z0-9_-]{20}")) {
-        for &(parser, version) in SETUPS.iter().filter(|(_, v)| *v == Version::V5) {
-            let encoded = Encoder::new(parser, version).connect(&ns, &sid, pid.as_deref()).unwrap();
-            let packet = decode(parser, version, &encoded);
+        for (parser, version) in setups().into_iter().filter(|(_, v)| *v == Version::V5) {
+            let encoded = Encoder::new(parser.clone(), version).connect(&ns, &sid, pid.as_deref()).unwrap();
+            let packet = decode(parser.clone(), version, &encoded);
             let data: Value = packet.data_as().unwrap();
             prop_assert_eq!(packet.ns.as_str(), ns.as_str());
             prop_assert_eq!(data.get("sid").and_then(Value::as_str), Some(sid.as_str()));

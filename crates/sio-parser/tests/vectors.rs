@@ -213,7 +213,7 @@ fn run_invalid(file: &str, parser: Parser) -> usize {
     for vector in &vectors {
         let name = text(vector, "name");
         let mut decoder = Decoder::new(
-            parser,
+            parser.clone(),
             Version::V5,
             DecoderConfig::default().allow_connect_error(true),
         );
@@ -228,12 +228,16 @@ fn run_invalid(file: &str, parser: Parser) -> usize {
 #[test]
 fn invalid_default_inputs_are_refused() {
     assert!(run_invalid("invalid-default.json", Parser::Default) >= 40);
+    let wrapped = Parser::custom(sio_parser::DefaultParser);
+    assert!(run_invalid("invalid-default.json", wrapped) >= 40);
 }
 
 #[cfg(feature = "msgpack")]
 #[test]
 fn invalid_msgpack_inputs_are_refused() {
     assert!(run_invalid("invalid-msgpack.json", Parser::MsgPack) >= 10);
+    let wrapped = Parser::custom(sio_parser::MsgPackParser);
+    assert!(run_invalid("invalid-msgpack.json", wrapped) >= 10);
 }
 
 /// The typed encoder calls produce Node's bytes.

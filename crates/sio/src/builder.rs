@@ -251,7 +251,9 @@ impl SocketIoBuilder {
         self
     }
 
-    /// The packet format of every client. Default [`Parser::Default`].
+    /// The packet format of every client. Default [`Parser::Default`];
+    /// [`Parser::MsgPack`] or any [`PacketParser`](crate::PacketParser) with
+    /// [`Parser::custom`] (its packets are held to the same limits).
     pub fn parser(mut self, parser: Parser) -> Self {
         self.parser = parser;
         self
@@ -544,7 +546,7 @@ impl SocketIoBuilder {
             .max_attachments(self.max_attachments)
             .max_attachment_bytes(usize::try_from(self.max_payload).unwrap_or(usize::MAX));
         let config = Arc::new(Config {
-            encoder: Encoder::new(self.parser, Version::V5),
+            encoder: Encoder::new(self.parser.clone(), Version::V5),
             parser: self.parser,
             connect_timeout: self.connect_timeout,
             ack_timeout: self.ack_timeout,

@@ -112,13 +112,13 @@ impl Client {
             _ => Version::V5,
         };
         let config = &server.config;
-        let decoder = Decoder::new(config.parser, version, config.decoder.clone());
+        let decoder = Decoder::new(config.parser.clone(), version, config.decoder.clone());
         let timer = Some(Box::pin(tokio::time::sleep(config.connect_timeout)));
         if let Some(admin) = &config.admin {
             admin.opened(&engine);
         }
         let mut client = Self {
-            encoder: Encoder::new(config.parser, version),
+            encoder: Encoder::new(config.parser.clone(), version),
             server,
             engine,
             decoder,

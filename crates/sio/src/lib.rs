@@ -74,6 +74,7 @@ mod mailbox;
 pub mod metrics;
 mod ns;
 mod operators;
+pub mod parser;
 mod reason;
 mod recovery;
 mod rooms;
@@ -81,6 +82,7 @@ mod serve_client;
 mod socket;
 mod spans;
 mod state;
+pub mod typed;
 
 pub use ack_reply::{AckReplies, AckReply, FromAck};
 pub use builder::{BuildError, SocketIoBuilder};
@@ -107,7 +109,7 @@ pub use recovery::ConnectionStateRecovery;
 pub use rooms::IntoRooms;
 pub use sio_adapter::{AckCollected, AckResponse, BroadcastReport, Room, SocketId, SocketInfo};
 pub use sio_engine::{CloseReason, Message, Protocol, SendError, Sid, Str, TransportKind};
-pub use sio_parser::{Parser, Value};
+pub use sio_parser::{CustomParser, PacketParser, Parser, Value};
 pub use sio_ws::PerMessageDeflate;
 pub use socket::{Handshake, ListenerId, RequestHeaders, Socket, SocketEmitter, SocketRef};
 

@@ -162,6 +162,23 @@ impl BroadcastOperators {
         event: &str,
         args: &T,
     ) -> Result<AckReplies<R>, BroadcastError> {
+        let (stream, timeout, _) = self.start_with_ack(event, args).await?;
+        let collected = stream.collect(timeout).await;
+        crate::metrics::broadcast(collected.responses.len());
+        if !collected.complete {
+            crate::metrics::ack_timed_out();
+        }
+        Ok(AckReplies::read(collected))
+    }
+
+    /// Sends `event` asking every target for an ack: the stream of their
+    /// answers, how long to wait for them and how many servers report (the
+    /// typed API reads it answer by answer).
+    pub(crate) async fn start_with_ack<T: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &T,
+    ) -> Result<(AckStream, Duration, usize), BroadcastError> {
         let ack_id = self.ns.next_ack_id();
         let packet = self
             .ns
@@ -185,12 +202,7 @@ impl BroadcastOperators {
             .broadcast_with_ack(packet, ack_id, self.opts.clone(), sink)
             .await;
         adapter_request(Kind::BroadcastWithAck, sent)?;
-        let collected = stream.collect(timeout).await;
-        crate::metrics::broadcast(collected.responses.len());
-        if !collected.complete {
-            crate::metrics::ack_timed_out();
-        }
-        Ok(AckReplies::read(collected))
+        Ok((stream, timeout, servers))
     }
 
     /// The ids of the targeted sockets (the whole cluster unless local).

@@ -282,3 +282,67 @@ async fn answers_are_collected_until_the_timeout() {
     assert_eq!(collected.responses.len(), 1);
     assert!(collected.responses[0].args.is_empty());
 }
+
+mod typed {
+    //! The same through `sio::typed`: server-side events declared in a
+    //! namespace's `server_side = [..]` map, emitted and handled as types.
+
+    use serde::{Deserialize, Serialize};
+    use sio::typed::{Event, Namespace};
+
+    use super::*;
+
+    /// Asks the other servers how many sockets they hold.
+    #[derive(Debug, Event, Serialize, Deserialize)]
+    #[event("count?", ack = u32)]
+    struct Count {
+        room: String,
+    }
+
+    /// Tells the other servers something happened.
+    #[derive(Debug, Event, Serialize, Deserialize)]
+    #[event("flush", args)]
+    struct Flush(String, u8);
+
+    #[derive(Namespace)]
+    #[namespace(path = "/admin", server_side = [Count, Flush])]
+    struct Admin;
+
+    #[tokio::test]
+    async fn typed_server_side_events_are_handled_and_answered_by_the_other_servers() {
+        let cluster = Cluster::default();
+        let log = Log::default();
+        let a = node(&cluster, "a", &log);
+        let b = node(&cluster, "b", &log);
+        let seen = log.clone();
+        b.typed(Admin)
+            .unwrap()
+            .on_server_side_with_ack(move |count: Count| {
+                seen.lock().push(format!("b:count:{}", count.room));
+                async { 7 }
+            });
+        let seen = log.clone();
+        b.typed(Admin)
+            .unwrap()
+            .on_server_side(move |Flush(what, n)| {
+                seen.lock().push(format!("b:flush:{what}:{n}"));
+                async {}
+            });
+
+        let admin = a.typed(Admin).unwrap();
+        let answers = admin
+            .server_side_emit_with_ack(&Count { room: "r".into() }, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(
+            answers.into_iter().map(Result::unwrap).collect::<Vec<_>>(),
+            [7]
+        );
+        admin
+            .server_side_emit(&Flush("cache".into(), 2))
+            .await
+            .unwrap();
+        tokio::task::yield_now().await;
+        assert_eq!(sorted(&log), ["b:count:r", "b:flush:cache:2"]);
+    }
+}

@@ -300,7 +300,7 @@ impl LocalNamespace for Namespace {
     }
 
     fn encoder(&self) -> sio_parser::Encoder {
-        self.config.encoder
+        self.config.encoder.clone()
     }
 
     fn next_ack_id(&self) -> u64 {

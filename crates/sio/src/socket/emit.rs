@@ -319,7 +319,7 @@ impl Socket {
     pub(crate) fn notify_outgoing(&self, packet: &Encoded) {
         let config = &self.ns.config;
         let mut decoder = sio_parser::Decoder::new(
-            config.parser,
+            config.parser.clone(),
             sio_parser::Version::V5,
             config.decoder.clone(),
         );
