@@ -219,6 +219,13 @@ async fn a_post_to_a_websocket_session_is_refused_without_closing_it() {
 
 /// Echoes every message; the first one blocks the session's task until
 /// the test lets it go: a handler far slower than the client's POSTs.
+///
+/// It blocks inside `block_in_place`, as a blocking handler must: a plain
+/// blocking call keeps its worker thread, and when that worker was the
+/// one that last polled tokio's I/O and timer driver while the others
+/// sleep on their condvar, nothing polls the driver any more (tokio
+/// issue #4730): neither the test's timer that releases the gate nor the
+/// POST's response ever fires, and the test hung about 1 run in 10.
 #[derive(Debug, Clone)]
 struct GatedEcho(Arc<Mutex<Option<std::sync::mpsc::Receiver<()>>>>);
 
@@ -236,7 +243,9 @@ impl sio::ConnHandler for GatedEchoConn {
     fn on_message(&mut self, msg: sio::Message) {
         let gate = self.1.0.lock().unwrap().take();
         if let Some(gate) = gate {
-            let _ = gate.recv();
+            tokio::task::block_in_place(|| {
+                let _ = gate.recv();
+            });
         }
         let _ = self.0.send(msg);
     }

@@ -28,6 +28,13 @@ pub trait EngineHandler: Send + Sync + 'static {
 /// Handles one session. Every callback runs synchronously in the session's
 /// task, in the order things happened: keep them short (hand long work to
 /// another task, or drive it from [`ConnHandler::poll`]).
+///
+/// Never block the thread in a callback (a lock held elsewhere, a channel
+/// `recv`, blocking I/O): besides stalling the session, a blocked worker
+/// may be the one that last polled tokio's I/O and timer driver, and then
+/// no timer or socket of the whole runtime makes progress until it returns
+/// (tokio issue #4730). Wrap unavoidable blocking in
+/// `tokio::task::block_in_place` (multi-thread runtime only).
 pub trait ConnHandler: Send + 'static {
     /// A message from the client.
     fn on_message(&mut self, msg: Message);
