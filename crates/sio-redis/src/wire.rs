@@ -5,11 +5,18 @@
 
 use std::time::Duration;
 
-use serde::{Serialize, Serializer};
-use sio_adapter::{BroadcastFlags, BroadcastOptions, Room, SocketId, SocketInfo};
+use serde::Serialize;
+use sio_adapter::{BroadcastOptions, Room, SocketInfo};
 use sio_parser::Value;
 
 use crate::msgpack;
+
+// The classic protocol reads rooms, options, sockets and JSON values the
+// way the `ClusterAdapter` protocol does: one implementation, in sio-cluster.
+pub(crate) use sio_cluster::JsonValue;
+pub(crate) use sio_cluster::message::{
+    decode_options as read_options, decode_rooms as read_rooms, decode_socket as read_socket,
+};
 
 /// Request types of the classic protocol (not those of `ClusterAdapter`).
 pub(crate) mod kind {
@@ -189,49 +196,6 @@ pub(crate) fn read_packet(packet: Value) -> Option<(String, String, Vec<Value>)>
     Some((nsp, event, data.collect()))
 }
 
-/// Rooms as Node sends them: strings, or integers for numeric rooms (read
-/// as their decimal text). Other entries are skipped.
-pub(crate) fn read_rooms(value: Option<&Value>) -> Vec<Room> {
-    let Some(Value::Array(items)) = value else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .filter_map(|item| match item {
-            Value::String(s) => Some(Room::from(s.as_str())),
-            Value::Number(n) if !n.is_f64() => Some(Room::from(n.to_string())),
-            _ => None,
-        })
-        .collect()
-}
-
-/// `{rooms, except, flags}` (each part optional). `compress` defaults to
-/// true, as in Node.
-pub(crate) fn read_options(value: Option<&Value>) -> BroadcastOptions {
-    let Some(value) = value else {
-        return BroadcastOptions::all();
-    };
-    let flags = value.get("flags");
-    let flag = |name: &str| match flags.and_then(|f| f.get(name)) {
-        Some(Value::Bool(b)) => Some(*b),
-        _ => None,
-    };
-    let timeout = match flags.and_then(|f| f.get("timeout")) {
-        Some(Value::Number(n)) => n.as_u64().map(Duration::from_millis),
-        _ => None,
-    };
-    BroadcastOptions {
-        rooms: read_rooms(value.get("rooms")),
-        except: read_rooms(value.get("except")),
-        flags: BroadcastFlags {
-            local: false,
-            volatile: flag("volatile").unwrap_or(false),
-            compress: flag("compress").unwrap_or(true),
-            timeout,
-        },
-    }
-}
-
 /// A string field.
 pub(crate) fn string(value: &Value, key: &str) -> Option<String> {
     value.get(key).and_then(Value::as_str).map(str::to_owned)
@@ -257,19 +221,6 @@ pub(crate) fn uint(value: &Value, key: &str) -> Option<u64> {
         Some(Value::Number(n)) => n.as_u64(),
         _ => None,
     }
-}
-
-/// A socket of a fetchSockets answer: `{id, handshake, rooms, data}`.
-pub(crate) fn read_socket(value: &Value) -> Option<SocketInfo> {
-    Some(SocketInfo {
-        id: SocketId::from(value.get("id")?.as_str()?),
-        handshake: serde_json::to_value(value.get("handshake")?).ok()?,
-        rooms: read_rooms(value.get("rooms")),
-        data: value
-            .get("data")
-            .and_then(|d| serde_json::to_value(d).ok())
-            .unwrap_or(serde_json::Value::Null),
-    })
 }
 
 /// `{rooms, except}` of requests 2 to 5.
@@ -341,40 +292,6 @@ impl<'a> From<&'a SocketInfo> for JsonSocket<'a> {
             handshake: &s.handshake,
             rooms: &s.rooms,
             data: &s.data,
-        }
-    }
-}
-
-/// A [`Value`] as `JSON.stringify` writes it: binary as a Node `Buffer`
-/// (`{"type":"Buffer","data":[...]}`), object keys in order.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct JsonValue<'a>(pub(crate) &'a Value);
-
-impl Serialize for JsonValue<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap as _, SerializeSeq as _};
-        match self.0 {
-            Value::Binary(bytes) => {
-                let mut map = s.serialize_map(Some(2))?;
-                map.serialize_entry("type", "Buffer")?;
-                map.serialize_entry("data", &bytes[..])?;
-                map.end()
-            }
-            Value::Array(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(&JsonValue(item))?;
-                }
-                seq.end()
-            }
-            Value::Object(entries) => {
-                let mut map = s.serialize_map(Some(entries.len()))?;
-                for (k, v) in entries {
-                    map.serialize_entry(k, &JsonValue(v))?;
-                }
-                map.end()
-            }
-            other => other.serialize(s),
         }
     }
 }
