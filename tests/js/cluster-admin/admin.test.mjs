@@ -125,9 +125,10 @@ for (const [side, other] of [
     const [serialized] = a.args("socket_connected").find(([s]) => s.id === late.id);
     assert.equal(serialized.nsp, "/");
     // and its disconnection
+    const lateId = late.id;
     late.disconnect();
-    await until(`socket_disconnected of ${late.id}`, () =>
-      a.args("socket_disconnected").some(([nsp, id]) => nsp === "/" && id === late.id),
+    await until(`socket_disconnected of ${lateId}`, () =>
+      a.args("socket_disconnected").some(([nsp, id]) => nsp === "/" && id === lateId),
     );
   });
 
@@ -145,11 +146,12 @@ for (const [side, other] of [
     a.socket.emit("leave", "/", r, target.id);
     await until(`${target.id} out of ${r}`, async () => !(await ask(target, "rooms")).includes(r));
     // The sockets list's disconnect button: close = false, filter = the id.
+    const targetId = target.id;
     const gone = waitFor(target, "disconnect");
-    a.socket.emit("_disconnect", "/", false, target.id);
-    assert.equal(await gone, "io server disconnect");
-    await until(`socket_disconnected of ${target.id}`, () =>
-      a.args("socket_disconnected").some(([nsp, id]) => nsp === "/" && id === target.id),
+    a.socket.emit("_disconnect", "/", false, targetId);
+    assert.equal((await gone)[0], "io server disconnect");
+    await until(`socket_disconnected of ${targetId}`, () =>
+      a.args("socket_disconnected").some(([nsp, id]) => nsp === "/" && id === targetId),
     );
   });
 }
