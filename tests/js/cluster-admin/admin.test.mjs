@@ -132,7 +132,7 @@ for (const [side, other] of [
     );
   });
 
-  test(`join and _disconnect from an admin on the ${side} server reach a socket on the ${other} server`, async () => {
+  test(`join, emit, leave and _disconnect from an admin on the ${side} server reach a socket on the ${other} server`, async () => {
     const target = await connect(urlOf(other));
     const a = await admin(urlOf(side));
     await ready(a);
@@ -143,6 +143,10 @@ for (const [side, other] of [
     await until(`room_joined ${r}`, () =>
       a.args("room_joined").some(([nsp, joined, id]) => nsp === "/" && joined === r && id === target.id),
     );
+    // `emit` (advertised, not sent by UI 0.5.1): to the room the socket joined.
+    const hello = waitFor(target, "hello");
+    a.socket.emit("emit", "/", r, "hello", side);
+    assert.equal(await hello, side);
     a.socket.emit("leave", "/", r, target.id);
     await until(`${target.id} out of ${r}`, async () => !(await ask(target, "rooms")).includes(r));
     // The sockets list's disconnect button: close = false, filter = the id.
@@ -153,5 +157,10 @@ for (const [side, other] of [
     await until(`socket_disconnected of ${targetId}`, () =>
       a.args("socket_disconnected").some(([nsp, id]) => nsp === "/" && id === targetId),
     );
+    // The client page's disconnect: close = true also closes the connection.
+    const client = await connect(urlOf(other));
+    const closed = waitFor(client.io.engine, "close");
+    a.socket.emit("_disconnect", "/", true, client.id);
+    await closed;
   });
 }
