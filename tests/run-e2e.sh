@@ -20,7 +20,10 @@
 #               done. `cluster` runs against a server started with --redis
 #               REDIS_URL --node-name rust-1 (stopped when it is done), next
 #               to a Node socket.io server on @socket.io/redis-adapter that
-#               the suite starts itself. `cluster-sharded` runs the same
+#               the suite starts itself; then tests/js/cluster-admin (the
+#               Admin UI across a Rust and a Node server) against one started
+#               with --redis REDIS_URL --admin-ui --node-name rust-1.
+#               `cluster-sharded` runs the same
 #               tests against a server started with --redis-sharded
 #               REDIS_URL, next to a Node server on createShardedAdapter
 #               (Redis 7+); `cluster-sharded-rc` does it on a three-master
@@ -213,11 +216,17 @@ run_flood_suite() {
 }
 
 # tests/js/cluster, against a server started with --redis (the suite starts
-# the Node server of the cluster itself).
+# the Node server of the cluster itself), then tests/js/cluster-admin (the
+# Admin UI across that cluster) against one started with --admin-ui too.
 run_cluster_suite() {
+  local status=0
   REDIS_URL="$REDIS_URL" SIO_NODE_NAME=rust-1 \
     run_with_own_server cluster "--redis '$REDIS_URL' --node-name rust-1" \
-    " (is Redis at $REDIS_URL running?)"
+    " (is Redis at $REDIS_URL running?)" || status=$?
+  REDIS_URL="$REDIS_URL" SIO_NODE_NAME=rust-1 \
+    run_with_own_server cluster-admin "--redis '$REDIS_URL' --admin-ui --node-name rust-1" \
+    " (is Redis at $REDIS_URL running?)" || status=$?
+  return "$status"
 }
 
 # tests/js/cluster on the Redis Streams adapter, then tests/js/cluster-streams

@@ -15,15 +15,21 @@
 // - `postgres`: @socket.io/postgres-adapter 0.5.0 on a pg Pool
 //   (LISTEN/NOTIFY, e2e --postgres), on the database at `postgresUrl`; the
 //   attachments table is created as its README does.
+// With `adminUi` set it is instrumented with @socket.io/admin-ui 0.5.1 as
+// the e2e server's --admin-ui is: namespace /monitor, basic auth admin /
+// secret, development mode, serverId = `name`.
 import { createServer } from "node:http";
 import { createAdapter as createPostgresAdapter } from "@socket.io/postgres-adapter";
 import { createAdapter, createShardedAdapter } from "@socket.io/redis-adapter";
+import { instrument } from "@socket.io/admin-ui";
 import { createAdapter as createStreamsAdapter } from "@socket.io/redis-streams-adapter";
 import pg from "pg";
 import { createClient, createCluster } from "redis";
 import { Server } from "socket.io";
 
 const ACK_TIMEOUT = 1000;
+/** The bcrypt hash (cost 10) of `secret`, as in the e2e server. */
+const ADMIN_HASH = "$2a$10$GvIvhoSVVcjwaJjc2rrotOaBT8/2Ci.k6hoqaUz1ITw1XXDbE6wga";
 
 const sortedRooms = (socket) => [...socket.rooms].sort();
 /** Orders values by their JSON text, code unit by code unit (as the Rust server does). */
@@ -75,7 +81,8 @@ async function makeAdapter({ kind, redisUrl, postgresUrl, clusterNodes, key, sub
  * Starts the server on 127.0.0.1 (a free port); resolves with its url and
  * close(). `adapter`: `classic` (default), `sharded`, `streams` or
  * `postgres`; `key`: the classic key, or the sharded, streams or Postgres
- * channelPrefix; `recovery`: connection-state recovery on (2000 ms).
+ * channelPrefix; `recovery`: connection-state recovery on (2000 ms);
+ * `adminUi`: instrumented with the Admin UI on /monitor (admin / secret).
  */
 export async function startNodeServer({
   redisUrl,
@@ -86,6 +93,7 @@ export async function startNodeServer({
   clusterNodes,
   subscriptionMode,
   recovery = false,
+  adminUi = false,
 }) {
   const store = await makeAdapter({ kind, redisUrl, postgresUrl, clusterNodes, key, subscriptionMode });
   const http = createServer();
@@ -95,6 +103,14 @@ export async function startNodeServer({
     pingInterval: 300,
     pingTimeout: 200,
   });
+  if (adminUi) {
+    instrument(io, {
+      namespaceName: "/monitor",
+      auth: { type: "basic", username: "admin", password: ADMIN_HASH },
+      serverId: name,
+      mode: "development",
+    });
+  }
   io.on("whoami", (ack) => ack(name));
   io.on("connection", (socket) => {
     socket.on("join", (rooms, ack) => {
