@@ -95,6 +95,29 @@ async fn frozen(key: &str, command: &str) -> TcpStream {
     conn
 }
 
+/// Waits until `PUBSUB {which} {key}#/#` counts `n` subscribers (the
+/// servers subscribe in the background once built).
+async fn wait_count(key: &str, which: &str, n: i64) {
+    let mut conn = common::redis().await;
+    let deadline = Instant::now() + common::WAIT;
+    loop {
+        let (_, count): (String, i64) = redis::cmd("PUBSUB")
+            .arg(which)
+            .arg(format!("{key}#/#"))
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if count == n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{which} stays at {count}, not {n}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// What every frozen-node test checks, from server `a` with `b` alive and
 /// one frozen: each request ends at about `TIMEOUT` with b's answers.
 async fn requests_end_at_their_timeout(a: &Node, b: &Node) {
@@ -159,15 +182,8 @@ async fn streams_sharded_pubsub_spans_two_servers() {
     let (_cb, idb) = RawClient::connect(b.addr, "/", None).await;
 
     // Both servers count in SHARDNUMSUB, none in NUMSUB.
-    let mut conn = common::redis().await;
-    let count = |which: &'static str| {
-        let mut cmd = redis::cmd("PUBSUB");
-        cmd.arg(which).arg(format!("{key}#/#"));
-        cmd
-    };
-    let shard: (String, i64) = count("SHARDNUMSUB").query_async(&mut conn).await.unwrap();
-    let plain: (String, i64) = count("NUMSUB").query_async(&mut conn).await.unwrap();
-    assert_eq!((shard.1, plain.1), (2, 0));
+    wait_count(&key, "SHARDNUMSUB", 2).await;
+    wait_count(&key, "NUMSUB", 0).await;
 
     let start = Instant::now();
     let mut infos = a.io.fetch_sockets("/").await.unwrap();
@@ -192,6 +208,7 @@ async fn streams_node_frozen() {
     let a = streams_node(&key, false, "a").await;
     let b = streams_node(&key, false, "b").await;
     let _frozen = frozen(&key, "SUBSCRIBE").await;
+    wait_count(&key, "NUMSUB", 3).await;
     requests_end_at_their_timeout(&a, &b).await;
 }
 
@@ -201,6 +218,7 @@ async fn streams_sharded_node_frozen() {
     let a = streams_node(&key, true, "a").await;
     let b = streams_node(&key, true, "b").await;
     let _frozen = frozen(&key, "SSUBSCRIBE").await;
+    wait_count(&key, "SHARDNUMSUB", 3).await;
     requests_end_at_their_timeout(&a, &b).await;
 }
 
@@ -210,5 +228,6 @@ async fn sharded_node_frozen() {
     let a = sharded_node(&key, "a").await;
     let b = sharded_node(&key, "b").await;
     let _frozen = frozen(&key, "SSUBSCRIBE").await;
+    wait_count(&key, "SHARDNUMSUB", 3).await;
     requests_end_at_their_timeout(&a, &b).await;
 }
