@@ -14,8 +14,8 @@
 mod cluster;
 mod config;
 mod resp;
-mod routes;
-mod single;
+pub(crate) mod routes;
+pub(crate) mod single;
 
 use std::sync::Arc;
 

@@ -18,13 +18,15 @@ use std::time::Duration;
 /// | [`block_time`](Self::block_time) | 5000 ms | `blockTimeInMs` (`XREAD BLOCK`) |
 /// | [`session_key_prefix`](Self::session_key_prefix) | `sio:session:` | `sessionKeyPrefix` |
 /// | [`only_plaintext`](Self::only_plaintext) | `false` | `onlyPlaintext` (binary data as JSON, never msgpack) |
+/// | [`use_sharded_pubsub`](Self::use_sharded_pubsub) | `false` | `useShardedPubSub` (requests and answers over `SPUBLISH`/`SSUBSCRIBE`, count by `PUBSUB SHARDNUMSUB`) |
 /// | [`requests_timeout`](Self::requests_timeout) | 5 s | the `ClusterAdapter`'s fixed request timeout |
 /// | [`max_message_size`](Self::max_message_size) | 8 MiB | — an entry or message larger than this is dropped unread |
 /// | [`max_restore_reads`](Self::max_restore_reads) | 100 | — `XRANGE` calls of one session restore (Node's fixed 100) |
 /// | [`max_restore_packets`](Self::max_restore_packets) | 10 000 | — missed packets one restore gives back (past it: a fresh session) |
 ///
-/// Node's `useShardedPubSub` (SPUBLISH/SSUBSCRIBE for requests) is not
-/// supported yet: every server of the cluster must leave it off.
+/// Every server of a cluster must agree on
+/// [`use_sharded_pubsub`](Self::use_sharded_pubsub): sharded and classic
+/// pub/sub do not see each other's messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RedisStreamsConfig {
     pub(crate) stream_name: String,
@@ -35,6 +37,7 @@ pub struct RedisStreamsConfig {
     pub(crate) block_time: Duration,
     pub(crate) session_key_prefix: String,
     pub(crate) only_plaintext: bool,
+    pub(crate) use_sharded_pubsub: bool,
     pub(crate) requests_timeout: Duration,
     pub(crate) max_message_size: usize,
     pub(crate) max_restore_reads: usize,
@@ -52,6 +55,7 @@ impl Default for RedisStreamsConfig {
             block_time: Duration::from_millis(5000),
             session_key_prefix: "sio:session:".to_owned(),
             only_plaintext: false,
+            use_sharded_pubsub: false,
             requests_timeout: Duration::from_millis(5000),
             max_message_size: 8 << 20,
             max_restore_reads: 100,
@@ -114,6 +118,16 @@ impl RedisStreamsConfig {
     /// binary then reaches the other servers as JSON, not as bytes).
     pub fn only_plaintext(mut self, on: bool) -> Self {
         self.only_plaintext = on;
+        self
+    }
+
+    /// Sends requests and answers (`fetch_sockets`, `server_side_emit`,
+    /// broadcasts with acks) with Redis 7's sharded pub/sub (`SPUBLISH`,
+    /// `SSUBSCRIBE`) and counts the servers with `PUBSUB SHARDNUMSUB`, as
+    /// Node's `useShardedPubSub`. Needs Redis 7 and a plain `redis://` URL
+    /// (the sharded subscriber's own connection has no TLS).
+    pub fn use_sharded_pubsub(mut self, on: bool) -> Self {
+        self.use_sharded_pubsub = on;
         self
     }
 
@@ -192,6 +206,7 @@ mod tests {
         assert_eq!((c.max_len, c.read_count), (10_000, 100));
         assert_eq!(c.block_time, Duration::from_millis(5000));
         assert_eq!(c.session_key_prefix, "sio:session:");
+        assert!(!c.use_sharded_pubsub);
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! - one reader task per stream, on its own connection (its `XREAD BLOCK`
 //!   would hold up anything else), handing each entry to the namespace it
 //!   names;
-//! - one subscriber task for the requests and answers that go over pub/sub.
+//! - one subscriber task for the requests and answers that go over pub/sub
+//!   (with `use_sharded_pubsub`, the sharded adapter's single-Redis
+//!   subscriber, `SSUBSCRIBE`, instead).
 //!
 //! A reader starts at the stream's last entry (Node's `$`, made concrete
 //! at once so that nothing written during a reconnection is skipped), then
@@ -18,12 +20,15 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use parking_lot::Mutex;
+use redis::IntoConnectionInfo as _;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use sio_adapter::AdapterError;
+use sio_cluster::ClusterAdapter;
 use tokio::sync::{Notify, oneshot, watch};
 
 use super::RedisStreamsConfig;
 use super::entry::{self, Entry, Read};
+use crate::sharded::{routes, single};
 
 /// What a namespace's adapter takes from the driver. Both calls must
 /// return quickly (they run on the reader and subscriber tasks).
@@ -65,8 +70,33 @@ pub(crate) struct StreamsDriver {
     pub(crate) config: RedisStreamsConfig,
     conn: ConnectionManager,
     shared: Arc<Shared>,
+    /// The shard channels' routes, with `use_sharded_pubsub`.
+    sharded: Option<Arc<routes::Shared>>,
     /// Dropped with the driver: every task ends.
     _stop: watch::Sender<()>,
+}
+
+impl Drop for StreamsDriver {
+    fn drop(&mut self) {
+        // The sharded subscriber ends once it sees the routes orphaned.
+        if let Some(sharded) = &self.sharded {
+            sharded.wake.notify_one();
+        }
+    }
+}
+
+/// The sharded subscriber's target, with `use_sharded_pubsub`.
+fn sharded_target(
+    url: &str,
+    config: &RedisStreamsConfig,
+) -> Result<Option<single::Target>, AdapterError> {
+    if !config.use_sharded_pubsub {
+        return Ok(None);
+    }
+    let info = url.into_connection_info().map_err(transport)?;
+    single::Target::from_info(&info, config.requests_timeout, config.max_message_size)
+        .map(Some)
+        .map_err(transport)
 }
 
 impl std::fmt::Debug for StreamsDriver {
@@ -98,11 +128,12 @@ impl StreamsDriver {
         config: RedisStreamsConfig,
     ) -> Result<Self, AdapterError> {
         let client = redis::Client::open(url).map_err(transport)?;
+        let target = sharded_target(url, &config)?;
         let conn = client
             .get_connection_manager_with_config(manager_config(&config))
             .await
             .map_err(transport)?;
-        let (driver, started) = Self::start(client, conn, config, true);
+        let (driver, started) = Self::start(client, conn, config, target, true);
         for rx in started {
             rx.await
                 .map_err(|_| AdapterError::Closed)?
@@ -120,18 +151,22 @@ impl StreamsDriver {
         config: RedisStreamsConfig,
     ) -> Result<Self, AdapterError> {
         let client = redis::Client::open(url).map_err(transport)?;
+        let target = sharded_target(url, &config)?;
         let conn = client
             .get_connection_manager_lazy(manager_config(&config))
             .map_err(transport)?;
-        Ok(Self::start(client, conn, config, false).0)
+        Ok(Self::start(client, conn, config, target, false).0)
     }
 
     /// Spawns the readers and the subscriber; with `eager`, each tells how
-    /// its first connection went (and gives up if it failed).
+    /// its first connection went (and gives up if it failed). With a
+    /// sharded `target`, the sharded subscriber replaces the pub/sub one
+    /// (it connects in the background).
     fn start(
         client: redis::Client,
         conn: ConnectionManager,
         config: RedisStreamsConfig,
+        target: Option<single::Target>,
         eager: bool,
     ) -> (Self, Vec<oneshot::Receiver<Result<(), String>>>) {
         let shared = Arc::new(Shared {
@@ -160,17 +195,25 @@ impl StreamsDriver {
                 ready: ready(),
             }));
         }
-        tokio::spawn(super::pubsub::subscribe(
-            client,
-            shared.clone(),
-            stopped,
-            config.requests_timeout,
-            ready(),
-        ));
+        let sharded = if let Some(target) = target {
+            let routes = routes::Shared::new();
+            tokio::spawn(single::run(target, Arc::downgrade(&routes)));
+            Some(routes)
+        } else {
+            tokio::spawn(super::pubsub::subscribe(
+                client,
+                shared.clone(),
+                stopped,
+                config.requests_timeout,
+                ready(),
+            ));
+            None
+        };
         let driver = Self {
             config,
             conn,
             shared,
+            sharded,
             _stop: stop,
         };
         (driver, started)
@@ -206,6 +249,47 @@ impl StreamsDriver {
             Ok(())
         } else {
             Err(AdapterError::Transport("redis unavailable".into()))
+        }
+    }
+
+    /// Whether requests and answers go over sharded pub/sub.
+    pub(crate) fn is_sharded(&self) -> bool {
+        self.sharded.is_some()
+    }
+
+    /// With `use_sharded_pubsub`: routes the entries of the namespace of
+    /// `adapter` to it, and `SSUBSCRIBE`s its `[requests, answers]`
+    /// channels, waiting at most the requests timeout for Redis to confirm.
+    pub(crate) async fn register_sharded(
+        &self,
+        channels: [String; 2],
+        adapter: &Arc<ClusterAdapter>,
+    ) -> Result<(), AdapterError> {
+        let Some(sharded) = &self.sharded else {
+            return Err(AdapterError::Transport("sharded pub/sub is off".into()));
+        };
+        let sink: Sink = Arc::downgrade(adapter) as Weak<ClusterAdapter>;
+        self.shared
+            .namespaces
+            .lock()
+            .insert(adapter.nsp().to_owned(), sink);
+        let [requests, answers] = channels;
+        sharded.add(requests, adapter, false);
+        let generation = sharded.add(answers, adapter, true);
+        if sharded
+            .wait_applied(generation, self.config.requests_timeout)
+            .await
+        {
+            Ok(())
+        } else {
+            Err(AdapterError::Transport("redis unavailable".into()))
+        }
+    }
+
+    /// With `use_sharded_pubsub`: `SUNSUBSCRIBE`s the channels of `adapter`.
+    pub(crate) fn unregister_sharded(&self, adapter: &ClusterAdapter) {
+        if let Some(sharded) = &self.sharded {
+            sharded.remove_all(adapter);
         }
     }
 
@@ -263,13 +347,18 @@ impl StreamsDriver {
             .map_err(transport)
     }
 
-    /// PUBLISH.
+    /// PUBLISH (SPUBLISH with `use_sharded_pubsub`).
     pub(crate) async fn publish(
         &self,
         channel: &str,
         payload: Vec<u8>,
     ) -> Result<(), AdapterError> {
-        redis::cmd("PUBLISH")
+        let command = if self.is_sharded() {
+            "SPUBLISH"
+        } else {
+            "PUBLISH"
+        };
+        redis::cmd(command)
             .arg(channel)
             .arg(payload)
             .query_async::<i64>(&mut self.conn.clone())
@@ -278,17 +367,22 @@ impl StreamsDriver {
             .map_err(transport)
     }
 
-    /// PUBSUB NUMSUB of one channel.
+    /// PUBSUB NUMSUB (SHARDNUMSUB with `use_sharded_pubsub`) of one channel.
     pub(crate) async fn numsub(&self, channel: &str) -> Result<usize, AdapterError> {
+        let which = if self.is_sharded() {
+            "SHARDNUMSUB"
+        } else {
+            "NUMSUB"
+        };
         let reply: Vec<redis::Value> = redis::cmd("PUBSUB")
-            .arg("NUMSUB")
+            .arg(which)
             .arg(channel)
             .query_async(&mut self.conn.clone())
             .await
             .map_err(transport)?;
         match reply.get(1) {
             Some(redis::Value::Int(n)) => Ok(usize::try_from(*n).unwrap_or(0)),
-            _ => Err(transport("unexpected PUBSUB NUMSUB reply")),
+            _ => Err(transport(format!("unexpected PUBSUB {which} reply"))),
         }
     }
 

@@ -38,6 +38,13 @@
 //! and every broadcast it missed; see [`RedisStreamsConfig`] for when it
 //! gets a fresh session instead.
 //!
+//! # Sharded pub/sub
+//!
+//! With [`use_sharded_pubsub`](RedisStreamsConfig::use_sharded_pubsub)
+//! (Node's `useShardedPubSub`), requests and answers go over `SPUBLISH` /
+//! `SSUBSCRIBE` on the same channels, and servers are counted with
+//! `PUBSUB SHARDNUMSUB`; the stream is unchanged.
+//!
 //! # Redis outages
 //!
 //! One reader per stream reads from the last entry id it saw: after a lost

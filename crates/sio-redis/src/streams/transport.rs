@@ -8,7 +8,9 @@
 //!   are `PUBLISH`ed on `{prefix}#{nsp}#`, answers on
 //!   `{prefix}#{nsp}#{requesterUid}#`, always as @msgpack/msgpack of the
 //!   whole envelope;
-//! - the server count is `PUBSUB NUMSUB {prefix}#{nsp}#`.
+//! - the server count is `PUBSUB NUMSUB {prefix}#{nsp}#`;
+//! - with `use_sharded_pubsub`, the same channels over `SPUBLISH` /
+//!   `SSUBSCRIBE` and `PUBSUB SHARDNUMSUB`.
 
 use std::sync::{Arc, Weak};
 
@@ -53,6 +55,10 @@ pub(crate) fn entry_data(message: &ClusterMessage, only_plaintext: bool) -> Opti
 impl Transport for StreamsTransport {
     fn subscribe(&self, adapter: &Arc<ClusterAdapter>) -> BoxFuture<'_, Result<(), AdapterError>> {
         let channels = self.channels(adapter.nsp(), adapter.uid());
+        if self.driver.is_sharded() {
+            let adapter = adapter.clone();
+            return Box::pin(async move { self.driver.register_sharded(channels, &adapter).await });
+        }
         let sink: Weak<dyn StreamsSink> = Arc::downgrade(adapter) as Weak<ClusterAdapter>;
         let nsp = adapter.nsp().to_owned();
         Box::pin(async move { self.driver.register(&nsp, &channels, sink).await })
@@ -63,6 +69,7 @@ impl Transport for StreamsTransport {
         let owner: *const ClusterAdapter = adapter;
         self.driver
             .unregister(adapter.nsp(), &channels, owner.cast());
+        self.driver.unregister_sharded(adapter);
         Box::pin(std::future::ready(()))
     }
 
