@@ -170,7 +170,10 @@ async fn shutdown_ends_clients_cleanly(mode: &str, n: usize) {
         let Some(i) = line.strip_prefix("ready for shutdown ") else {
             return;
         };
-        let taken = i.parse::<usize>().ok().and_then(|i| stops.get_mut(i)?.take());
+        let taken = i
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| stops.get_mut(i)?.take());
         if let Some((io, stop)) = taken {
             tokio::spawn(async move {
                 io.emit("tick", &1).await.unwrap();

@@ -121,8 +121,6 @@ async function tower() {
   const reasons = Promise.all(sockets.map((s) => next(s, "disconnect")));
   console.log("ready for shutdown");
   // as with Node's io.close(): no DISCONNECT packet, the connections close.
-  // A polling client between two GETs when its session ends gets 400 on the
-  // next one ("transport error"): Node holds the close for that GET instead.
   // A polling client between two GETs when its session ends gets the
   // CLOSE on its next GET (sio keeps it for a short grace; Node drops it).
   assert.deepEqual(await reasons, ["transport close", "transport close"]);
