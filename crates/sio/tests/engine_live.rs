@@ -336,6 +336,43 @@ async fn shutdown_answers_pending_polls_and_empties_the_registry() {
 }
 
 #[tokio::test]
+async fn shutdown_keeps_the_close_for_a_poll_between_two_gets() {
+    let (layer, addr) = start(config()).await;
+    let sid = open_polling(addr).await;
+    let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    // No GET pending: the client is between two polls.
+    let shutdown = tokio::spawn({
+        let layer = layer.clone();
+        async move { layer.shutdown().await }
+    });
+    assert_eq!(
+        http(addr, "GET", &path, "").await,
+        (200, "1".to_owned()),
+        "the next GET gets the CLOSE packet, not an unknown sid"
+    );
+    tokio::time::timeout(Duration::from_secs(2), shutdown)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(layer.session_count(), 0);
+    assert_eq!(http(addr, "GET", &path, "").await.0, 400);
+}
+
+#[tokio::test]
+async fn shutdown_waits_for_a_poll_no_longer_than_the_grace() {
+    let (layer, addr) = start(config()).await;
+    open_polling(addr).await;
+    let started = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(2), layer.shutdown())
+        .await
+        .unwrap();
+    // The grace, capped at the ping timeout (200 ms here).
+    let grace = sio_engine::session::CLIENT_CLOSE_GRACE.min(Duration::from_millis(200));
+    assert!(started.elapsed() >= grace, "{:?}", started.elapsed());
+    assert_eq!(layer.session_count(), 0);
+}
+
+#[tokio::test]
 async fn an_abandoned_upgrade_is_dropped_and_polling_goes_on() {
     let (layer, addr) = start(config().upgrade_timeout(Duration::from_millis(100))).await;
     let sid = open_polling(addr).await;

@@ -138,6 +138,76 @@ async fn tower_stack_serves_files_and_sockets_and_shuts_down_gracefully() {
         .unwrap();
 }
 
+/// Serves `n` tower examples and runs the `shutdown:<mode>` scenario on
+/// them: when the client of server `i` says it is ready, that server emits
+/// `tick` (answering a pending poll: a polling client is then between two
+/// GETs) and shuts down. Every client must see `transport close`.
+async fn shutdown_ends_clients_cleanly(mode: &str, n: usize) {
+    if !sio_common::node_ready("socket.io-client") {
+        return;
+    }
+    let static_dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/tower/static");
+    let (mut urls, mut stops, mut servers) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..n {
+        let (listener, addr) = listener().await;
+        let url = format!("http://{addr}");
+        let io = tower_example::socket_io();
+        let app = tower_example::app(&io, &static_dir, url.parse().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        servers.push(tokio::spawn(tower_example::serve(
+            listener,
+            app,
+            io.clone(),
+            async move {
+                let _ = stopped.await;
+            },
+        )));
+        stops.push(Some((io, stop)));
+        urls.push(url);
+    }
+    let out = run_with(&format!("shutdown:{mode}"), &urls, |line| {
+        let Some(i) = line.strip_prefix("ready for shutdown ") else {
+            return;
+        };
+        let taken = i
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| stops.get_mut(i)?.take());
+        if let Some((io, stop)) = taken {
+            tokio::spawn(async move {
+                io.emit("tick", &1).await.unwrap();
+                let _ = stop.send(());
+            });
+        }
+    })
+    .await;
+    assert!(out.contains("example shutdown:"), "{out}");
+    for server in servers {
+        tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .expect("the server did not stop")
+            .unwrap()
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn shutdown_ends_polling_clients_between_two_gets_with_transport_close() {
+    // Many times: a session ending between two GETs used to be a race.
+    shutdown_ends_clients_cleanly("polling", 20).await;
+}
+
+#[tokio::test]
+async fn shutdown_ends_websocket_clients_with_transport_close() {
+    shutdown_ends_clients_cleanly("websocket", 3).await;
+}
+
+#[tokio::test]
+async fn shutdown_ends_upgraded_clients_with_transport_close() {
+    shutdown_ends_clients_cleanly("upgrade", 3).await;
+}
+
 #[tokio::test]
 async fn hyper_serves_sockets_without_axum() {
     if !sio_common::node_ready("socket.io-client") {

@@ -1,7 +1,8 @@
 // The examples of issue 15 (examples/{auth,cluster,tower,hyper}) with the
 // real client: socket.io-client 4.x against servers started by the Rust test
 // crates/sio/tests/examples_js.rs, which passes the scenario and the URLs:
-// `node examples/client.mjs <auth|cluster|tower|hyper> <url> [url2]`.
+// `node examples/client.mjs <auth|cluster|tower|hyper> <url> [url2]`, or
+// `node examples/client.mjs shutdown:<mode> <url>...` (see `shutdown`).
 // Prints one line per check and exits 0 only when every check passed. The
 // tower scenario prints "ready for shutdown" and waits for the server to
 // disconnect it.
@@ -120,12 +121,38 @@ async function tower() {
   const reasons = Promise.all(sockets.map((s) => next(s, "disconnect")));
   console.log("ready for shutdown");
   // as with Node's io.close(): no DISCONNECT packet, the connections close.
-  // A polling client between two GETs when its session ends gets 400 on the
-  // next one ("transport error"): Node holds the close for that GET instead.
-  const [ws, polling] = await reasons;
-  assert.equal(ws, "transport close");
-  assert.ok(["transport close", "transport error"].includes(polling), polling);
+  // A polling client between two GETs when its session ends gets the
+  // CLOSE on its next GET (sio keeps it for a short grace; Node drops it).
+  assert.deepEqual(await reasons, ["transport close", "transport close"]);
   pass("the graceful shutdown disconnects every client");
+}
+
+// `shutdown:<polling|websocket|upgrade> <url>...`: one client per server,
+// one server after the other; each prints "ready for shutdown <i>", and the
+// Rust test then emits "tick" (which answers a pending GET, so a polling
+// client is between two GETs) and calls io.close(). Each client must see
+// "transport close", as from Node's io.close(), never "transport error".
+async function shutdown(mode, urls) {
+  const opts = {
+    polling: { transports: ["polling"] },
+    websocket: { transports: ["websocket"] },
+    upgrade: { transports: ["polling", "websocket"] },
+  }[mode];
+  assert.ok(opts, `unknown mode ${mode}`);
+  const reasons = [];
+  for (const [i, target] of urls.entries()) {
+    const s = await connect(target, opts);
+    if (mode === "upgrade" && s.io.engine.transport.name !== "websocket") {
+      await next(s.io.engine, "upgrade");
+    }
+    assert.equal(await s.timeout(5000).emitWithAck("echo", i), i);
+    const gone = next(s, "disconnect");
+    console.log(`ready for shutdown ${i}`);
+    reasons.push(await gone);
+  }
+  console.log(`reasons ${JSON.stringify(reasons)}`);
+  assert.deepEqual(reasons, urls.map(() => "transport close"));
+  pass(`io.close() ends ${urls.length} ${mode} clients with "transport close"`);
 }
 
 async function hyper() {
@@ -160,6 +187,10 @@ async function metrics() {
 }
 
 const scenarios = { auth, cluster, tower, hyper, metrics };
-await scenarios[scenario]();
+if (scenario.startsWith("shutdown:")) {
+  await shutdown(scenario.slice("shutdown:".length), process.argv.slice(3));
+} else {
+  await scenarios[scenario]();
+}
 console.log(`example ${scenario}: ${checks} checks passed`);
 process.exit(0);

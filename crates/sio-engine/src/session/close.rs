@@ -3,7 +3,9 @@
 //! GET is pending keeps its last words (what was buffered, then a CLOSE
 //! packet) for the client's next GET, as Node does, for at most one
 //! heartbeat window (`ping_interval + ping_timeout`): a live client polls
-//! again within it. A client that closes over polling often sends its
+//! again within it. A server shutting down keeps them too, but only for
+//! [`CLIENT_CLOSE_GRACE`], so that a polling client between two GETs hears
+//! a clean CLOSE instead of an unknown sid, and a shutdown stays short. A client that closes over polling often sends its
 //! CLOSE and a GET at once; when the GET arrives second, it still gets the
 //! NOOP Node answers it with, within [`CLIENT_CLOSE_GRACE`].
 
@@ -35,7 +37,9 @@ pub(super) enum Farewell {
 /// GET) waits for a GET sent together with the CLOSE, to answer it with a
 /// NOOP instead of an error (at most the ping timeout). Such a session
 /// stays registered that long: a client that closes without a GET in
-/// flight costs its session for this time.
+/// flight costs its session for this time. A server shutting down also
+/// keeps the last words of a polling session without a pending GET this
+/// long (see `Session::close`), so a shutdown takes up to this time more.
 pub const CLIENT_CLOSE_GRACE: Duration = Duration::from_millis(250);
 
 impl Session {
@@ -43,32 +47,47 @@ impl Session {
     /// CLOSE packet are sent on the transport when it can take them, and
     /// [`Event::Closed`] with `reason` is queued at once.
     ///
-    /// On polling without a pending GET, for [`CloseReason::ForcedClose`]
-    /// (the application closes the session) those last words wait for the
-    /// client's next GET, at most `ping_interval + ping_timeout` after
-    /// `now`: [`Session::handle_poll`] still accepts that one GET,
-    /// [`Session::poll_timeout`] says when the wait ends, and
+    /// On polling without a pending GET, those last words wait for the
+    /// client's next GET for [`CloseReason::ForcedClose`] (the application
+    /// closes the session: at most `ping_interval + ping_timeout` after
+    /// `now`) and [`CloseReason::ServerShuttingDown`] (at most
+    /// [`CLIENT_CLOSE_GRACE`], capped at the ping timeout, so that a
+    /// shutdown stays short): [`Session::handle_poll`] still accepts that
+    /// one GET, [`Session::poll_timeout`] says when the wait ends, and
     /// [`Session::is_finished`] turns true once they went out or the wait
-    /// ended. For any other reason nothing is kept: the client learns of
-    /// the close from its next request, which fails; such a close of a
-    /// session that keeps its last words drops them.
+    /// ended. A client polling between two GETs thus hears a clean CLOSE
+    /// rather than an error. For any other reason nothing is kept: the
+    /// client learns of the close from its next request, which fails; such
+    /// a close of a session that keeps its last words drops them, and a
+    /// shutdown cuts their wait to the grace.
     pub fn close(&mut self, now: Instant, reason: CloseReason) {
+        let grace = CLIENT_CLOSE_GRACE.min(self.config.ping_timeout);
         if self.closed {
-            // A later close for another reason (the server shutting down)
-            // does not wait for the client's GET.
-            if reason != CloseReason::ForcedClose {
-                self.drop_last_words();
+            match reason {
+                CloseReason::ForcedClose => {}
+                // A server shutting down waits no longer than the grace.
+                CloseReason::ServerShuttingDown => {
+                    let cap = now.checked_add(grace);
+                    self.last_words_until = match (self.last_words_until, cap) {
+                        (Some(until), Some(cap)) => Some(until.min(cap)),
+                        (until, _) => until,
+                    };
+                }
+                _ => self.drop_last_words(),
             }
             return;
         }
-        let farewell = if reason == CloseReason::ForcedClose {
-            let window = self
+        let window = match reason {
+            CloseReason::ForcedClose => self
                 .config
                 .ping_interval
-                .checked_add(self.config.ping_timeout);
-            Farewell::Linger(window.and_then(|w| now.checked_add(w)))
-        } else {
-            Farewell::Close
+                .checked_add(self.config.ping_timeout),
+            CloseReason::ServerShuttingDown => Some(grace),
+            _ => None,
+        };
+        let farewell = match window {
+            Some(w) => Farewell::Linger(now.checked_add(w)),
+            None => Farewell::Close,
         };
         self.shutdown(reason, farewell);
     }

@@ -56,12 +56,15 @@ impl<H: EngineHandler> EngineIoLayer<H> {
     }
 
     /// Closes every session (reason `server shutting down`; pending polls
-    /// are answered) and resolves once all their tasks have ended. From
+    /// are answered with a CLOSE packet, and a polling session without a
+    /// pending GET keeps that CLOSE for the client's next GET for at most
+    /// `sio_engine::session::CLIENT_CLOSE_GRACE`, capped at the ping
+    /// timeout) and resolves once all their tasks have ended. From
     /// the call on, handshakes are refused (503, `{"code":3,"message":"Server
     /// shutting down"}`; a WebSocket whose 101 was already sent is closed
     /// with 1001), so clients that reconnect at once cannot keep it waiting:
     /// it resolves within the time the live sessions take to close (at
-    /// most a ping timeout to flush a WebSocket).
+    /// most a ping timeout to flush a WebSocket, the grace for a poll).
     pub async fn shutdown(&self) {
         self.engine
             .registry

@@ -68,22 +68,65 @@ fn a_cancelled_get_drops_the_last_words() {
 }
 
 #[test]
-fn shutting_down_does_not_wait_for_the_last_words() {
+fn shutting_down_cuts_the_wait_for_the_last_words_to_the_grace() {
     let t0 = Instant::now();
+    let grace = CLIENT_CLOSE_GRACE.min(config().ping_timeout);
     let mut s = open(Protocol::V4, TransportKind::Polling, t0);
     s.close(t0, CloseReason::ForcedClose);
     s.close(t0, CloseReason::ForcedClose);
+    assert_eq!(s.poll_timeout(), Some(t0 + INTERVAL + TIMEOUT));
+    s.close(t0 + ms(5), CloseReason::ServerShuttingDown);
+    assert_eq!(s.poll_timeout(), Some(t0 + ms(5) + grace));
     assert!(!s.is_finished());
-    s.close(t0, CloseReason::ServerShuttingDown);
+    s.handle_timeout(t0 + ms(5) + grace);
     assert!(s.is_finished());
     assert_eq!(s.poll_timeout(), None);
     assert_eq!(events(&mut s), [Event::Closed(CloseReason::ForcedClose)]);
 }
 
 #[test]
+fn a_shutdown_keeps_the_last_words_for_a_get_within_the_grace() {
+    let t0 = Instant::now();
+    let grace = CLIENT_CLOSE_GRACE.min(config().ping_timeout);
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    s.send(text("bye")).unwrap();
+    s.close(t0, CloseReason::ServerShuttingDown);
+    assert_eq!(
+        events(&mut s),
+        [Event::Closed(CloseReason::ServerShuttingDown)]
+    );
+    assert_eq!(drain(&mut s), []);
+    assert!(s.is_closed() && !s.is_finished());
+    assert_eq!(s.poll_timeout(), Some(t0 + grace));
+    // The GET the client sends after the one just answered.
+    s.handle_poll(t0 + ms(10)).unwrap();
+    assert_eq!(
+        drain(&mut s).iter().map(text_poll).collect::<Vec<_>>(),
+        ["4bye\x1e1"]
+    );
+    assert!(s.is_finished());
+    assert_eq!(s.handle_poll(t0 + ms(20)), Err(RequestError::BadRequest));
+}
+
+#[test]
+fn a_shutdown_waits_for_no_get_past_the_grace() {
+    let t0 = Instant::now();
+    let grace = CLIENT_CLOSE_GRACE.min(config().ping_timeout);
+    let mut s = open(Protocol::V4, TransportKind::Polling, t0);
+    s.close(t0, CloseReason::ServerShuttingDown);
+    s.handle_timeout(t0 + grace - ms(1));
+    assert!(!s.is_finished());
+    s.handle_timeout(t0 + grace);
+    assert!(s.is_finished());
+    assert_eq!(s.poll_timeout(), None);
+    assert_eq!(s.handle_poll(t0 + grace), Err(RequestError::BadRequest));
+    assert_eq!(drain(&mut s), []);
+}
+
+#[test]
 fn other_closes_on_polling_keep_nothing_for_a_later_get() {
     let t0 = Instant::now();
-    for reason in [CloseReason::ServerShuttingDown, CloseReason::PingTimeout] {
+    for reason in [CloseReason::PingTimeout, CloseReason::TransportError] {
         let mut s = open(Protocol::V4, TransportKind::Polling, t0);
         s.send(text("lost")).unwrap();
         s.close(t0, reason);
@@ -153,12 +196,10 @@ fn websocket_gone_closes_silently() {
 fn everything_after_close_is_a_no_op() {
     let t0 = Instant::now();
     let mut s = open(Protocol::V4, TransportKind::Polling, t0);
-    s.close(t0, CloseReason::ServerShuttingDown);
+    s.close(t0, CloseReason::PingTimeout);
     s.close(t0, CloseReason::ForcedClose);
-    assert_eq!(
-        events(&mut s),
-        [Event::Closed(CloseReason::ServerShuttingDown)]
-    );
+    s.close(t0, CloseReason::ServerShuttingDown);
+    assert_eq!(events(&mut s), [Event::Closed(CloseReason::PingTimeout)]);
     assert_eq!(s.send(text("x")), Err(SendError::Closed));
     assert_eq!(s.handle_poll(t0), Err(RequestError::BadRequest));
     assert_eq!(post(&mut s, t0, "4x"), Err(RequestError::BadRequest));

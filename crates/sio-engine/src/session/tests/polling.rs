@@ -212,7 +212,7 @@ fn buffered_bytes_count_messages_until_they_leave() {
     s.send(text("xy")).unwrap_err();
     let mut s = open(Protocol::V4, TransportKind::Polling, t0);
     s.send(text("xy")).unwrap();
-    s.close(t0, CloseReason::ServerShuttingDown);
+    s.close(t0, CloseReason::PingTimeout);
     assert_eq!(
         s.buffered_bytes(),
         0,
