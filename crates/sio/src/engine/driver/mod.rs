@@ -95,8 +95,12 @@ pub(crate) struct Timer {
 }
 
 /// How long a protocol-3 WebSocket session waits after its 101 before its
-/// OPEN packet (see [`Driver::run`]).
-const V3_OPEN_DELAY: std::time::Duration = std::time::Duration::from_millis(1);
+/// OPEN packet (see [`Driver::run`]). 1 ms was not enough on a loaded
+/// 2-core machine: the client's process was not scheduled between the two
+/// writes, read both at once and missed the OPEN. The cost is a 20 ms later
+/// OPEN for protocol-3 clients that open directly on WebSocket (socket.io
+/// 2.x clients start on polling by default).
+const V3_OPEN_DELAY: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl Default for Timer {
     fn default() -> Self {
