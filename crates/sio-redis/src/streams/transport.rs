@@ -30,8 +30,17 @@ pub(crate) struct StreamsTransport {
 impl StreamsTransport {
     /// `{prefix}#{nsp}#` and `{prefix}#{nsp}#{uid}#`.
     fn channels(&self, nsp: &str, uid: &str) -> [String; 2] {
-        let prefix = &self.driver.config.channel_prefix;
-        [format!("{prefix}#{nsp}#"), format!("{prefix}#{nsp}#{uid}#")]
+        [self.main_channel(nsp), self.response_channel(nsp, uid)]
+    }
+
+    /// `{prefix}#{nsp}#`: requests to every server.
+    fn main_channel(&self, nsp: &str) -> String {
+        format!("{}#{nsp}#", self.driver.config.channel_prefix)
+    }
+
+    /// `{prefix}#{nsp}#{uid}#`: the answers for one server.
+    fn response_channel(&self, nsp: &str, uid: &str) -> String {
+        format!("{}#{nsp}#{uid}#", self.driver.config.channel_prefix)
     }
 }
 
@@ -79,7 +88,7 @@ impl Transport for StreamsTransport {
     ) -> BoxFuture<'_, Result<Option<String>, AdapterError>> {
         Box::pin(async move {
             if is_ephemeral(&message) {
-                let channel = self.channels(&message.nsp, &message.uid)[0].clone();
+                let channel = self.main_channel(&message.nsp);
                 let payload = encode_msgpack(&message.to_value());
                 return self.driver.publish(&channel, payload).await.map(|()| None);
             }
@@ -104,14 +113,14 @@ impl Transport for StreamsTransport {
         message: ClusterMessage,
     ) -> BoxFuture<'_, Result<(), AdapterError>> {
         Box::pin(async move {
-            let channel = self.channels(&message.nsp, &requester_uid)[1].clone();
+            let channel = self.response_channel(&message.nsp, &requester_uid);
             let payload = encode_msgpack(&message.to_value());
             self.driver.publish(&channel, payload).await
         })
     }
 
     fn server_count(&self, nsp: &str) -> BoxFuture<'_, Result<usize, AdapterError>> {
-        let channel = self.channels(nsp, "")[0].clone();
+        let channel = self.main_channel(nsp);
         Box::pin(async move { self.driver.numsub(&channel).await.map(|n| n.max(1)) })
     }
 }
